@@ -131,4 +131,6 @@ export interface Diagnostic {
   message: string;
   hint?: string;
   severity: 'error' | 'warning';
+  /** Field path inside the file, e.g. `monitors[2].alert.after`, when known. */
+  path?: string;
 }
