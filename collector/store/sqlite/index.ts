@@ -1,0 +1,43 @@
+// Opens the SQLite store: the file (and its directory) is created if needed, pending migrations
+// run, then the sub-stores are ready.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Store } from '../types.ts';
+import { SqliteDatabase } from './database.ts';
+import { type Migration, migrate } from './migrate.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+import { SqliteMonitorStore } from './monitor-store.ts';
+import { SqliteSettingsStore } from './settings-store.ts';
+
+export interface SqliteStoreOptions {
+  path: string;
+  now?: () => number;
+  busyTimeoutMs?: number;
+  /** For tests of the migration runner; defaults to the real list. */
+  migrations?: readonly Migration[];
+}
+
+export interface SqliteStore extends Store {
+  readonly db: SqliteDatabase;
+  /** Versions applied by this open (empty when the file was current). */
+  readonly migrated: number[];
+}
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  await mkdir(dirname(options.path), { recursive: true });
+  const db = await SqliteDatabase.open(options.path, options.busyTimeoutMs);
+  let migrated: number[];
+  try {
+    migrated = await migrate(db, options.migrations ?? MIGRATIONS, options.now ?? Date.now);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return {
+    db,
+    migrated,
+    monitors: new SqliteMonitorStore(db),
+    settings: new SqliteSettingsStore(db),
+    close: () => db.close(),
+  };
+}

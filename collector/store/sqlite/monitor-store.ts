@@ -1,0 +1,298 @@
+// Monitors in SQLite: current rows, their revisions, archived lineages. All writes of one sync
+// happen in the transaction opened by `sync`, in batches of multi-row statements.
+import type { FieldDiff } from '../../../schema/plan-types.ts';
+import type { MonitorSpec, Secrets } from '../../../schema/types.ts';
+import type {
+  ArchivedMonitorRecord,
+  MonitorRecord,
+  MonitorRevisionRecord,
+  MonitorStore,
+  MonitorWrites,
+  RevisionAction,
+  SyncDecision,
+} from '../types.ts';
+import type { SqlValue } from './connection.ts';
+import { insertRows, type ReadConn, runForKeys, type SqliteDatabase, type WriteTx } from './database.ts';
+
+const MONITOR_COLUMNS =
+  'history_id, id, name, spec, spec_hash, secret_hashes, revision, git_revision, created_at, updated_at';
+
+interface MonitorRow {
+  history_id: number;
+  id: string;
+  name: string;
+  spec: string;
+  spec_hash: string;
+  secret_hashes: string;
+  revision: number;
+  git_revision: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toRecord(row: MonitorRow): MonitorRecord {
+  return {
+    historyId: row.history_id,
+    id: row.id,
+    name: row.name,
+    spec: JSON.parse(row.spec) as MonitorSpec,
+    specHash: row.spec_hash,
+    secretHashes: JSON.parse(row.secret_hashes) as Record<string, string>,
+    revision: row.revision,
+    gitRevision: row.git_revision,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+async function loadAll(conn: ReadConn | WriteTx): Promise<MonitorRecord[]> {
+  const rows = await conn.all<MonitorRow>(`SELECT ${MONITOR_COLUMNS} FROM monitors ORDER BY id`);
+  return rows.map(toRecord);
+}
+
+export class SqliteMonitorStore implements MonitorStore {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  list(): Promise<MonitorRecord[]> {
+    return loadAll(this.#db.reader);
+  }
+
+  async get(id: string): Promise<MonitorRecord | undefined> {
+    const row = await this.#db.reader.get<MonitorRow>(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`, [id]);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async secrets(id: string): Promise<Secrets | undefined> {
+    const row = await this.#db.reader.get<{ secret_values: string }>(
+      'SELECT secret_values FROM monitors WHERE id = ?',
+      [id],
+    );
+    return row === undefined ? undefined : (JSON.parse(row.secret_values) as Secrets);
+  }
+
+  async revisions(id: string): Promise<MonitorRevisionRecord[]> {
+    const rows = await this.#db.reader.all<{
+      history_id: number;
+      revision: number;
+      monitor_id: string;
+      action: RevisionAction;
+      spec: string;
+      spec_hash: string;
+      diff: string;
+      git_revision: string | null;
+      applied_at: number;
+    }>(
+      `SELECT r.* FROM monitor_revisions r JOIN monitors m ON m.history_id = r.history_id
+       WHERE m.id = ? ORDER BY r.revision`,
+      [id],
+    );
+    return rows.map((row) => ({
+      historyId: row.history_id,
+      revision: row.revision,
+      monitorId: row.monitor_id,
+      action: row.action,
+      spec: JSON.parse(row.spec) as MonitorSpec,
+      specHash: row.spec_hash,
+      diff: JSON.parse(row.diff) as FieldDiff[],
+      gitRevision: row.git_revision,
+      appliedAt: row.applied_at,
+    }));
+  }
+
+  async archived(id: string): Promise<ArchivedMonitorRecord[]> {
+    const rows = await this.#db.reader.all<{
+      history_id: number;
+      id: string;
+      name: string;
+      spec: string;
+      spec_hash: string;
+      revision: number;
+      created_at: number;
+      updated_at: number;
+      archived_at: number;
+      reason: 'delete' | 'replace';
+      replaced_by: number | null;
+    }>('SELECT * FROM archived_monitors WHERE id = ? ORDER BY archived_at, history_id', [id]);
+    return rows.map((row) => ({
+      historyId: row.history_id,
+      id: row.id,
+      name: row.name,
+      spec: JSON.parse(row.spec) as MonitorSpec,
+      specHash: row.spec_hash,
+      revision: row.revision,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      archivedAt: row.archived_at,
+      reason: row.reason,
+      replacedBy: row.replaced_by,
+    }));
+  }
+
+  sync<T>(decide: (current: MonitorRecord[]) => SyncDecision<T>): Promise<T> {
+    return this.#db.write(async (tx) => {
+      const current = await loadAll(tx);
+      const { result, writes } = decide(current);
+      if (writes !== null) await applyWrites(tx, current, writes);
+      return result;
+    });
+  }
+}
+
+async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: MonitorWrites): Promise<void> {
+  const byHistory = new Map(current.map((record) => [record.historyId, record]));
+  const lineage = (historyId: number): MonitorRecord => {
+    const record = byHistory.get(historyId);
+    if (record === undefined) throw new Error(`lineage ${historyId} is not current`);
+    return record;
+  };
+  const { at, gitRevision } = writes;
+
+  // 1. End lineages (deleted, or replaced): archive the row, log the event, free the id.
+  const replaced = writes.creates.flatMap((create) => (create.replaces === null ? [] : [create.replaces]));
+  for (const [reason, ids] of [
+    ['delete', writes.deletes],
+    ['replace', replaced],
+  ] as const) {
+    if (ids.length === 0) continue;
+    for (const id of ids) lineage(id);
+    await runForKeys(
+      tx,
+      `INSERT INTO monitor_revisions (history_id, revision, monitor_id, action, spec, spec_hash, diff, git_revision, applied_at)
+       SELECT history_id, revision + 1, id, ?, spec, spec_hash, '[]', ?, ?
+       FROM monitors WHERE history_id IN (?*)`,
+      ids,
+      [reason, gitRevision, at],
+    );
+    await runForKeys(
+      tx,
+      `INSERT INTO archived_monitors (history_id, id, name, spec, spec_hash, revision, created_at, updated_at, archived_at, reason, git_revision)
+       SELECT history_id, id, name, spec, spec_hash, revision + 1, created_at, updated_at, ?, ?, ?
+       FROM monitors WHERE history_id IN (?*)`,
+      ids,
+      [at, reason, gitRevision],
+    );
+    await runForKeys(tx, 'DELETE FROM monitors WHERE history_id IN (?*)', ids);
+  }
+
+  // 2. New revisions of living lineages (update, rename): one upsert per 500 rows.
+  if (writes.updates.length > 0) {
+    const rows: SqlValue[][] = [];
+    const revisions: SqlValue[][] = [];
+    for (const update of writes.updates) {
+      const before = lineage(update.historyId);
+      const revision = before.revision + 1;
+      const spec = JSON.stringify(update.spec);
+      rows.push([
+        update.historyId,
+        update.spec.id,
+        update.spec.name,
+        spec,
+        update.specHash,
+        JSON.stringify(update.secretHashes),
+        JSON.stringify(update.secrets),
+        revision,
+        gitRevision,
+        before.createdAt,
+        at,
+      ]);
+      revisions.push(revisionRow(update.historyId, revision, update.spec.id, update.action, spec, update, writes));
+    }
+    await insertRows(
+      tx,
+      'monitors',
+      ['history_id', 'id', 'name', 'spec', 'spec_hash', 'secret_hashes', 'secret_values', 'revision', 'git_revision', 'created_at', 'updated_at'],
+      rows,
+      `ON CONFLICT (history_id) DO UPDATE SET id = excluded.id, name = excluded.name, spec = excluded.spec,
+         spec_hash = excluded.spec_hash, secret_hashes = excluded.secret_hashes,
+         secret_values = excluded.secret_values, revision = excluded.revision,
+         git_revision = excluded.git_revision, updated_at = excluded.updated_at`,
+    );
+    await insertRevisions(tx, revisions);
+  }
+
+  // 3. New lineages. Ids are allocated here, inside the write lock, above every id ever used.
+  if (writes.creates.length > 0) {
+    const row = await tx.get<{ next: number }>(
+      `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'monitor_histories'), 0),
+                  coalesce((SELECT max(history_id) FROM monitor_histories), 0)) + 1 AS next`,
+    );
+    let next = row?.next ?? 1;
+    const histories: SqlValue[][] = [];
+    const monitors: SqlValue[][] = [];
+    const revisions: SqlValue[][] = [];
+    const replacedBy: SqlValue[][] = [];
+    for (const create of writes.creates) {
+      const historyId = next++;
+      const spec = JSON.stringify(create.spec);
+      histories.push([historyId, create.spec.id, at]);
+      monitors.push([
+        historyId,
+        create.spec.id,
+        create.spec.name,
+        spec,
+        create.specHash,
+        JSON.stringify(create.secretHashes),
+        JSON.stringify(create.secrets),
+        1,
+        gitRevision,
+        at,
+        at,
+      ]);
+      const action = create.replaces === null ? 'create' : 'replace';
+      revisions.push(revisionRow(historyId, 1, create.spec.id, action, spec, create, writes));
+      if (create.replaces !== null) replacedBy.push([create.replaces, historyId]);
+    }
+    await insertRows(tx, 'monitor_histories', ['history_id', 'first_id', 'created_at'], histories);
+    await insertRows(
+      tx,
+      'monitors',
+      ['history_id', 'id', 'name', 'spec', 'spec_hash', 'secret_hashes', 'secret_values', 'revision', 'git_revision', 'created_at', 'updated_at'],
+      monitors,
+    );
+    await insertRevisions(tx, revisions);
+    for (let start = 0; start < replacedBy.length; start += 500) {
+      const chunk = replacedBy.slice(start, start + 500);
+      await tx.run(
+        `UPDATE archived_monitors SET replaced_by = v.column2
+         FROM (VALUES ${chunk.map(() => '(?, ?)').join(',')}) AS v
+         WHERE archived_monitors.history_id = v.column1`,
+        chunk.flat(),
+      );
+    }
+  }
+}
+
+function revisionRow(
+  historyId: number,
+  revision: number,
+  monitorId: string,
+  action: RevisionAction,
+  spec: string,
+  change: { specHash: string; diff: FieldDiff[] },
+  writes: MonitorWrites,
+): SqlValue[] {
+  return [
+    historyId,
+    revision,
+    monitorId,
+    action,
+    spec,
+    change.specHash,
+    JSON.stringify(change.diff),
+    writes.gitRevision,
+    writes.at,
+  ];
+}
+
+function insertRevisions(tx: WriteTx, rows: SqlValue[][]): Promise<void> {
+  return insertRows(
+    tx,
+    'monitor_revisions',
+    ['history_id', 'revision', 'monitor_id', 'action', 'spec', 'spec_hash', 'diff', 'git_revision', 'applied_at'],
+    rows,
+  );
+}
