@@ -1,0 +1,150 @@
+// Collector configuration: defaults, then an optional file (JSON or YAML), then VIGIL_* variables.
+// Every bad value is a ConfigError naming where it came from.
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export interface CollectorConfig {
+  host: string;
+  port: number;
+  /** SQLite file path (absolute after loading). */
+  db: string;
+  /** null: generated at first start, stored hashed, printed once. */
+  adminToken: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bytes accepted in a POST /v1/sync body. */
+  syncBodyLimit: number;
+  /** Bytes accepted in any other body. */
+  bodyLimit: number;
+}
+
+export const DEFAULT_CONFIG: CollectorConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  db: './vigil.db',
+  adminToken: null,
+  logLevel: 'info',
+  syncBodyLimit: 10 * 1024 * 1024,
+  bodyLimit: 1024 * 1024,
+};
+
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code = 'VIGIL_ERR_CONFIG';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Key = keyof CollectorConfig;
+
+/** File key (snake_case, as in monitor files) and environment variable of each setting. */
+const SOURCES: Record<Key, { file: string; env: string }> = {
+  host: { file: 'host', env: 'VIGIL_HOST' },
+  port: { file: 'port', env: 'VIGIL_PORT' },
+  db: { file: 'db', env: 'VIGIL_DB' },
+  adminToken: { file: 'admin_token', env: 'VIGIL_ADMIN_TOKEN' },
+  logLevel: { file: 'log_level', env: 'VIGIL_LOG_LEVEL' },
+  syncBodyLimit: { file: 'sync_body_limit', env: 'VIGIL_SYNC_BODY_LIMIT' },
+  bodyLimit: { file: 'body_limit', env: 'VIGIL_BODY_LIMIT' },
+};
+
+export interface LoadConfigOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Base for relative paths given in the environment (default: process.cwd()). */
+  cwd?: string;
+}
+
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<CollectorConfig> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const config: CollectorConfig = { ...DEFAULT_CONFIG, db: resolve(cwd, DEFAULT_CONFIG.db) };
+
+  if (options.file !== undefined) {
+    const values = await readConfigFile(options.file);
+    const fileKeys = new Map(Object.entries(SOURCES).map(([key, source]) => [source.file, key as Key]));
+    for (const [name, value] of Object.entries(values)) {
+      const key = fileKeys.get(name);
+      if (key === undefined) {
+        throw new ConfigError(
+          `${options.file}: unknown key \`${name}\` (known: ${[...fileKeys.keys()].join(', ')})`,
+        );
+      }
+      setValue(config, key, value, `${options.file}: \`${name}\``, dirname(resolve(cwd, options.file)));
+    }
+  }
+  for (const [key, source] of Object.entries(SOURCES) as [Key, { env: string }][]) {
+    const value = env[source.env];
+    if (value !== undefined && value !== '') setValue(config, key, value, source.env, cwd);
+  }
+  return config;
+}
+
+async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`${file}: expected a mapping of settings`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string, base: string): void {
+  switch (key) {
+    case 'host':
+      config.host = text(raw, where);
+      return;
+    case 'db':
+      config.db = resolve(base, text(raw, where));
+      return;
+    case 'adminToken': {
+      const token = text(raw, where);
+      if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+        throw new ConfigError(`${where}: the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+      }
+      config.adminToken = token;
+      return;
+    }
+    case 'logLevel': {
+      const level = text(raw, where);
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        throw new ConfigError(`${where}: log level must be one of ${LOG_LEVELS.join(', ')}`);
+      }
+      config.logLevel = level as CollectorConfig['logLevel'];
+      return;
+    }
+    case 'port':
+      config.port = integer(raw, where, 0, 65535);
+      return;
+    case 'syncBodyLimit':
+    case 'bodyLimit':
+      config[key] = integer(raw, where, 1024, 1024 * 1024 * 1024);
+      return;
+  }
+}
+
+function text(raw: unknown, where: string): string {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new ConfigError(`${where}: expected a non-empty string`);
+  return raw;
+}
+
+function integer(raw: unknown, where: string, min: number, max: number): number {
+  const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${where}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
