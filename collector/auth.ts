@@ -24,7 +24,10 @@ export function generateToken(): string {
 }
 
 /** The configured token, else the stored hash, else a new token stored now (printed once). */
-export async function resolveAdminToken(configured: string | null, settings: SettingsStore): Promise<AdminToken> {
+export async function resolveAdminToken(
+  configured: string | null,
+  settings: SettingsStore,
+): Promise<AdminToken> {
   if (configured !== null) return { hash: hashToken(configured), generated: null };
   const stored = await settings.get(TOKEN_HASH_KEY);
   if (stored !== undefined) return { hash: Buffer.from(stored, 'hex'), generated: null };
@@ -48,7 +51,10 @@ export function requireAdmin(expected: Buffer): onRequestHookHandler {
   return async (request, reply) => {
     if (!bearerMatches(request.headers.authorization, expected)) {
       reply.header('www-authenticate', 'Bearer realm="vigil"');
-      throw new VigilError('VIGIL_ERR_UNAUTHORIZED', 'a valid admin token is required (Authorization: Bearer <token>)');
+      throw new VigilError(
+        'VIGIL_ERR_UNAUTHORIZED',
+        'a valid admin token is required (Authorization: Bearer <token>)',
+      );
     }
   };
 }

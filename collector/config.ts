@@ -87,13 +87,17 @@ async function readConfigFile(file: string): Promise<Record<string, unknown>> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ConfigError(
+      `cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new ConfigError(
+      `${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -113,7 +117,9 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     case 'adminToken': {
       const token = text(raw, where);
       if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
-        throw new ConfigError(`${where}: the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+        throw new ConfigError(
+          `${where}: the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`,
+        );
       }
       config.adminToken = token;
       return;
@@ -137,7 +143,8 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
 }
 
 function text(raw: unknown, where: string): string {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new ConfigError(`${where}: expected a non-empty string`);
+  if (typeof raw !== 'string' || raw.trim() === '')
+    throw new ConfigError(`${where}: expected a non-empty string`);
   return raw;
 }
 

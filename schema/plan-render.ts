@@ -5,7 +5,13 @@ import type { FieldDiff, PlanAction, PlanChange, SyncPlan } from './plan-types.t
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
-const ACTIONS: readonly Exclude<PlanAction, 'unchanged'>[] = ['delete', 'replace', 'rename', 'update', 'create'];
+const ACTIONS: readonly Exclude<PlanAction, 'unchanged'>[] = [
+  'delete',
+  'replace',
+  'rename',
+  'update',
+  'create',
+];
 
 const SYMBOL: Record<PlanAction, string> = {
   delete: '-',
@@ -16,7 +22,15 @@ const SYMBOL: Record<PlanAction, string> = {
   unchanged: ' ',
 };
 
-const ANSI = { red: '31', green: '32', yellow: '33', magenta: '35', cyan: '36', bold: '1', dim: '2' } as const;
+const ANSI = {
+  red: '31',
+  green: '32',
+  yellow: '33',
+  magenta: '35',
+  cyan: '36',
+  bold: '1',
+  dim: '2',
+} as const;
 const COLOR: Record<PlanAction, keyof typeof ANSI> = {
   delete: 'red',
   replace: 'magenta',
@@ -40,7 +54,11 @@ export function summaryLine(plan: SyncPlan): string {
   return `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.rename} to rename, ${c.delete} to delete, ${c.unchanged} unchanged`;
 }
 
-export function renderPlan(plan: SyncPlan, format: PlanFormat, options: TextOptions & MarkdownOptions = {}): string {
+export function renderPlan(
+  plan: SyncPlan,
+  format: PlanFormat,
+  options: TextOptions & MarkdownOptions = {},
+): string {
   if (format === 'json') return `${JSON.stringify(plan, null, 2)}\n`;
   if (format === 'markdown') return renderMarkdown(plan, options);
   return renderText(plan, options);
@@ -84,14 +102,18 @@ export function renderText(plan: SyncPlan, options: TextOptions = {}): string {
   } else {
     lines.push(paint('bold', `${plan.applied ? 'Applied' : 'Plan'}: ${summaryLine(plan)}.`));
   }
-  lines.push(paint('dim', `Plan ${plan.planId}${plan.revision === null ? '' : ` for revision ${plan.revision}`}.`));
+  lines.push(
+    paint('dim', `Plan ${plan.planId}${plan.revision === null ? '' : ` for revision ${plan.revision}`}.`),
+  );
   return `${lines.join('\n')}\n`;
 }
 
 function diffLine(diff: FieldDiff, maxValue: number): string {
   if (diff.secretChanged) return `~ ${diff.path}: ${show(diff.after, maxValue)} (secret value changed)`;
-  if (diff.before === null || diff.before === undefined) return `+ ${diff.path}: ${show(diff.after, maxValue)}`;
-  if (diff.after === null || diff.after === undefined) return `- ${diff.path}: ${show(diff.before, maxValue)}`;
+  if (diff.before === null || diff.before === undefined)
+    return `+ ${diff.path}: ${show(diff.after, maxValue)}`;
+  if (diff.after === null || diff.after === undefined)
+    return `- ${diff.path}: ${show(diff.before, maxValue)}`;
   return `~ ${diff.path}: ${show(diff.before, maxValue)} → ${show(diff.after, maxValue)}`;
 }
 

@@ -33,7 +33,12 @@ describe('collector config', () => {
       env: { VIGIL_PORT: '0', VIGIL_DB: 'x.db', VIGIL_ADMIN_TOKEN: 'env-token-0123456789' },
       cwd: dir,
     });
-    expect(withEnv).toMatchObject({ port: 0, host: '0.0.0.0', db: join(dir, 'x.db'), adminToken: 'env-token-0123456789' });
+    expect(withEnv).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      db: join(dir, 'x.db'),
+      adminToken: 'env-token-0123456789',
+    });
   });
 
   it('reads JSON files', async () => {

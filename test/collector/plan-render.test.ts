@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncPlan } from '../../schema/plan-types.ts';
 import { renderMarkdown, renderPlan, renderText, summaryLine } from '../../schema/plan-render.ts';
+import type { SyncPlan } from '../../schema/plan-types.ts';
 
 const plan: SyncPlan = {
   planId: 'p1234',
@@ -21,7 +21,12 @@ const plan: SyncPlan = {
       name: 'Shop | @team',
       diff: [
         { path: 'interval', before: '1m', after: '2m' },
-        { path: 'headers.Authorization', before: 'Bearer ${TOKEN}', after: 'Bearer ${TOKEN}', secretChanged: true },
+        {
+          path: 'headers.Authorization',
+          before: 'Bearer ${TOKEN}',
+          after: 'Bearer ${TOKEN}',
+          secretChanged: true,
+        },
         { path: 'keywords', before: ['<b>'], after: ['a|b'] },
       ],
     },
@@ -34,14 +39,20 @@ const plan: SyncPlan = {
 describe('text plan', () => {
   it('lists deletions first, then replace, rename, update with field diffs, create, and a summary', () => {
     const text = renderText(plan);
-    const order = ['- delete old', '-/+ replace api', '~> rename web2 (from web)', '~ update shop', '+ create blog'].map(
-      (line) => text.indexOf(line),
-    );
+    const order = [
+      '- delete old',
+      '-/+ replace api',
+      '~> rename web2 (from web)',
+      '~ update shop',
+      '+ create blog',
+    ].map((line) => text.indexOf(line));
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(text).toContain('~ interval: "1m" → "2m"');
     expect(text).toContain('~ headers.Authorization: "Bearer ${TOKEN}" (secret value changed)');
-    expect(text).toContain('Plan: 1 to create, 1 to update, 1 to replace, 1 to rename, 1 to delete, 1 unchanged.');
+    expect(text).toContain(
+      'Plan: 1 to create, 1 to update, 1 to replace, 1 to rename, 1 to delete, 1 unchanged.',
+    );
     expect(text).not.toContain('same');
     expect(text).not.toContain('\u001b[');
   });
@@ -93,7 +104,10 @@ describe('markdown plan', () => {
       name: `m-${i}`,
       diff: [{ path: 'body', before: 'x'.repeat(500), after: 'y'.repeat(500) }],
     }));
-    const big = renderMarkdown({ ...plan, changes, counts: { ...plan.counts, update: 5000 } }, { maxPerAction: 5000 });
+    const big = renderMarkdown(
+      { ...plan, changes, counts: { ...plan.counts, update: 5000 } },
+      { maxPerAction: 5000 },
+    );
     expect(big.length).toBeLessThan(65_536);
     expect(big).toContain('Cut to fit a comment');
     expect(big.split('<details>').length).toBe(big.split('</details>').length);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteDatabase } from '../../collector/store/sqlite/database.ts';
 import { insertRows } from '../../collector/store/sqlite/database.ts';
+import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
 import { type Migration, MigrationError, migrate } from '../../collector/store/sqlite/migrate.ts';
 import { MIGRATIONS } from '../../collector/store/sqlite/migrations/index.ts';
-import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
 import type { MonitorCreate, MonitorWrites } from '../../collector/store/types.ts';
 import { makeSpec } from './fixtures.ts';
 
@@ -59,7 +59,9 @@ describe('sqlite store', () => {
   });
 
   it('creates, updates, renames and deletes, keeping revisions and archives', async () => {
-    await apply({ creates: [create('a', { secrets: { TOKEN: 'v1' }, secretHashes: { TOKEN: 'f1' } }), create('b')] });
+    await apply({
+      creates: [create('a', { secrets: { TOKEN: 'v1' }, secretHashes: { TOKEN: 'f1' } }), create('b')],
+    });
     const a = await store.monitors.get('a');
     expect(a).toMatchObject({ id: 'a', revision: 1, gitRevision: 'abc', createdAt: 1000, updatedAt: 1000 });
     expect(a?.secretHashes).toEqual({ TOKEN: 'f1' });
@@ -199,7 +201,9 @@ describe('migrations', () => {
   });
 
   it('rejects a list with a gap', async () => {
-    const error = await migrate(store.db as SqliteDatabase, [...MIGRATIONS, extra(9)], now).catch((e: unknown) => e);
+    const error = await migrate(store.db as SqliteDatabase, [...MIGRATIONS, extra(9)], now).catch(
+      (e: unknown) => e,
+    );
     expect((error as MigrationError).code).toBe('VIGIL_ERR_MIGRATIONS_INVALID');
   });
 

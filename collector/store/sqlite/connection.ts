@@ -28,9 +28,7 @@ export class SqliteConnection {
   }
 
   static async open(path: string, options: ConnectionOptions = {}): Promise<SqliteConnection> {
-    const mode = options.readonly
-      ? sqlite3.OPEN_READONLY
-      : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+    const mode = options.readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
     const db = await new Promise<sqlite3.Database>((resolve, reject) => {
       const handle = new sqlite3.Database(path, mode, (error) => (error ? reject(error) : resolve(handle)));
     });
@@ -85,12 +83,17 @@ export class SqliteConnection {
     const cached = this.#statements.get(sql);
     if (cached !== undefined) return cached;
     if (this.#statements.size >= STATEMENT_CACHE_LIMIT) {
-      const [oldestSql, oldest] = this.#statements.entries().next().value as [string, Promise<sqlite3.Statement>];
+      const [oldestSql, oldest] = this.#statements.entries().next().value as [
+        string,
+        Promise<sqlite3.Statement>,
+      ];
       this.#statements.delete(oldestSql);
       void oldest.then(finalize, () => undefined);
     }
     const pending = new Promise<sqlite3.Statement>((resolve, reject) => {
-      const statement = this.#db.prepare(sql, (error: Error | null) => (error ? reject(error) : resolve(statement)));
+      const statement = this.#db.prepare(sql, (error: Error | null) =>
+        error ? reject(error) : resolve(statement),
+      );
     });
     // A statement that failed to prepare (bad SQL) is not cached: the next call reports it again.
     pending.catch(() => this.#statements.delete(sql));

@@ -62,7 +62,10 @@ export class SqliteMonitorStore implements MonitorStore {
   }
 
   async get(id: string): Promise<MonitorRecord | undefined> {
-    const row = await this.#db.reader.get<MonitorRow>(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`, [id]);
+    const row = await this.#db.reader.get<MonitorRow>(
+      `SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`,
+      [id],
+    );
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -199,12 +202,26 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
         before.createdAt,
         at,
       ]);
-      revisions.push(revisionRow(update.historyId, revision, update.spec.id, update.action, spec, update, writes));
+      revisions.push(
+        revisionRow(update.historyId, revision, update.spec.id, update.action, spec, update, writes),
+      );
     }
     await insertRows(
       tx,
       'monitors',
-      ['history_id', 'id', 'name', 'spec', 'spec_hash', 'secret_hashes', 'secret_values', 'revision', 'git_revision', 'created_at', 'updated_at'],
+      [
+        'history_id',
+        'id',
+        'name',
+        'spec',
+        'spec_hash',
+        'secret_hashes',
+        'secret_values',
+        'revision',
+        'git_revision',
+        'created_at',
+        'updated_at',
+      ],
       rows,
       `ON CONFLICT (history_id) DO UPDATE SET id = excluded.id, name = excluded.name, spec = excluded.spec,
          spec_hash = excluded.spec_hash, secret_hashes = excluded.secret_hashes,
@@ -250,7 +267,19 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
     await insertRows(
       tx,
       'monitors',
-      ['history_id', 'id', 'name', 'spec', 'spec_hash', 'secret_hashes', 'secret_values', 'revision', 'git_revision', 'created_at', 'updated_at'],
+      [
+        'history_id',
+        'id',
+        'name',
+        'spec',
+        'spec_hash',
+        'secret_hashes',
+        'secret_values',
+        'revision',
+        'git_revision',
+        'created_at',
+        'updated_at',
+      ],
       monitors,
     );
     await insertRevisions(tx, revisions);
@@ -292,7 +321,17 @@ function insertRevisions(tx: WriteTx, rows: SqlValue[][]): Promise<void> {
   return insertRows(
     tx,
     'monitor_revisions',
-    ['history_id', 'revision', 'monitor_id', 'action', 'spec', 'spec_hash', 'diff', 'git_revision', 'applied_at'],
+    [
+      'history_id',
+      'revision',
+      'monitor_id',
+      'action',
+      'spec',
+      'spec_hash',
+      'diff',
+      'git_revision',
+      'applied_at',
+    ],
     rows,
   );
 }
