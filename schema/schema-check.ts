@@ -1,0 +1,136 @@
+// The JSON Schema side of validation: monitors.schema.json compiled once with ajv (strict mode,
+// all errors, formats), for a whole file or for one monitor of a sync request.
+
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import schemaJson from './monitors.schema.json' with { type: 'json' };
+
+/** The schema document as data (for the translator's look-ups and the README reference). */
+export const MONITORS_SCHEMA = schemaJson as unknown as JsonSchema;
+
+export type JsonSchema = {
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
+  type?: string;
+  description?: string;
+  default?: unknown;
+  examples?: unknown[];
+  enum?: unknown[];
+  const?: unknown;
+  pattern?: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  maxProperties?: number;
+  uniqueItems?: boolean;
+  required?: string[];
+  properties?: Record<string, JsonSchema | boolean>;
+  additionalProperties?: JsonSchema | boolean;
+  propertyNames?: JsonSchema;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+};
+
+/** A fresh ajv instance set up as Vigil uses it: JSON Schema 2020-12, strict, all errors. */
+export function createAjv() {
+  // `verbose` gives every error its parentSchema, which the translator uses to know which
+  // definition (duration, id, url...) an error belongs to.
+  const ajv = new Ajv2020.default({ allErrors: true, strict: true, verbose: true });
+  addFormats.default(ajv, ['date-time']);
+  return ajv;
+}
+
+interface Validators {
+  file: ValidateFunction;
+  monitor: ValidateFunction;
+}
+let validators: Validators | undefined;
+
+function compiled(): Validators {
+  if (validators === undefined) {
+    const ajv = createAjv();
+    const file = ajv.compile(MONITORS_SCHEMA);
+    const monitor = ajv.getSchema(`${schemaId()}#/$defs/monitor`);
+    if (monitor === undefined) throw new Error('monitors.schema.json has no $defs/monitor');
+    validators = { file, monitor };
+  }
+  return validators;
+}
+
+function schemaId(): string {
+  return (schemaJson as { $id: string }).$id;
+}
+
+/** Errors of a whole monitor file (the parsed YAML), or [] when it matches the schema. */
+export function checkFileShape(value: unknown): ErrorObject[] {
+  const validate = compiled().file;
+  return validate(value) ? [] : [...(validate.errors ?? [])];
+}
+
+/** Errors of one monitor in the language's form, or [] when it matches the schema. */
+export function checkMonitorShape(value: unknown): ErrorObject[] {
+  const validate = compiled().monitor;
+  return validate(value) ? [] : [...(validate.errors ?? [])];
+}
+
+/** A `$defs` entry by name. */
+export function schemaDef(name: string): JsonSchema {
+  const def = MONITORS_SCHEMA.$defs?.[name];
+  if (def === undefined) throw new Error(`monitors.schema.json has no $defs/${name}`);
+  return def;
+}
+
+/** The name of the `$defs` entry that is exactly this schema object, if any. */
+export function defNameOf(schema: unknown): string | undefined {
+  for (const [name, def] of Object.entries(MONITORS_SCHEMA.$defs ?? {})) if (def === schema) return name;
+  return undefined;
+}
+
+/** Follows `$ref` (local JSON pointers only, which is all the schema uses). */
+export function resolveRef(schema: JsonSchema | boolean | undefined): JsonSchema | undefined {
+  let current = schema;
+  for (let hops = 0; hops < 10 && typeof current === 'object' && current.$ref !== undefined; hops++) {
+    const pointer = current.$ref.replace(/^#\//, '').split('/');
+    let target: unknown = MONITORS_SCHEMA;
+    for (const part of pointer) target = (target as Record<string, unknown> | undefined)?.[part];
+    // Keywords beside $ref (description, default, examples) win over the target's.
+    const { $ref: _ref, ...siblings } = current;
+    current = { ...(target as JsonSchema), ...siblings };
+  }
+  return typeof current === 'object' ? current : undefined;
+}
+
+/**
+ * The schema describing the value at `path` below `root`, following properties, items,
+ * additionalProperties, $ref and the branches of anyOf/oneOf. For hints and the reference.
+ */
+export function schemaAt(root: JsonSchema, path: ReadonlyArray<string | number>): JsonSchema | undefined {
+  let current = resolveRef(root);
+  for (const segment of path) {
+    if (current === undefined) return undefined;
+    current = stepInto(current, segment);
+  }
+  return current;
+}
+
+function stepInto(schema: JsonSchema, segment: string | number): JsonSchema | undefined {
+  const direct =
+    typeof segment === 'number'
+      ? schema.items
+      : (schema.properties?.[segment] ??
+        (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined));
+  if (direct !== undefined && direct !== true && direct !== false) return resolveRef(direct);
+  for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) {
+    const resolved = resolveRef(branch);
+    const found = resolved === undefined ? undefined : stepInto(resolved, segment);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,501 @@
+// Turning ajv's errors into diagnostics written for people. ajv reports every failing keyword,
+// including each branch of an anyOf; this module picks the branch the user meant, points at the
+// key or value at fault, and says what to write instead. Raw ajv messages never reach the user.
+import type { ErrorObject } from 'ajv';
+import type { DiagnosticCode } from './codes.ts';
+import { describeValue, fieldLabel, kindOf, kindWithArticle, show } from './describe.ts';
+import type { PathSegment } from './diagnostics.ts';
+import { suggestDuration } from './duration.ts';
+import type { Locator } from './locator.ts';
+import { valueAt } from './locator.ts';
+import { defNameOf, type JsonSchema, MONITORS_SCHEMA, resolveRef, schemaAt } from './schema-check.ts';
+import { closest } from './suggest.ts';
+
+/** A diagnostic before it is given its file: code, message, hint and the path it points at. */
+export interface Finding {
+  code: DiagnosticCode;
+  message: string;
+  hint: string;
+  /** Full path from the document root (for the span and for blaming a monitor). */
+  path: PathSegment[];
+  part: 'key' | 'value';
+  severity?: 'error' | 'warning';
+}
+
+export interface TranslateContext {
+  /** The data that was validated. */
+  data: unknown;
+  /** The schema it was validated against (the file schema or the monitor definition). */
+  schema: JsonSchema;
+  /** Path of `data` inside the whole document (`['monitors', 3]` for a sync entry). */
+  prefix: PathSegment[];
+  /** The whole document, for labels (monitor ids). */
+  root: unknown;
+  locator: Locator;
+}
+
+type AjvError = ErrorObject & { parentSchema?: JsonSchema; propertyName?: string };
+
+export function translateSchemaErrors(errors: readonly ErrorObject[], ctx: TranslateContext): Finding[] {
+  const remaining = selectBranches(errors as AjvError[]);
+  const findings: Finding[] = [];
+  for (const error of remaining) {
+    const finding = translateOne(error, ctx);
+    if (finding !== undefined) findings.push(finding);
+  }
+  return findings;
+}
+
+/** JSON pointer of an ajv error to path segments (numbers for list indexes). */
+function segmentsOf(pointer: string, data: unknown): PathSegment[] {
+  if (pointer === '') return [];
+  const segments: PathSegment[] = [];
+  let current = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const segment: PathSegment = Array.isArray(current) && /^\d+$/.test(key) ? Number(key) : key;
+    segments.push(segment);
+    current = valueAt(current, [segment]);
+  }
+  return segments;
+}
+
+/**
+ * Resolves anyOf/oneOf: keep the errors of the branch whose type matches the value (a mapping
+ * given to `flapping` is judged against the mapping branch), or replace them all by one
+ * wrong_type finding when no branch has the value's type. Durations and maintenance windows have
+ * their own handling below.
+ */
+function selectBranches(errors: AjvError[]): AjvError[] {
+  const dropped = new Set<AjvError>();
+  const synthetic: AjvError[] = [];
+  const combinators = errors
+    .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
+    .sort(
+      (a, b) => a.instancePath.length - b.instancePath.length || a.schemaPath.length - b.schemaPath.length,
+    );
+  for (const combinator of combinators) {
+    if (dropped.has(combinator)) continue;
+    dropped.add(combinator);
+    const within = (e: AjvError, branch?: number) =>
+      e !== combinator &&
+      (e.instancePath === combinator.instancePath ||
+        e.instancePath.startsWith(`${combinator.instancePath}/`)) &&
+      e.schemaPath.startsWith(`${combinator.schemaPath}/${branch ?? ''}`);
+    const inside = errors.filter((e) => within(e));
+    const def = defNameOf(combinator.parentSchema);
+    if (def === 'maintenanceWindow') {
+      // Which of start/end and cron/duration is missing or mixed is said by the maintenance rule.
+      for (const e of inside) dropped.add(e);
+      continue;
+    }
+    if (def === 'duration') {
+      for (const e of inside) dropped.add(e);
+      synthetic.push({ ...combinator, keyword: 'x-duration' });
+      continue;
+    }
+    const branches = (combinator.parentSchema?.[combinator.keyword as 'anyOf' | 'oneOf'] ?? []).map((b) =>
+      resolveRef(b),
+    );
+    const value = combinator.data;
+    const matching = branches.flatMap((branch, index) =>
+      branch !== undefined && typeMatches(branch, value) ? [index] : [],
+    );
+    if (matching.length === 1) {
+      for (const e of inside) if (!within(e, matching[0])) dropped.add(e);
+      continue;
+    }
+    for (const e of inside) dropped.add(e);
+    synthetic.push({ ...combinator, keyword: 'x-type', params: { kinds: branches.map(branchKind) } });
+  }
+  return [...errors.filter((e) => !dropped.has(e)), ...synthetic];
+}
+
+function typeMatches(branch: JsonSchema, value: unknown): boolean {
+  if ('const' in branch) return branch.const === value;
+  const kind = kindOf(value);
+  switch (branch.type) {
+    case 'object':
+      return kind === 'mapping';
+    case 'array':
+      return kind === 'list';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return kind === 'number';
+    case 'string':
+    case 'boolean':
+    case 'null':
+      return kind === branch.type;
+    default:
+      return false;
+  }
+}
+
+function branchKind(branch: JsonSchema | undefined): string {
+  if (branch === undefined) return 'something else';
+  if ('const' in branch) return `\`${JSON.stringify(branch.const)}\``;
+  return kindWithArticle(branch.type ?? 'value');
+}
+
+function translateOne(error: AjvError, ctx: TranslateContext): Finding | undefined {
+  const local = segmentsOf(error.instancePath, ctx.data);
+  const path = [...ctx.prefix, ...local];
+  const label = fieldLabel(path, ctx.root);
+  const value = error.data;
+  const parent = error.parentSchema ?? {};
+  const at = (
+    code: DiagnosticCode,
+    message: string,
+    hint: string,
+    where = path,
+    part: 'key' | 'value' = 'value',
+  ) => ({ code, message, hint, path: where, part }) satisfies Finding;
+
+  switch (error.keyword) {
+    case 'if':
+    case 'propertyNames':
+      // `if` only says a `then` failed (reported on its own); propertyNames is reported through
+      // the nested error that carries the offending name.
+      return undefined;
+    case 'additionalProperties': {
+      const key = String(error.params.additionalProperty);
+      return unknownKey(key, [...path, key], parent, ctx);
+    }
+    case 'required': {
+      const key = String(error.params.missingProperty);
+      const property = schemaAt(ctx.schema, [...local, key]);
+      const example = exampleFor(property, key);
+      const what = path.length === 0 ? 'the file' : label;
+      const explain = firstSentence(property?.description);
+      return at(
+        'missing_key',
+        `${what} is missing the required key \`${key}\``,
+        `add \`${key}: ${example}\`${explain ? ` (${explain})` : ''}`,
+      );
+    }
+    case 'type': {
+      const expected = String(error.params.type);
+      return at(
+        'wrong_type',
+        `${label} must be ${kindWithArticle(expected)}; got ${describeValue(value)}`,
+        typeHint(expected, value, ctx.locator.sourceText(path), path),
+      );
+    }
+    case 'x-type': {
+      const kinds = (error.params as { kinds: string[] }).kinds;
+      return at(
+        'wrong_type',
+        `${label} must be ${joinOr(kinds)}; got ${describeValue(value)}`,
+        hintFromDescription(schemaAt(ctx.schema, local)) ??
+          'see the monitor language reference in the README',
+      );
+    }
+    case 'x-duration': {
+      const suggestion = suggestDuration(value);
+      return at(
+        'invalid_duration',
+        `${label} must be a duration like \`30s\`, \`1m\` or \`1h30m\`; got ${describeValue(value)}`,
+        suggestion === null
+          ? 'write whole numbers with units h, m, s, ms, largest first (`1h30m`), or `0`'
+          : `write \`${suggestion}\``,
+      );
+    }
+    case 'enum':
+    case 'const': {
+      const allowed = (
+        error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : [error.params.allowedValue]
+      )
+        // `http.version` also takes 2 and 1.1 as numbers; list each choice once.
+
+        .filter((choice, _index, all) => typeof choice === 'string' || !all.includes(String(choice)));
+      const suggestion =
+        typeof value === 'string' || typeof value === 'number'
+          ? closest(String(value), allowed.map(String))
+          : null;
+      const unquote =
+        typeof value === 'string' &&
+        allowed.some((choice) => typeof choice === 'number' && String(choice) === value);
+      return at(
+        'invalid_value',
+        `${label} must be one of ${allowed.map((choice) => `\`${choice}\``).join(', ')}; got ${show(value)}${
+          suggestion !== null && suggestion !== String(value) ? `; did you mean \`${suggestion}\`?` : ''
+        }`,
+        unquote
+          ? `write ${value} without quotes`
+          : suggestion !== null
+            ? `write \`${suggestion}\``
+            : (hintFromDescription(schemaAt(ctx.schema, local)) ?? `use one of ${allowed.join(', ')}`),
+      );
+    }
+    case 'pattern':
+      return patternFinding(error, path, local, ctx);
+    case 'format':
+      return at(
+        'invalid_format',
+        `${label} must be an ISO 8601 date-time with a time zone, like \`2025-06-01T02:00:00Z\`; got ${show(value)}`,
+        'write date, `T`, time and a zone: `2025-06-01T02:00:00Z` or `2025-06-01T04:00:00+02:00`',
+      );
+    case 'minimum':
+    case 'maximum': {
+      const { minimum, maximum } = parent;
+      return at(
+        'out_of_range',
+        `${label} must be ${error.keyword === 'minimum' ? `at least ${minimum}` : `at most ${maximum}`}; got ${show(value)}`,
+        `use a whole number from ${minimum ?? 0} to ${maximum ?? 'any'}`,
+      );
+    }
+    case 'minLength':
+      return at(
+        'empty_value',
+        `${label} must not be empty`,
+        hintFromDescription(parent) ?? 'write a value or remove the key',
+      );
+    case 'maxLength':
+      return at(
+        'too_long',
+        `${label} is ${(value as string).length} characters long; at most ${error.params.limit} are allowed`,
+        'shorten it',
+      );
+    case 'minItems':
+      return at(
+        'empty_list',
+        `${label} is an empty list`,
+        local.at(-1) === 'regions'
+          ? 'list at least one region, or remove `regions` to probe from every region'
+          : 'add at least one entry, or remove the key',
+        path,
+        'key',
+      );
+    case 'maxItems':
+    case 'maxProperties': {
+      const count = Array.isArray(value) ? value.length : Object.keys(value as object).length;
+      return at(
+        'too_many_items',
+        `${label} has ${count} entries; at most ${error.params.limit} are allowed`,
+        `remove ${count - Number(error.params.limit)} of them`,
+        path,
+        'key',
+      );
+    }
+    case 'uniqueItems': {
+      const later = Math.max(Number(error.params.i), Number(error.params.j));
+      const earlier = Math.min(Number(error.params.i), Number(error.params.j));
+      return at(
+        'duplicate_item',
+        `${label} lists ${show((value as unknown[])[later])} twice (entries ${earlier + 1} and ${later + 1})`,
+        'remove the second one',
+        [...path, later],
+      );
+    }
+    default:
+      return at(
+        'invalid_value',
+        `${label} is not valid here`,
+        hintFromDescription(schemaAt(ctx.schema, local)) ??
+          'see the monitor language reference in the README',
+      );
+  }
+}
+
+function unknownKey(key: string, path: PathSegment[], parent: JsonSchema, ctx: TranslateContext): Finding {
+  const allowed = Object.keys(parent.properties ?? {});
+  const suggestion = closest(key, allowed);
+  const where = path.slice(0, -1);
+  const inDefaults = where[0] === 'defaults' && where.length === 1;
+  const atRoot = where.length === 0;
+  const monitorKeys = Object.keys(resolveRef(MONITORS_SCHEMA.$defs?.monitor)?.properties ?? {});
+  let hint: string;
+  if (key === '<<') {
+    hint = 'YAML merge keys are not supported; put shared settings under `defaults:`';
+  } else if (suggestion !== null) {
+    hint = `write \`${suggestion}\``;
+  } else if (inDefaults && monitorKeys.includes(key)) {
+    hint = `\`${key}\` cannot have a default; set it on each monitor`;
+  } else if (atRoot && monitorKeys.includes(key)) {
+    hint = allowed.includes('defaults')
+      ? `\`${key}\` belongs to a monitor; put it under \`defaults:\` to apply it to every monitor of this file, or inside one monitor`
+      : `\`${key}\` belongs inside a monitor`;
+  } else {
+    const home = homeOf(key);
+    hint =
+      home !== undefined
+        ? `\`${key}\` belongs under \`${home}:\``
+        : `valid keys here: ${allowed.map((k) => `\`${k}\``).join(', ')}`;
+  }
+  const place = atRoot ? 'at the top of the file' : `in ${fieldLabel(where, ctx.root)}`;
+  return {
+    code: 'unknown_key',
+    message: `unknown key \`${key}\` ${place}${suggestion !== null ? `; did you mean \`${suggestion}\`?` : ''}`,
+    hint,
+    path,
+    part: 'key',
+  };
+}
+
+/** For a key that is valid somewhere else in a monitor: the mapping it belongs to. */
+function homeOf(key: string): string | undefined {
+  const monitor = resolveRef(MONITORS_SCHEMA.$defs?.monitor);
+  for (const [name, property] of Object.entries(monitor?.properties ?? {})) {
+    const resolved = resolveRef(property);
+    const nested = [resolved, ...(resolved?.anyOf ?? []).map(resolveRef)];
+    for (const candidate of nested) {
+      if (candidate?.properties !== undefined && key in candidate.properties) return name;
+      const items = resolveRef(candidate?.items);
+      if (items?.properties !== undefined && key in items.properties) return `${name}` + ' (in each entry)';
+    }
+  }
+  return undefined;
+}
+
+function patternFinding(
+  error: AjvError,
+  path: PathSegment[],
+  local: PathSegment[],
+  ctx: TranslateContext,
+): Finding {
+  const def = defNameOf(error.parentSchema);
+  if (error.propertyName !== undefined) {
+    // A header name (propertyNames of `headers`).
+    const name = error.propertyName;
+    const fixed = name.replace(/[^!#$%&'*+.^_`|~0-9A-Za-z-]+/g, '-').replace(/^-+|-+$/g, '');
+    return {
+      code: 'invalid_header_name',
+      message: `header name \`${name}\` may only hold letters, digits and !#$%&'*+-.^_\`|~`,
+      hint: fixed !== '' && fixed !== name ? `write \`${fixed}\`` : 'remove the spaces or other characters',
+      path: [...path, name],
+      part: 'key',
+    };
+  }
+  const label = fieldLabel(path, ctx.root);
+  const value = String(error.data);
+  if (def === 'id') {
+    const slug = value
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63);
+    return {
+      code: 'invalid_id',
+      message: `${label} ${show(value)} must be 1 to 63 lower-case letters, digits and \`-\`, starting with a letter or digit`,
+      hint: slug !== '' && slug !== value ? `write \`${slug}\`` : 'use lower-case letters, digits and `-`',
+      path,
+      part: 'value',
+    };
+  }
+  if (def === 'url') {
+    if (/\s/.test(value)) {
+      return {
+        code: 'invalid_url',
+        message: `${label} contains whitespace`,
+        hint: 'encode spaces as `%20` and remove line breaks',
+        path,
+        part: 'value',
+      };
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
+    return {
+      code: 'url_scheme',
+      message: `${label} must start with http:// or https://; got ${show(value)}`,
+      hint:
+        scheme !== undefined && !value.startsWith('$')
+          ? `Vigil probes HTTP and HTTPS only; \`${scheme}:\` URLs cannot be monitored`
+          : value.startsWith('$')
+            ? 'write the scheme and host out; a secret may fill the credentials, path, query or port'
+            : `write \`https://${value.replace(/^\/+/, '')}\``,
+      path,
+      part: 'value',
+    };
+  }
+  if (local.at(-1) === 'path' && local.at(-3) === 'assertions') {
+    return {
+      code: 'invalid_jsonpath',
+      message: `${label} must be a JSONPath starting with \`$\`; got ${show(value)}`,
+      hint: `write \`$.${value.replace(/^\.+/, '')}\``,
+      path,
+      part: 'value',
+    };
+  }
+  if (
+    def === undefined &&
+    typeof error.parentSchema?.pattern === 'string' &&
+    error.parentSchema.pattern.includes('\\r')
+  ) {
+    return {
+      code: 'invalid_format',
+      message: `${label} must be a single line`,
+      hint: 'remove the line breaks; header values cannot span lines',
+      path,
+      part: 'value',
+    };
+  }
+  const expectation = error.parentSchema?.description ?? 'the form described in the reference';
+  return {
+    code: 'invalid_format',
+    message: `${label} ${show(value)} does not have the required form`,
+    hint: `expected: ${lowerFirst(expectation)}`,
+    path,
+    part: 'value',
+  };
+}
+
+function typeHint(expected: string, value: unknown, source: string | undefined, path: PathSegment[]): string {
+  const key = String(path.at(-1) ?? 'key');
+  if (expected === 'boolean' && typeof value === 'string') {
+    return /^(?:yes|no|on|off|y|n)$/i.test(value)
+      ? `YAML 1.2 reads \`${value}\` as text; write \`true\` or \`false\``
+      : 'write `true` or `false`';
+  }
+  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+    return `quote it: \`"${source ?? String(value)}"\``;
+  }
+  if (expected === 'array') {
+    return typeof value === 'string' || typeof value === 'number'
+      ? `write a list: \`${key}: [${source ?? JSON.stringify(value)}]\``
+      : `write a list, one \`- entry\` per line under \`${key}:\``;
+  }
+  if (expected === 'object') {
+    return value === null
+      ? `indent the entries of \`${key}\` under it, or remove the empty key`
+      : `write a mapping: \`key: value\` entries indented under \`${key}:\``;
+  }
+  if (
+    (expected === 'integer' || expected === 'number') &&
+    typeof value === 'string' &&
+    /^-?\d+(\.\d+)?$/.test(value)
+  ) {
+    return 'remove the quotes';
+  }
+  if (expected === 'integer' && typeof value === 'number')
+    return `write a whole number such as \`${Math.round(value)}\``;
+  return `write ${kindWithArticle(expected)}`;
+}
+
+function exampleFor(property: JsonSchema | undefined, key: string): string {
+  const example = property?.examples?.[0];
+  if (example === undefined) return '...';
+  if (typeof example === 'string') return /^[\w./:@-]+$/.test(example) ? example : JSON.stringify(example);
+  if (Array.isArray(example) || typeof example === 'object')
+    return JSON.stringify(example).replace(/"(\w+)":/g, '$1: ');
+  return String(example ?? key);
+}
+
+function hintFromDescription(schema: JsonSchema | undefined): string | undefined {
+  const sentence = firstSentence(schema?.description);
+  return sentence === undefined ? undefined : `expected: ${lowerFirst(sentence)}`;
+}
+
+function firstSentence(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(.+?[.;])(\s|$)/.exec(text);
+  return (match?.[1] ?? text).replace(/[.;]$/, '');
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+}
+
+function joinOr(items: string[]): string {
+  const unique = [...new Set(items)];
+  return unique.length <= 1 ? (unique[0] ?? '') : `${unique.slice(0, -1).join(', ')} or ${unique.at(-1)}`;
+}
