@@ -116,6 +116,8 @@ export interface OpenRound {
   /** Single-region verification: re-checks still to dispatch from `recheckRegion`. */
   rechecks: number;
   recheckRegion: string | null;
+  /** Verify: the state an unconfirmed verdict returns to (null for other rounds). */
+  from: 'up' | 'flapping' | null;
 }
 
 export type IncidentKind = 'down' | 'flapping';
@@ -214,7 +216,7 @@ export const INCIDENT_CAUSES = [
   'confirmed',
   /** opened: the flapping score entered [low, high]. */
   'flapping',
-  /** flapping resolved + down opened: the score went above high. */
+  /** flapping resolved + down opened: above high, a failure was confirmed by the quorum. */
   'escalated',
   /** ongoing: a down round or a flapping check failed again. */
   'failing',
