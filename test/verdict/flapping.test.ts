@@ -2,19 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32, pickOne } from '../../collector/scheduler/regions.ts';
 import { flappingScore, pushWindow } from '../../collector/verdict/flapping.ts';
 import { Driver, makeSpec, REGIONS4 } from './driver.ts';
+import { ISSUE_CHANGES, withChangesAt } from './reach.ts';
 
-/** Outcomes of `n` checks (true = ok, first ok) whose result changes exactly at the given 1-based checks. */
-function withChangesAt(n: number, changes: number[]): boolean[] {
-  const out: boolean[] = [];
-  let ok = true;
-  for (let i = 1; i <= n; i++) {
-    if (changes.includes(i)) ok = !ok;
-    out.push(ok);
-  }
-  return out;
-}
 
-const ISSUE_CHANGES = [3, 4, 8, 9, 13, 14, 18, 19, 21];
 
 describe('flapping score', () => {
   it("scores the issue's example 46.0 exactly (oldest i = 1, change at i = differs from i - 1)", () => {
