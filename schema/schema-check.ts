@@ -93,13 +93,18 @@ export function defNameOf(schema: unknown): string | undefined {
   return undefined;
 }
 
+/** The schema object a local `$ref` points to (the object itself, for identity checks). */
+export function refTarget(ref: string): JsonSchema | undefined {
+  let target: unknown = MONITORS_SCHEMA;
+  for (const part of ref.replace(/^#\//, '').split('/')) target = (target as Record<string, unknown> | undefined)?.[part];
+  return target as JsonSchema | undefined;
+}
+
 /** Follows `$ref` (local JSON pointers only, which is all the schema uses). */
 export function resolveRef(schema: JsonSchema | boolean | undefined): JsonSchema | undefined {
   let current = schema;
   for (let hops = 0; hops < 10 && typeof current === 'object' && current.$ref !== undefined; hops++) {
-    const pointer = current.$ref.replace(/^#\//, '').split('/');
-    let target: unknown = MONITORS_SCHEMA;
-    for (const part of pointer) target = (target as Record<string, unknown> | undefined)?.[part];
+    const target = refTarget(current.$ref);
     // Keywords beside $ref (description, default, examples) win over the target's.
     const { $ref: _ref, ...siblings } = current;
     current = { ...(target as JsonSchema), ...siblings };

@@ -8,7 +8,7 @@ import type { PathSegment } from './diagnostics.ts';
 import { suggestDuration } from './duration.ts';
 import type { Locator } from './locator.ts';
 import { valueAt } from './locator.ts';
-import { defNameOf, type JsonSchema, MONITORS_SCHEMA, resolveRef, schemaAt } from './schema-check.ts';
+import { defNameOf, type JsonSchema, MONITORS_SCHEMA, refTarget, resolveRef, schemaAt } from './schema-check.ts';
 import { closest } from './suggest.ts';
 
 /** A diagnostic before it is given its file: code, message, hint and the path it points at. */
@@ -65,48 +65,47 @@ function segmentsOf(pointer: string, data: unknown): PathSegment[] {
  * given to `flapping` is judged against the mapping branch), or replace them all by one
  * wrong_type finding when no branch has the value's type. Durations and maintenance windows have
  * their own handling below.
+ *
+ * A branch's own errors are found by identity: ajv's `parentSchema` of an error at the
+ * combinator's instance path is the branch object (or the definition a `$ref` branch points to).
+ * schemaPath cannot be used for this: it is relative to whichever function ajv compiled.
  */
 function selectBranches(errors: AjvError[]): AjvError[] {
   const dropped = new Set<AjvError>();
   const synthetic: AjvError[] = [];
   const combinators = errors
     .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
-    .sort(
-      (a, b) => a.instancePath.length - b.instancePath.length || a.schemaPath.length - b.schemaPath.length,
-    );
+    .sort((a, b) => a.instancePath.length - b.instancePath.length);
   for (const combinator of combinators) {
-    if (dropped.has(combinator)) continue;
     dropped.add(combinator);
-    const within = (e: AjvError, branch?: number) =>
-      e !== combinator &&
-      (e.instancePath === combinator.instancePath ||
-        e.instancePath.startsWith(`${combinator.instancePath}/`)) &&
-      e.schemaPath.startsWith(`${combinator.schemaPath}/${branch ?? ''}`);
-    const inside = errors.filter((e) => within(e));
+    const raw = (combinator.parentSchema?.[combinator.keyword as 'anyOf' | 'oneOf'] ?? []) as JsonSchema[];
+    const targets = raw.map((branch) => (branch.$ref !== undefined ? refTarget(branch.$ref) : branch));
+    const belongsTo = (e: AjvError, index: number) =>
+      e.instancePath === combinator.instancePath && (e.parentSchema === raw[index] || e.parentSchema === targets[index]);
+    const ofBranches = (indexes: number[]) => errors.filter((e) => indexes.some((i) => belongsTo(e, i)));
+    const all = raw.map((_, i) => i);
     const def = defNameOf(combinator.parentSchema);
     if (def === 'maintenanceWindow') {
       // Which of start/end and cron/duration is missing or mixed is said by the maintenance rule.
-      for (const e of inside) dropped.add(e);
+      for (const e of ofBranches(all)) dropped.add(e);
       continue;
     }
     if (def === 'duration') {
-      for (const e of inside) dropped.add(e);
+      for (const e of ofBranches(all)) dropped.add(e);
       synthetic.push({ ...combinator, keyword: 'x-duration' });
       continue;
     }
-    const branches = (combinator.parentSchema?.[combinator.keyword as 'anyOf' | 'oneOf'] ?? []).map((b) =>
-      resolveRef(b),
-    );
     const value = combinator.data;
-    const matching = branches.flatMap((branch, index) =>
-      branch !== undefined && typeMatches(branch, value) ? [index] : [],
-    );
+    const matching = all.filter((i) => {
+      const branch = resolveRef(raw[i]);
+      return branch !== undefined && typeMatches(branch, value);
+    });
     if (matching.length === 1) {
-      for (const e of inside) if (!within(e, matching[0])) dropped.add(e);
+      for (const e of ofBranches(all.filter((i) => i !== matching[0]))) dropped.add(e);
       continue;
     }
-    for (const e of inside) dropped.add(e);
-    synthetic.push({ ...combinator, keyword: 'x-type', params: { kinds: branches.map(branchKind) } });
+    for (const e of ofBranches(all)) dropped.add(e);
+    synthetic.push({ ...combinator, keyword: 'x-type', params: { kinds: raw.map((b) => branchKind(resolveRef(b))) } });
   }
   return [...errors.filter((e) => !dropped.has(e)), ...synthetic];
 }
@@ -165,13 +164,13 @@ function translateOne(error: AjvError, ctx: TranslateContext): Finding | undefin
     case 'required': {
       const key = String(error.params.missingProperty);
       const property = schemaAt(ctx.schema, [...local, key]);
-      const example = exampleFor(property, key);
+      const example = exampleFor(property);
       const what = path.length === 0 ? 'the file' : label;
       const explain = firstSentence(property?.description);
       return at(
         'missing_key',
         `${what} is missing the required key \`${key}\``,
-        `add \`${key}: ${example}\`${explain ? ` (${explain})` : ''}`,
+        `add \`${key}:${example === undefined ? '' : ` ${example}`}\`${explain ? ` (${lowerFirst(explain)})` : ''}`,
       );
     }
     case 'type': {
@@ -430,14 +429,27 @@ function patternFinding(
     };
   }
   const expectation = error.parentSchema?.description ?? 'the form described in the reference';
+  const noun = def === undefined ? undefined : PATTERN_NOUNS[def];
+  const slug = value
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const suggestSlug = (def === 'regionName' || def === 'sinkName') && slug !== '' && slug !== value;
   return {
     code: 'invalid_format',
-    message: `${label} ${show(value)} does not have the required form`,
-    hint: `expected: ${lowerFirst(expectation)}`,
+    message: `${label} ${show(value)} ${noun === undefined ? 'does not have the required form' : `is not a valid ${noun}`}`,
+    hint: suggestSlug ? `write \`${slug}\`` : `expected: ${lowerFirst(expectation).replace(/\.$/, '')}`,
     path,
     part: 'value',
   };
 }
+
+const PATTERN_NOUNS: Record<string, string> = {
+  regionName: 'region name',
+  githubLogin: 'GitHub user name',
+  mention: 'GitHub user or team mention',
+  sinkName: 'sink name',
+};
 
 function typeHint(expected: string, value: unknown, source: string | undefined, path: PathSegment[]): string {
   const key = String(path.at(-1) ?? 'key');
@@ -453,6 +465,12 @@ function typeHint(expected: string, value: unknown, source: string | undefined, 
     return typeof value === 'string' || typeof value === 'number'
       ? `write a list: \`${key}: [${source ?? JSON.stringify(value)}]\``
       : `write a list, one \`- entry\` per line under \`${key}:\``;
+  }
+  if (expected === 'object' && typeof path.at(-1) === 'number' && path.at(-2) === 'monitors') {
+    return 'write each monitor as a mapping: `- id: homepage` with `url: https://example.com/` indented under it';
+  }
+  if (expected === 'object' && typeof path.at(-1) === 'number') {
+    return 'write each entry as a mapping of `key: value` pairs';
   }
   if (expected === 'object') {
     return value === null
@@ -471,13 +489,12 @@ function typeHint(expected: string, value: unknown, source: string | undefined, 
   return `write ${kindWithArticle(expected)}`;
 }
 
-function exampleFor(property: JsonSchema | undefined, key: string): string {
+/** A scalar example to show after `key:`; undefined for lists and mappings (too long inline). */
+function exampleFor(property: JsonSchema | undefined): string | undefined {
   const example = property?.examples?.[0];
-  if (example === undefined) return '...';
+  if (example === undefined || (example !== null && typeof example === 'object')) return undefined;
   if (typeof example === 'string') return /^[\w./:@-]+$/.test(example) ? example : JSON.stringify(example);
-  if (Array.isArray(example) || typeof example === 'object')
-    return JSON.stringify(example).replace(/"(\w+)":/g, '$1: ');
-  return String(example ?? key);
+  return String(example);
 }
 
 function hintFromDescription(schema: JsonSchema | undefined): string | undefined {
@@ -485,14 +502,15 @@ function hintFromDescription(schema: JsonSchema | undefined): string | undefined
   return sentence === undefined ? undefined : `expected: ${lowerFirst(sentence)}`;
 }
 
+/** The first sentence of a description (a `.` or `;` before a space; `e.g.` does not count). */
 function firstSentence(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  const match = /^(.+?[.;])(\s|$)/.exec(text);
+  const match = /^(.+?)(?<!\be\.g|\bi\.e)[.;:](?:\s|$)/.exec(text);
   return (match?.[1] ?? text).replace(/[.;]$/, '');
 }
 
 function lowerFirst(text: string): string {
-  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+  return /^[A-Z](?:[a-z]|\s)/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 function joinOr(items: string[]): string {

@@ -42,5 +42,10 @@ export function closest(input: string, candidates: readonly string[]): string | 
   const allowed = Math.max(1, Math.floor(Math.max(folded.length, 3) / 3));
   // Plural/singular slips (`keyword` for `keywords`) are common enough to allow on short names.
   if (best !== null && (bestDistance <= allowed || (bestDistance === 1 && folded.length >= 2))) return best;
-  return null;
+  // `jsonpath` for `json`, `head` for `headers`: one is the start of the other.
+  const prefixed = candidates.filter((candidate) => {
+    const c = fold(candidate);
+    return Math.min(c.length, folded.length) >= 3 && (c.startsWith(folded) || folded.startsWith(c));
+  });
+  return prefixed.length === 1 ? (prefixed[0] as string) : null;
 }
