@@ -302,7 +302,18 @@ function stale(ctx: Ctx, v: Vote): void {
     ctx.marks.push({ jobId: v.jobId, mark: s.lastVerify.mark });
     return;
   }
-  if (!v.ok && s.incident && v.at >= s.incident.start) extendIncident(ctx, v);
+  if (v.ok || !s.incident || v.at < s.incident.start) return;
+  extendIncident(ctx, v);
+  // A failing check that started after the success streak began breaks "in a row", even when it
+  // answers a round that is already closed (checks started together are not "in between").
+  const first = s.streak[0];
+  if (s.state === 'down' && first && v.at > first.at) s.streak = [];
+  if (s.state === 'recovering' && (first ? v.at > first.at : v.at >= s.since)) {
+    s.streak = [];
+    closeRound(ctx);
+    go(ctx, 'down');
+    emit(ctx, 'ongoing', s.incident!, 'recovery_failed', [toRoundVote(v)]);
+  }
 }
 
 // ---------------------------------------------------------------- scheduled checks, flapping

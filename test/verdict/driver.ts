@@ -1,6 +1,7 @@
 // Test driver for the verdict: feeds events one by one with a fake clock, keeps what came out,
 // and answers the verdict's own dispatches by region. No mocks: every step runs the real machine.
 
+import type { FailureReason } from '../../collector/probe/types.ts';
 import { mulberry32 } from '../../collector/scheduler/regions.ts';
 import { initialState, step } from '../../collector/verdict/machine.ts';
 import type {
@@ -18,7 +19,6 @@ import type {
   VerdictSpec,
   Vote,
 } from '../../collector/verdict/types.ts';
-import type { FailureReason } from '../../collector/probe/types.ts';
 
 export const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 export const REGIONS4 = ['r1', 'r2', 'r3', 'r4'];
@@ -58,7 +58,10 @@ export class Driver {
   open: OpenJob[] = [];
   #job = 0;
 
-  constructor(spec: VerdictSpec = makeSpec(), opts: { now?: number; live?: string[]; impaired?: string[] } = {}) {
+  constructor(
+    spec: VerdictSpec = makeSpec(),
+    opts: { now?: number; live?: string[]; impaired?: string[] } = {},
+  ) {
     this.spec = spec;
     this.now = opts.now ?? T0;
     this.state = initialState(this.now);
@@ -109,7 +112,12 @@ export class Driver {
     return this;
   }
 
-  vote(round: RoundRef, region: string, ok: boolean, opts: { jobId?: string; at?: number; reason?: FailureReason } = {}) {
+  vote(
+    round: RoundRef,
+    region: string,
+    ok: boolean,
+    opts: { jobId?: string; at?: number; reason?: FailureReason } = {},
+  ) {
     const vote: Vote = {
       jobId: opts.jobId ?? this.nextJobId(),
       round,

@@ -4,8 +4,6 @@ import { flappingScore, pushWindow } from '../../collector/verdict/flapping.ts';
 import { Driver, makeSpec, REGIONS4 } from './driver.ts';
 import { ISSUE_CHANGES, withChangesAt } from './reach.ts';
 
-
-
 describe('flapping score', () => {
   it("scores the issue's example 46.0 exactly (oldest i = 1, change at i = differs from i - 1)", () => {
     const outcomes = withChangesAt(21, ISSUE_CHANGES);
@@ -43,7 +41,8 @@ describe('flapping score', () => {
 
   it('pushWindow keeps the newest `window` entries', () => {
     let w: ReturnType<typeof pushWindow> = [];
-    for (let i = 0; i < 30; i++) w = pushWindow(w, { ok: i % 2 === 0, at: i, reason: null, jobId: `j${i}` }, 21);
+    for (let i = 0; i < 30; i++)
+      w = pushWindow(w, { ok: i % 2 === 0, at: i, reason: null, jobId: `j${i}` }, 21);
     expect(w).toHaveLength(21);
     expect(w[0]!.at).toBe(9);
     expect(w[20]!.at).toBe(29);
@@ -146,7 +145,9 @@ describe('flapping transitions', () => {
     expect(d.state.score).toBeCloseTo(45.1, 10);
     expect(d.name).toBe('flapping');
     expect(out.dispatch).toEqual([]);
-    expect(out.events).toEqual([expect.objectContaining({ type: 'ongoing', kind: 'flapping', cause: 'failing' })]);
+    expect(out.events).toEqual([
+      expect.objectContaining({ type: 'ongoing', kind: 'flapping', cause: 'failing' }),
+    ]);
   });
 
   it('flapping + success above high: stays flapping (down is never declared on a success)', () => {
@@ -203,7 +204,10 @@ describe('flapping transitions', () => {
     expect(d.name).toBe('up');
     expect(d.state.score).toBeLessThan(25);
     const [resolved] = d.eventsOf('resolved', 'flapping');
-    expect(resolved).toMatchObject({ cause: 'recovered', end: d.state.window.filter((e) => !e.ok).at(-1)?.at });
+    expect(resolved).toMatchObject({
+      cause: 'recovered',
+      end: d.state.window.filter((e) => !e.ok).at(-1)?.at,
+    });
   });
 
   it('a site that goes hard down while flapping: below low on a failure -> verification -> down', () => {

@@ -76,7 +76,11 @@ export const ISSUE_CHANGES = [3, 4, 8, 9, 13, 14, 18, 19, 21];
 /** The issue's flapping example: 21 scheduled checks rotating over r1..r4, verifications pass. */
 export function toFlapping(d: Driver): Driver {
   const regions = ['r1', 'r2', 'r3', 'r4'];
-  d.run(withChangesAt(21, ISSUE_CHANGES), (i) => regions[i % 4]!, () => true);
+  d.run(
+    withChangesAt(21, ISSUE_CHANGES),
+    (i) => regions[i % 4]!,
+    () => true,
+  );
   expect(d.name).toBe('flapping');
   return d;
 }

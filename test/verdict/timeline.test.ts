@@ -170,7 +170,11 @@ describe('single-region monitor', () => {
     const first = d.at(t).scheduled('eu', false);
     expect(d.name).toBe('verifying');
     expect(first.out.dispatch).toEqual([
-      expect.objectContaining({ regions: ['eu'], at: t + 5 * S, round: expect.objectContaining({ purpose: 'verify' }) }),
+      expect.objectContaining({
+        regions: ['eu'],
+        at: t + 5 * S,
+        round: expect.objectContaining({ purpose: 'verify' }),
+      }),
     ]);
     const r1 = d.at(t + 5 * S).answer('eu', false);
     // One at a time: the second re-check is asked 5 s after the first one's answer.
@@ -277,7 +281,10 @@ describe('missed checks never count as failures', () => {
     expect(d.name).toBe('down');
     const round = d.advance(M).downRound(2);
     for (const r of ['r1', 'r2']) {
-      d.step({ type: 'missed', missed: { jobId: `x-${r}`, round, region: r, reason: 'no_runner', message: null } });
+      d.step({
+        type: 'missed',
+        missed: { jobId: `x-${r}`, round, region: r, reason: 'no_runner', message: null },
+      });
     }
     expect(d.name).toBe('down');
     expect(d.eventsOf('ongoing')).toEqual([]);

@@ -1,5 +1,6 @@
 // Every transition of the verdict, table-driven, each reached through the real machine.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../collector/scheduler/regions.ts';
 import { cadenceOf, RECHECK_DELAY, roundDeadline, step } from '../../collector/verdict/machine.ts';
 import type { StateName } from '../../collector/verdict/types.ts';
 import { Driver, makeSpec, T0 } from './driver.ts';
@@ -30,7 +31,13 @@ const pause = (d: Driver) => {
 };
 
 const ROWS: Row[] = [
-  { label: 'first check ok', from: 'pending', to: 'up', setup: () => {}, act: (d) => d.scheduled('r1', true) },
+  {
+    label: 'first check ok',
+    from: 'pending',
+    to: 'up',
+    setup: () => {},
+    act: (d) => d.scheduled('r1', true),
+  },
   {
     label: 'first check fails',
     from: 'pending',
@@ -45,7 +52,11 @@ const ROWS: Row[] = [
     to: 'flapping',
     setup: (d) => {
       const regions = ['r1', 'r2', 'r3', 'r4'];
-      d.run(withChangesAt(21, ISSUE_CHANGES).slice(0, 20), (i) => regions[i % 4]!, () => true);
+      d.run(
+        withChangesAt(21, ISSUE_CHANGES).slice(0, 20),
+        (i) => regions[i % 4]!,
+        () => true,
+      );
     },
     act: (d) => d.scheduled('r1', false),
   },
@@ -206,10 +217,7 @@ describe('verification details', () => {
     const seen = new Set<string>();
     for (let seed = 0; seed < 30; seed++) {
       const d = new Driver(makeSpec({ confirm: { regions: 2 } }));
-      d.rng = (() => {
-        let x = seed;
-        return () => ((x = (x * 16807) % 2147483647) % 1000) / 1000;
-      })();
+      d.rng = mulberry32(seed);
       toUp(d);
       const { out } = d.scheduled('r3', false);
       const regions = out.dispatch[0]!.regions;
