@@ -44,7 +44,9 @@ export const checkUrl: MonitorRule = (monitor, report) => {
     });
     return;
   }
-  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
+  // `[v6]:port` or `host:port`; after a bracketed address only `:port` may follow.
+  const afterHost = hostPort.startsWith('[') ? hostPort.slice(hostPort.indexOf(']') + 1) : hostPort.replace(/^[^:]*/, '');
+  const port = afterHost.startsWith(':') ? afterHost.slice(1) : afterHost === '' ? undefined : afterHost;
   if (
     port !== undefined &&
     !HAS_REF.test(port) &&
