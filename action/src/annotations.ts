@@ -51,7 +51,11 @@ export function buildAnnotations(diagnostics: readonly Diagnostic[], workspace: 
 }
 
 function toAnnotation(kind: 'error' | 'warning', d: Diagnostic, workspace: string): Annotation {
-  const properties: AnnotationProperties = { title: d.code, file: repoRelative(d.file, workspace) };
+  const properties: AnnotationProperties = { title: d.code };
+  // No file (a problem the collector could not tie to a monitor): an annotation on the run.
+  if (d.file === '')
+    return { kind, message: d.hint ? `${d.message}\nFix: ${d.hint}` : d.message, properties };
+  properties.file = repoRelative(d.file, workspace);
   // Line 0 means "no position" (a file that cannot be read, a folder with no files): annotate
   // the file itself.
   if (d.line > 0) {

@@ -34,16 +34,18 @@ export class SyncFailure extends ActionFailure {
 
 /** Secret values for every `${NAME}` the monitors use; a missing one fails naming where it is used. */
 export function secretsFor(monitors: LoadedMonitor[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const sources = new Map(monitors.map((m) => [m.spec.id, m.source]));
   const { secrets, diagnostics } = collectSecrets(
     monitors.map((m) => m.spec),
     env,
+    sources,
   );
   const errors = diagnostics.filter((d) => d.severity !== 'warning');
   if (errors.length > 0) {
     throw new SyncFailure(
       'VIGIL_ACTION_MISSING_SECRET',
       `${errors.length} secret${errors.length === 1 ? ' is' : 's are'} not set in the step environment: ${[...new Set(errors.map((d) => secretName(d)))].join(', ')}`,
-      placeDiagnostics(errors, monitors),
+      errors,
     );
   }
   return secrets;

@@ -49,8 +49,9 @@ export function diagnosticsTable(
 ): string {
   const sorted = sortDiagnostics(diagnostics);
   const rows = sorted.slice(0, SUMMARY_ROW_LIMIT).map((d) => {
-    const file = repoRelative(d.file, workspace);
-    const where = d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
+    const file = d.file === '' ? '' : repoRelative(d.file, workspace);
+    const where =
+      file === '' ? (d.path ?? '(collector)') : d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
     const anchor = d.line > 0 ? `#L${d.line}` : '';
     const place =
       blobUrl === null ? cell(where) : `[${cell(where)}](${blobUrl}/${encodePath(file)}${anchor})`;

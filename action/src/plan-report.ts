@@ -21,9 +21,11 @@ export interface PlanReportInput {
 
 /** The sticky PR comment: starts with `marker`, fits in a comment. */
 export function planComment(marker: string, input: PlanReportInput): string {
-  const body = [marker, renderMarkdown(input.plan, { commit: input.commit }).trimEnd(), footer(input)].join(
-    '\n',
-  );
+  const body = [
+    marker,
+    renderMarkdown(input.plan, { commit: input.commit }).trimEnd(),
+    footer(input, 'This comment is updated on every push.'),
+  ].join('\n');
   return truncate(
     body,
     COMMENT_LIMIT,
@@ -33,14 +35,14 @@ export function planComment(marker: string, input: PlanReportInput): string {
 
 /** The job summary section for a plan or an apply. */
 export function planSummary(input: PlanReportInput): string {
-  return `${renderMarkdown(input.plan, { commit: input.commit, maxPerAction: 1000 }).trimEnd()}\n${footer(input)}\n`;
+  return `${renderMarkdown(input.plan, { commit: input.commit, maxPerAction: 1000 }).trimEnd()}\n${footer(input, '')}\n`;
 }
 
-function footer(input: PlanReportInput): string {
+// The renderer already names the plan id and commit; this adds what only the Action knows.
+function footer(input: PlanReportInput, note: string): string {
   const commit = /^[0-9a-f]{40}$/i.test(input.commit)
-    ? `[\`${shortSha(input.commit)}\`](${input.repoUrl}/commit/${input.commit})`
-    : `\`${escapeHtml(input.commit)}\``;
+    ? ` · commit [\`${shortSha(input.commit)}\`](${input.repoUrl}/commit/${input.commit})`
+    : '';
   const run = input.runUrl === null ? '' : ` · [workflow run](${input.runUrl})`;
-  const verb = input.plan.applied ? 'Applied' : 'Planned';
-  return `<sub>${verb} by Vigil for \`${escapeHtml(input.path)}\` at ${commit} · plan id \`${input.plan.planId}\`${run}</sub>`;
+  return `<sub>Vigil ${input.plan.applied ? 'apply' : 'plan'} for \`${escapeHtml(input.path)}\`${commit}${run}${note ? ` · ${note}` : ''}</sub>`;
 }

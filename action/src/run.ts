@@ -1,5 +1,7 @@
 // The Action's run(): read the context and inputs, run one command, write the job summary, and
 // turn any failure into one setFailed line with a stable code and what to do. Never throws.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { SyncFailure } from './collector-sync.ts';
 import { applyCommand } from './commands/apply.ts';
@@ -33,8 +35,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const failure = toFailure(error);
     report.add(failureSection(failure));
     if (failure instanceof SyncFailure && failure.diagnostics.length > 0) {
-      annotate(failure.diagnostics, workspace);
-      report.add(diagnosticsTable(failure.diagnostics, workspace, null));
+      // Diagnostics the collector could not place name no file of the checkout (`request`).
+      const diagnostics = failure.diagnostics.map((d) =>
+        d.file !== '' && existsSync(path.resolve(workspace, d.file)) ? d : { ...d, file: '' },
+      );
+      annotate(diagnostics, workspace);
+      report.add(diagnosticsTable(diagnostics, workspace, null));
     }
     core.setFailed(failureLine(failure));
   }

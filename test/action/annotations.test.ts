@@ -109,3 +109,10 @@ describe('buildAnnotations', () => {
     expect(annotations.map((a) => a.kind)).toEqual(Array(10).fill('error'));
   });
 });
+
+describe('buildAnnotations without a file', () => {
+  it('annotates the run when a diagnostic names no file', () => {
+    const [a] = buildAnnotations([diag({ file: '', line: 0, column: 0, endLine: 0, endColumn: 0 })], WS);
+    expect(a?.properties).toEqual({ title: 'unknown_key' });
+  });
+});
