@@ -46616,6 +46616,7 @@ function secretsFor(monitors, env) {
       errors
     );
   }
+  for (const value of Object.values(secrets)) setSecret(value);
   return secrets;
 }
 async function syncWithCollector(input) {

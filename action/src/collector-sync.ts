@@ -3,6 +3,7 @@
 // Collector errors become ActionFailures with the collector's own code; diagnostics it returns are
 // moved back onto the files and lines the monitors came from, then annotated.
 
+import * as core from '@actions/core';
 import { CollectorError, syncPlan } from '../../collector/client.ts';
 import { toDocument } from '../../schema/normalize.ts';
 import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
@@ -48,6 +49,9 @@ export function secretsFor(monitors: LoadedMonitor[], env: NodeJS.ProcessEnv): R
       errors,
     );
   }
+  // The runner masks repository secrets already; a value that came from elsewhere (a variable,
+  // a previous step) is masked here so no later log line can show it.
+  for (const value of Object.values(secrets)) core.setSecret(value);
   return secrets;
 }
 
