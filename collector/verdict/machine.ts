@@ -211,6 +211,11 @@ function reconcileSpec(ctx: Ctx): void {
   if (spec.flapping === false) {
     s.window = [];
     s.score = null;
+    if (s.state === 'flapping') {
+      // Flapping detection turned off: the flapping incident ends, verification rules again.
+      resolveIncident(ctx, 'recovered');
+      go(ctx, 'up');
+    }
   } else if (s.window.length > spec.flapping.window) {
     s.window = s.window.slice(s.window.length - spec.flapping.window);
     s.score = flappingScore(

@@ -132,6 +132,16 @@ const ROWS: Row[] = [
     act: (d) => d.advance(M).scheduled('r4', false),
   },
   {
+    label: 'flapping detection turned off',
+    from: 'flapping',
+    to: 'up',
+    setup: toFlapping,
+    act: (d) => {
+      d.spec = { ...d.spec, flapping: false };
+      d.tick();
+    },
+  },
+  {
     label: 'score below low on a success',
     from: 'flapping',
     to: 'up',
