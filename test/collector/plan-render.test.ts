@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown, renderPlan, renderText, summaryLine } from '../../schema/plan-render.ts';
 import type { SyncPlan } from '../../schema/plan-types.ts';

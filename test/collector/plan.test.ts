@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 import { describe, expect, it } from 'vitest';
 import { specHash } from '../../schema/hash.ts';
 import { countChanges, diffPlan, fieldDiff, hasChanges, type PlanEntry, planId } from '../../schema/plan.ts';

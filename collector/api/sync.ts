@@ -1,0 +1,27 @@
+// POST /v1/sync: the declarative sync of the monitor set (see schema/plan-types.ts).
+import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
+import { sync } from '../sync/sync-service.ts';
+import type { RoutePlugin } from './route.ts';
+import { errorResponses, syncPlanSchema, syncRequestSchema } from './schemas.ts';
+
+export const syncRoutes: RoutePlugin = async (app, ctx) => {
+  app.post<{ Body: SyncRequest; Reply: SyncPlan }>(
+    '/v1/sync',
+    {
+      onRequest: ctx.requireAdmin,
+      bodyLimit: ctx.config.syncBodyLimit,
+      schema: { body: syncRequestSchema, response: { 200: syncPlanSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const plan = await sync(
+        { monitors: ctx.store.monitors, fingerprintKey: ctx.fingerprintKey, now: ctx.now },
+        request.body,
+      );
+      request.log.info(
+        { planId: plan.planId, revision: plan.revision, applied: plan.applied, counts: plan.counts },
+        plan.applied ? 'sync applied' : 'sync planned',
+      );
+      return plan;
+    },
+  );
+};

@@ -1,0 +1,93 @@
+// The collector as a Fastify plugin: store, admin token, error handling and every route group.
+// No listen here (server.ts does that), so tests drive it with `inject` and later features add
+// route groups to api/index.ts and migrations to store/sqlite/migrations/index.ts.
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ROUTE_PLUGINS } from './api/index.ts';
+import type { RoutePlugin } from './api/route.ts';
+import { requireAdmin, resolveAdminToken } from './auth.ts';
+import type { CollectorConfig } from './config.ts';
+import type { AppContext } from './context.ts';
+import { installErrorHandlers } from './errors.ts';
+import { openSqliteStore } from './store/sqlite/index.ts';
+import type { Store } from './store/types.ts';
+import { loadFingerprintKey } from './sync/fingerprint.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    vigil: AppContext;
+  }
+}
+
+export interface AppOptions {
+  config: CollectorConfig;
+  /** A store to use (and not close); by default the SQLite file `config.db` is opened and closed with the app. */
+  store?: Store;
+  now?: () => number;
+  routes?: readonly RoutePlugin[];
+}
+
+// Bodies are validated without coercion or silent removal: `"dryRun": "false"` or an unknown key
+// is a 400, not a guess. Query strings and params are text, so they are coerced.
+const bodyAjv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: true });
+const textAjv = new Ajv({
+  allErrors: false,
+  coerceTypes: 'array',
+  removeAdditional: false,
+  useDefaults: true,
+});
+
+async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<void> {
+  const now = options.now ?? Date.now;
+  const store = options.store ?? (await openSqliteStore({ path: options.config.db, now }));
+  if (options.store === undefined) app.addHook('onClose', () => store.close());
+
+  const token = await resolveAdminToken(options.config.adminToken, store.settings);
+  const ctx: AppContext = {
+    config: options.config,
+    store,
+    now,
+    requireAdmin: requireAdmin(token.hash),
+    fingerprintKey: await loadFingerprintKey(store.settings),
+    generatedAdminToken: token.generated,
+  };
+  app.decorate('vigil', ctx);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object),
+  );
+  // The API speaks JSON only: any other body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandlers(app);
+  for (const routes of options.routes ?? ROUTE_PLUGINS) {
+    await app.register(async (scope) => routes(scope, ctx));
+  }
+}
+// Like fastify-plugin: the decorations and handlers belong to the instance it is registered on.
+(vigilPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+export const vigilApp = vigilPlugin;
+
+export interface CreateAppOptions extends AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+}
+
+/** A ready Fastify instance with the collector registered (not listening). */
+export async function createApp(options: CreateAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.config.bodyLimit,
+    ...(options.loggerInstance === undefined
+      ? { logger: options.logger ?? false }
+      : { loggerInstance: options.loggerInstance }),
+    // Let in-flight requests finish on close; idle keep-alive sockets are closed at once.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  try {
+    await app.register(vigilApp, options);
+    await app.ready();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}

@@ -1,0 +1,60 @@
+// The collector process: build the app, listen, log with pino (JSON lines on stdout), and close
+// gracefully on SIGINT/SIGTERM (in-flight requests finish, the store closes). Human lines go to
+// stderr: the bound address on a line tools can parse, and a generated admin token, once.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createApp } from './app.ts';
+import type { CollectorConfig } from './config.ts';
+
+/** Printed on stderr once listening; `collector-process.ts` and scripts parse it. */
+export const LISTENING_PREFIX = 'vigil collector: listening on ';
+export const TOKEN_PREFIX = 'vigil collector: generated admin token (shown once, store it now): ';
+
+export interface RunningCollector {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+export async function startCollector(
+  config: CollectorConfig,
+  print: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<RunningCollector> {
+  const app = await createApp({ config, logger: { level: config.logLevel } });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const url = urlOf(app.server.address() as AddressInfo);
+  if (app.vigil.generatedAdminToken !== null) {
+    print(`${TOKEN_PREFIX}${app.vigil.generatedAdminToken}`);
+    app.vigil.generatedAdminToken = null;
+  }
+  print(`${LISTENING_PREFIX}${url}`);
+  return { app, url, close: () => app.close() };
+}
+
+/** Runs until SIGINT or SIGTERM, then closes; a second signal exits at once. Returns the exit code. */
+export async function runCollector(config: CollectorConfig): Promise<number> {
+  const collector = await startCollector(config);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const force = () => process.exit(1);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  collector.app.log.info({ signal }, 'closing');
+  await collector.close();
+  collector.app.log.info('closed');
+  process.off('SIGINT', force);
+  process.off('SIGTERM', force);
+  return 0;
+}
