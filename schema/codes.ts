@@ -59,7 +59,7 @@ export const DIAGNOSTIC_CODES = {
   duplicate_id: 'two monitors have the same id',
   renamed_from_collision: '`renamed_from` names the id of a live monitor',
   renamed_from_duplicate: 'two monitors are renamed from the same id',
-  renamed_from_self: '`renamed_from` is the monitor`s own id',
+  renamed_from_self: "`renamed_from` is the monitor's own id",
   // Secrets (plan and apply)
   secret_missing: 'a secret reference whose environment variable is unset or empty',
 } as const;

@@ -96,7 +96,8 @@ export function defNameOf(schema: unknown): string | undefined {
 /** The schema object a local `$ref` points to (the object itself, for identity checks). */
 export function refTarget(ref: string): JsonSchema | undefined {
   let target: unknown = MONITORS_SCHEMA;
-  for (const part of ref.replace(/^#\//, '').split('/')) target = (target as Record<string, unknown> | undefined)?.[part];
+  for (const part of ref.replace(/^#\//, '').split('/'))
+    target = (target as Record<string, unknown> | undefined)?.[part];
   return target as JsonSchema | undefined;
 }
 

@@ -8,7 +8,14 @@ import type { PathSegment } from './diagnostics.ts';
 import { suggestDuration } from './duration.ts';
 import type { Locator } from './locator.ts';
 import { valueAt } from './locator.ts';
-import { defNameOf, type JsonSchema, MONITORS_SCHEMA, refTarget, resolveRef, schemaAt } from './schema-check.ts';
+import {
+  defNameOf,
+  type JsonSchema,
+  MONITORS_SCHEMA,
+  refTarget,
+  resolveRef,
+  schemaAt,
+} from './schema-check.ts';
 import { closest } from './suggest.ts';
 
 /** A diagnostic before it is given its file: code, message, hint and the path it points at. */
@@ -81,7 +88,8 @@ function selectBranches(errors: AjvError[]): AjvError[] {
     const raw = (combinator.parentSchema?.[combinator.keyword as 'anyOf' | 'oneOf'] ?? []) as JsonSchema[];
     const targets = raw.map((branch) => (branch.$ref !== undefined ? refTarget(branch.$ref) : branch));
     const belongsTo = (e: AjvError, index: number) =>
-      e.instancePath === combinator.instancePath && (e.parentSchema === raw[index] || e.parentSchema === targets[index]);
+      e.instancePath === combinator.instancePath &&
+      (e.parentSchema === raw[index] || e.parentSchema === targets[index]);
     const ofBranches = (indexes: number[]) => errors.filter((e) => indexes.some((i) => belongsTo(e, i)));
     const all = raw.map((_, i) => i);
     const def = defNameOf(combinator.parentSchema);
@@ -105,7 +113,11 @@ function selectBranches(errors: AjvError[]): AjvError[] {
       continue;
     }
     for (const e of ofBranches(all)) dropped.add(e);
-    synthetic.push({ ...combinator, keyword: 'x-type', params: { kinds: raw.map((b) => branchKind(resolveRef(b))) } });
+    synthetic.push({
+      ...combinator,
+      keyword: 'x-type',
+      params: { kinds: raw.map((b) => branchKind(resolveRef(b))) },
+    });
   }
   return [...errors.filter((e) => !dropped.has(e)), ...synthetic];
 }

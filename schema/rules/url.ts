@@ -45,7 +45,9 @@ export const checkUrl: MonitorRule = (monitor, report) => {
     return;
   }
   // `[v6]:port` or `host:port`; after a bracketed address only `:port` may follow.
-  const afterHost = hostPort.startsWith('[') ? hostPort.slice(hostPort.indexOf(']') + 1) : hostPort.replace(/^[^:]*/, '');
+  const afterHost = hostPort.startsWith('[')
+    ? hostPort.slice(hostPort.indexOf(']') + 1)
+    : hostPort.replace(/^[^:]*/, '');
   const port = afterHost.startsWith(':') ? afterHost.slice(1) : afterHost === '' ? undefined : afterHost;
   if (
     port !== undefined &&

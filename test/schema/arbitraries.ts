@@ -23,7 +23,9 @@ export const text = (min: number, max: number) =>
 
 const secretName = fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/);
 const withSecret = (base: fc.Arbitrary<string>) =>
-  fc.tuple(base, fc.option(secretName, { nil: undefined })).map(([s, name]) => (name === undefined ? s : `${s}\${${name}}`));
+  fc
+    .tuple(base, fc.option(secretName, { nil: undefined }))
+    .map(([s, name]) => (name === undefined ? s : `${s}\${${name}}`));
 
 export const id = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,15}$/);
 
@@ -45,7 +47,9 @@ const url = fc
   );
 
 const forbidden = new Set([...FORBIDDEN_HEADERS.map((h) => h.toLowerCase()), 'content-type']);
-const headerName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}$/).filter((n) => !forbidden.has(n.toLowerCase()));
+const headerName = fc
+  .stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}$/)
+  .filter((n) => !forbidden.has(n.toLowerCase()));
 const headerValue = withSecret(text(0, 30).filter((s) => !/[\r\n]/.test(s)));
 const headers = fc
   .uniqueArray(fc.tuple(headerName, headerValue), { maxLength: 10, selector: ([name]) => name.toLowerCase() })
@@ -55,7 +59,14 @@ const keyword = text(1, 40).filter((s) => s.trim() !== '');
 const keywords = fc.uniqueArray(keyword, { maxLength: 10 });
 
 const regex = text(0, 20).map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-const jsonPath = fc.constantFrom('$.status', '$.checks[0].ok', '$["key with spaces"]', '$..version', '$.items[*].id', '$');
+const jsonPath = fc.constantFrom(
+  '$.status',
+  '$.checks[0].ok',
+  '$["key with spaces"]',
+  '$..version',
+  '$.items[*].id',
+  '$',
+);
 const finite = fc.oneof(
   fc.integer({ min: -1_000_000, max: 1_000_000 }),
   fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
@@ -91,17 +102,19 @@ const assertion: fc.Arbitrary<Assertion> = fc
           : operator === 'matches'
             ? regex
             : scalar;
-    return fc.record({
-      name: source === 'header' ? headerName : fc.constant(undefined),
-      path: source === 'json' ? jsonPath : fc.constant(undefined),
-      value,
-    }).map(({ name, path, value: v }) => ({
-      source,
-      ...(name !== undefined ? { name } : {}),
-      ...(path !== undefined ? { path } : {}),
-      operator,
-      ...(v !== undefined ? { value: v } : {}),
-    }));
+    return fc
+      .record({
+        name: source === 'header' ? headerName : fc.constant(undefined),
+        path: source === 'json' ? jsonPath : fc.constant(undefined),
+        value,
+      })
+      .map(({ name, path, value: v }) => ({
+        source,
+        ...(name !== undefined ? { name } : {}),
+        ...(path !== undefined ? { path } : {}),
+        operator,
+        ...(v !== undefined ? { value: v } : {}),
+      }));
   });
 
 function isAllowed(source: string, operator: string): boolean {
@@ -116,9 +129,10 @@ const M = 60 * S;
 const H = 60 * M;
 const instant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) });
 const maintenance: fc.Arbitrary<MaintenanceWindow> = fc.oneof(
-  fc
-    .tuple(instant, fc.integer({ min: 1, max: 30 * 24 * H }))
-    .map(([start, length]) => ({ start: new Date(start).toISOString(), end: new Date(start + length).toISOString() })),
+  fc.tuple(instant, fc.integer({ min: 1, max: 30 * 24 * H })).map(([start, length]) => ({
+    start: new Date(start).toISOString(),
+    end: new Date(start + length).toISOString(),
+  })),
   fc.record({
     cron: fc.constantFrom('0 3 * * 0', '*/15 * * * *', '30 2 1 * *', '0 0 * * 1-5', '5 4 * jan,jul *'),
     duration: fc.integer({ min: M, max: 168 * H }),
@@ -127,7 +141,10 @@ const maintenance: fc.Arbitrary<MaintenanceWindow> = fc.oneof(
 );
 
 const login = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,10}$/);
-const mention = fc.oneof(login, fc.tuple(login, fc.stringMatching(/^[a-z0-9_.-]{1,10}$/)).map(([o, t]) => `${o}/${t}`));
+const mention = fc.oneof(
+  login,
+  fc.tuple(login, fc.stringMatching(/^[a-z0-9_.-]{1,10}$/)).map(([o, t]) => `${o}/${t}`),
+);
 const region = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,10}$/);
 const sink = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,10}$/);
 
@@ -155,7 +172,11 @@ export const monitorSpec: fc.Arbitrary<MonitorSpec> = fc
     flapping: fc.oneof(
       fc.constant(false as const),
       fc
-        .tuple(fc.integer({ min: 5, max: 100 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: 100 }))
+        .tuple(
+          fc.integer({ min: 5, max: 100 }),
+          fc.integer({ min: 0, max: 99 }),
+          fc.integer({ min: 1, max: 100 }),
+        )
         .filter(([, low, high]) => low < high)
         .map(([window, low, high]) => ({ window, low, high })),
     ),
@@ -170,7 +191,10 @@ export const monitorSpec: fc.Arbitrary<MonitorSpec> = fc
     }),
     paused: fc.boolean(),
     maintenance: fc.array(maintenance, { maxLength: 3 }),
-    renamed_from: fc.option(id.map((old) => `old-${old}`.slice(0, 63)), { nil: null }),
+    renamed_from: fc.option(
+      id.map((old) => `old-${old}`.slice(0, 63)),
+      { nil: null },
+    ),
   })
   .map((spec) => ({
     ...spec,

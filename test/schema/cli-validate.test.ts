@@ -16,14 +16,20 @@ interface Run {
 
 function vigil(args: string[], cwd = ROOT): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
-const GNU_LINE = /^(?<file>[^:\s]+):(?<line>\d+):(?<column>\d+): (?<severity>error|warning) (?<code>[a-z0-9_]+): (?<message>.+)$/;
+const GNU_LINE =
+  /^(?<file>[^:\s]+):(?<line>\d+):(?<column>\d+): (?<severity>error|warning) (?<code>[a-z0-9_]+): (?<message>.+)$/;
 
 let dir: string;
 beforeAll(async () => {
@@ -49,7 +55,11 @@ describe('vigil validate', () => {
   });
 
   it('prints one GNU-style line per problem, the source line, a hint, then a summary, and exits 1', async () => {
-    const run = await vigil(['validate', 'test/schema/fixtures/invalid/key-typo-keyword.yml', 'monitors/homepage.yml']);
+    const run = await vigil([
+      'validate',
+      'test/schema/fixtures/invalid/key-typo-keyword.yml',
+      'monitors/homepage.yml',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe(
       [
@@ -70,9 +80,13 @@ describe('vigil validate', () => {
     const files = new Set(lines.map((line) => GNU_LINE.exec(line)?.groups?.file));
     // Every fixture has at least one problem (and, read together, they share ids such as `site`,
     // so duplicate_id across files shows up too); the summary counts errors and files with errors.
-    const fixtures = (await readdir(join(ROOT, 'test/schema/fixtures/invalid'))).filter((f) => f.endsWith('.yml'));
+    const fixtures = (await readdir(join(ROOT, 'test/schema/fixtures/invalid'))).filter((f) =>
+      f.endsWith('.yml'),
+    );
     expect(files.size).toBe(fixtures.length);
-    expect(run.stdout).toContain('error duplicate_id: id `site` is already used by the monitor at test/schema/fixtures/');
+    expect(run.stdout).toContain(
+      'error duplicate_id: id `site` is already used by the monitor at test/schema/fixtures/',
+    );
     const errorLines = lines.filter((line) => GNU_LINE.exec(line)?.groups?.severity === 'error');
     const errorFiles = new Set(errorLines.map((line) => GNU_LINE.exec(line)?.groups?.file)).size;
     const warnings = lines.length - errorLines.length;
@@ -82,7 +96,12 @@ describe('vigil validate', () => {
   });
 
   it('prints the diagnostics as JSON with --format json', async () => {
-    const run = await vigil(['validate', '--format', 'json', 'test/schema/fixtures/invalid/interval-too-short.yml']);
+    const run = await vigil([
+      'validate',
+      '--format',
+      'json',
+      'test/schema/fixtures/invalid/interval-too-short.yml',
+    ]);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({
@@ -134,7 +153,10 @@ describe('vigil validate', () => {
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('vigil validate:');
     const format = await vigil(['validate', '--format', 'xml']);
-    expect(format).toMatchObject({ code: 2, stderr: 'vigil validate: --format must be text or json, not `xml`\n' });
+    expect(format).toMatchObject({
+      code: 2,
+      stderr: 'vigil validate: --format must be text or json, not `xml`\n',
+    });
   });
 
   it('shows its usage with --help', async () => {

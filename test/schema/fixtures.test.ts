@@ -16,11 +16,14 @@ const fixtures = readdirSync(join(ROOT, DIR))
 /** `# expect: code line:column` lines; read as latin1 so the non-UTF-8 fixture can be read too. */
 function expectations(file: string): string[] {
   const text = readFileSync(join(ROOT, file)).toString('latin1');
-  return [...text.matchAll(/^(?:\xef\xbb\xbf)?# expect: ([a-z0-9_]+) (\d+):(\d+)$/gm)].map((m) => `${m[1]} ${m[2]}:${m[3]}`);
+  return [...text.matchAll(/^(?:\xef\xbb\xbf)?# expect: ([a-z0-9_]+) (\d+):(\d+)$/gm)].map(
+    (m) => `${m[1]} ${m[2]}:${m[3]}`,
+  );
 }
 
 // Phrases ajv uses; none may reach a person.
-const AJV_WORDING = /must match (?:pattern|a schema)|must NOT|must be equal to|must have required|should|allowedValues|instancePath/;
+const AJV_WORDING =
+  /must match (?:pattern|a schema)|must NOT|must be equal to|must have required|should|allowedValues|instancePath/;
 
 describe('invalid fixtures', () => {
   it('has at least 40 cases', () => {
@@ -48,7 +51,9 @@ describe('invalid fixtures', () => {
   });
 
   it('covers every diagnostic code (the rest are covered by the named tests)', () => {
-    const covered = new Set(fixtures.flatMap((name) => expectations(`${DIR}/${name}`).map((e) => e.split(' ')[0])));
+    const covered = new Set(
+      fixtures.flatMap((name) => expectations(`${DIR}/${name}`).map((e) => e.split(' ')[0])),
+    );
     const elsewhere = {
       path_not_found: 'load.test.ts',
       no_files: 'load.test.ts',

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here
 // The loader on real files: the examples, folder walking, limits, defaults, ids across files,
 // and what normalization gives.
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -28,8 +29,17 @@ describe('the examples in monitors/', () => {
   it('validate without any diagnostic', async () => {
     const result = await loadMonitorFiles(['monitors/'], { cwd: ROOT });
     expect(result.diagnostics).toEqual([]);
-    expect(result.files).toEqual(['monitors/api-health.yml', 'monitors/checkout-api.yml', 'monitors/homepage.yml']);
-    expect(result.monitors.map((m) => m.spec.id)).toEqual(['api-health', 'api-version', 'checkout-quote', 'homepage']);
+    expect(result.files).toEqual([
+      'monitors/api-health.yml',
+      'monitors/checkout-api.yml',
+      'monitors/homepage.yml',
+    ]);
+    expect(result.monitors.map((m) => m.spec.id)).toEqual([
+      'api-health',
+      'api-version',
+      'checkout-quote',
+      'homepage',
+    ]);
   });
 
   it('show a plain page with keywords, a JSON health endpoint with assertions and a POST with a secret', async () => {
@@ -37,8 +47,15 @@ describe('the examples in monitors/', () => {
     const byId = Object.fromEntries(monitors.map((m) => [m.spec.id, m.spec]));
     expect(byId.homepage?.keywords.length).toBeGreaterThan(0);
     expect(byId['api-health']?.assertions.some((a) => a.source === 'json')).toBe(true);
-    expect(byId['checkout-quote']).toMatchObject({ method: 'POST', headers: { Authorization: 'Bearer ${API_TOKEN}' } });
-    expect(monitors.find((m) => m.spec.id === 'homepage')?.source).toEqual({ file: 'monitors/homepage.yml', line: 5, column: 5 });
+    expect(byId['checkout-quote']).toMatchObject({
+      method: 'POST',
+      headers: { Authorization: 'Bearer ${API_TOKEN}' },
+    });
+    expect(monitors.find((m) => m.spec.id === 'homepage')?.source).toEqual({
+      file: 'monitors/homepage.yml',
+      line: 5,
+      column: 5,
+    });
   });
 
   it('each start with the yaml-language-server schema line', async () => {
@@ -79,7 +96,9 @@ describe('finding files', () => {
 
   it('reports a path that does not exist as path_not_found', async () => {
     const result = await loadMonitorFiles(['missing/'], { cwd: dir });
-    expect(result.diagnostics).toMatchObject([{ code: 'path_not_found', file: 'missing/', line: 0, severity: 'error' }]);
+    expect(result.diagnostics).toMatchObject([
+      { code: 'path_not_found', file: 'missing/', line: 0, severity: 'error' },
+    ]);
   });
 
   it('reports a folder without monitor files as no_files', async () => {
@@ -93,7 +112,10 @@ describe('finding files', () => {
     await put('m/b.yml', 'monitors: {}\n');
     await put('m/c.yml', `monitors:\n${SITE('c')}`);
     const result = await loadMonitorFiles(['m'], { cwd: dir });
-    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['m/a.yml missing_key', 'm/b.yml wrong_type']);
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual([
+      'm/a.yml missing_key',
+      'm/b.yml wrong_type',
+    ]);
     expect(result.monitors.map((m) => m.spec.id)).toEqual(['c']);
   });
 });
@@ -113,7 +135,10 @@ describe('limits', () => {
   });
 
   it('accepts a few harmless aliases', async () => {
-    await put('ok.yml', `monitors:\n  - id: a\n    url: https://a.example.com/\n    regions: &r [eu-west]\n  - id: b\n    url: https://b.example.com/\n    regions: *r\n`);
+    await put(
+      'ok.yml',
+      `monitors:\n  - id: a\n    url: https://a.example.com/\n    regions: &r [eu-west]\n  - id: b\n    url: https://b.example.com/\n    regions: *r\n`,
+    );
     const result = await loadMonitorFiles(['ok.yml'], { cwd: dir });
     expect(result.diagnostics).toEqual([]);
     expect(result.monitors[1]?.spec.regions).toEqual(['eu-west']);
@@ -142,7 +167,12 @@ describe('ids across files', () => {
     await put('m/b.yml', `# second\nmonitors:\n${SITE('other')}${SITE('shop')}`);
     const result = await loadMonitorFiles(['m'], { cwd: dir });
     expect(result.diagnostics).toHaveLength(1);
-    expect(result.diagnostics[0]).toMatchObject({ code: 'duplicate_id', file: 'm/b.yml', line: 5, column: 9 });
+    expect(result.diagnostics[0]).toMatchObject({
+      code: 'duplicate_id',
+      file: 'm/b.yml',
+      line: 5,
+      column: 9,
+    });
     expect(result.diagnostics[0]?.message).toContain('m/a.yml:2:9');
     expect(result.monitors.map((m) => m.spec.id)).toEqual(['shop', 'other']);
   });
@@ -151,7 +181,9 @@ describe('ids across files', () => {
     await put('m/a.yml', `monitors:\n${SITE('shop')}`);
     await put('m/b.yml', `monitors:\n${SITE('store', '    renamed_from: shop\n')}`);
     const result = await loadMonitorFiles(['m'], { cwd: dir });
-    expect(result.diagnostics).toMatchObject([{ code: 'renamed_from_collision', file: 'm/b.yml', line: 4, column: 19 }]);
+    expect(result.diagnostics).toMatchObject([
+      { code: 'renamed_from_collision', file: 'm/b.yml', line: 4, column: 19 },
+    ]);
     expect(result.diagnostics[0]?.message).toContain('m/a.yml:2:9');
   });
 });
@@ -265,7 +297,9 @@ monitors:
     await put('m/a.yml', `defaults:\n  interval: 5s\nmonitors:\n${SITE('a1')}${SITE('a2')}`);
     await put('m/b.yml', `monitors:\n${SITE('b1')}`);
     const { monitors, diagnostics } = await loadMonitorFiles(['m'], { cwd: dir });
-    expect(diagnostics).toMatchObject([{ code: 'duration_out_of_range', file: 'm/a.yml', line: 2, column: 13 }]);
+    expect(diagnostics).toMatchObject([
+      { code: 'duration_out_of_range', file: 'm/a.yml', line: 2, column: 13 },
+    ]);
     expect(monitors.map((m) => m.spec.id)).toEqual(['b1']);
   });
 
@@ -275,7 +309,9 @@ monitors:
       `defaults:\n  timeout: 45s\nmonitors:\n${SITE('slow', '    interval: 5m\n')}${SITE('fast', '    interval: 30s\n')}`,
     );
     const { monitors, diagnostics } = await loadMonitorFiles(['p.yml'], { cwd: dir });
-    expect(diagnostics).toMatchObject([{ code: 'timeout_not_below_interval', line: 2, column: 12, path: 'defaults.timeout' }]);
+    expect(diagnostics).toMatchObject([
+      { code: 'timeout_not_below_interval', line: 2, column: 12, path: 'defaults.timeout' },
+    ]);
     expect(monitors.map((m) => m.spec.id)).toEqual(['slow']);
   });
 });

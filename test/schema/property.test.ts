@@ -21,7 +21,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const OPTIONAL_KEYS = Object.keys(toDocument(fc.sample(monitorSpec, 1)[0]!)).filter((k) => k !== 'id' && k !== 'url');
+const OPTIONAL_KEYS = Object.keys(toDocument(fc.sample(monitorSpec, 1)[0]!)).filter(
+  (k) => k !== 'id' && k !== 'url',
+);
 
 describe('round trips', () => {
   it('normalize → serialize → load → normalize is the identity', async () => {
@@ -72,7 +74,9 @@ describe('round trips', () => {
       if (Array.isArray(value)) return value.map((v) => shuffleKeys(v, seed));
       if (value === null || typeof value !== 'object') return value;
       const entries = Object.entries(value);
-      const rotated = entries.slice(seed % (entries.length || 1)).concat(entries.slice(0, seed % (entries.length || 1)));
+      const rotated = entries
+        .slice(seed % (entries.length || 1))
+        .concat(entries.slice(0, seed % (entries.length || 1)));
       return Object.fromEntries(rotated.reverse().map(([k, v]) => [k, shuffleKeys(v, seed + 1)]));
     };
     fc.assert(

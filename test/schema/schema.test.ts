@@ -20,7 +20,7 @@ import {
 function walk(schema: unknown, path: string, visit: (node: JsonSchema, path: string) => void): void {
   if (schema === null || typeof schema !== 'object') return;
   if (Array.isArray(schema)) {
-    schema.forEach((item, i) => walk(item, `${path}/${i}`, visit));
+    for (const [i, item] of schema.entries()) walk(item, `${path}/${i}`, visit);
     return;
   }
   visit(schema as JsonSchema, path);
@@ -48,7 +48,11 @@ describe('monitors.schema.json', () => {
       // they sit inside a closed object.
       if (/\/(if|then|oneOf\/\d+)$/.test(path)) return;
       if (node.properties !== undefined && node.additionalProperties !== false) open.push(path);
-      if (node.type === 'object' && node.properties === undefined && node.additionalProperties === undefined) {
+      if (
+        node.type === 'object' &&
+        node.properties === undefined &&
+        node.additionalProperties === undefined
+      ) {
         open.push(path);
       }
     });
@@ -74,7 +78,10 @@ describe('monitors.schema.json', () => {
   it('gives a default to every optional monitor key (name defaults to the id)', () => {
     const monitor = schemaDef('monitor');
     const withoutDefault = Object.entries(monitor.properties ?? {})
-      .filter(([key, property]) => typeof property === 'object' && !('default' in property) && !monitor.required?.includes(key))
+      .filter(
+        ([key, property]) =>
+          typeof property === 'object' && !('default' in property) && !monitor.required?.includes(key),
+      )
       .map(([key]) => key);
     expect(withoutDefault).toEqual(['name']);
     for (const nested of ['tls', 'http', 'confirm', 'recover', 'flapping', 'alert']) {
@@ -92,16 +99,34 @@ describe('monitors.schema.json', () => {
     for (const def of ['monitor', 'assertion', 'maintenanceWindow', 'defaults']) {
       const validate = ajv.getSchema(`${id}#/$defs/${def}`)!;
       for (const example of schemaDef(def).examples ?? []) {
-        expect(validate(example), `${def} example ${JSON.stringify(example)}: ${JSON.stringify(validate.errors)}`).toBe(
-          true,
-        );
+        expect(
+          validate(example),
+          `${def} example ${JSON.stringify(example)}: ${JSON.stringify(validate.errors)}`,
+        ).toBe(true);
       }
     }
   });
 
   it('uses the same duration grammar as parseDuration', () => {
-    const pattern = new RegExp((schemaDef('duration').anyOf?.[0] as JsonSchema).pattern!, 'u');
-    const samples = ['0', '0s', '500ms', '30s', '1m', '2h', '1h30m', '1m30s500ms', '1ms', '', '1', '1d', '30m1h', '1h1h', '1.5s', ' 1s'];
+    const pattern = new RegExp(schemaDef('duration').anyOf![0]!.pattern!, 'u');
+    const samples = [
+      '0',
+      '0s',
+      '500ms',
+      '30s',
+      '1m',
+      '2h',
+      '1h30m',
+      '1m30s500ms',
+      '1ms',
+      '',
+      '1',
+      '1d',
+      '30m1h',
+      '1h1h',
+      '1.5s',
+      ' 1s',
+    ];
     for (const sample of samples) expect(pattern.test(sample), sample).toBe(DURATION_PATTERN.test(sample));
     fc.assert(
       fc.property(fc.stringMatching(/^[0-9hms]{0,8}$/), (text) => {

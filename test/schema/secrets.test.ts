@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here
 // Secrets: references found per field, filled from the environment, redacted back, and hashed.
 import { describe, expect, it } from 'vitest';
 import { specHash } from '../../schema/hash.ts';
@@ -98,7 +99,9 @@ describe('specHash', () => {
   it('changes when any field changes', () => {
     const base = specHash(spec(), secrets);
     expect(specHash(spec({ interval: '2m' }), secrets)).not.toBe(base);
-    expect(specHash(spec({ keywords: ['a', 'b'] }), secrets)).not.toBe(specHash(spec({ keywords: ['b', 'a'] }), secrets));
+    expect(specHash(spec({ keywords: ['a', 'b'] }), secrets)).not.toBe(
+      specHash(spec({ keywords: ['b', 'a'] }), secrets),
+    );
   });
 
   it('is a sha256 hex digest that never contains a value', () => {

@@ -1,9 +1,10 @@
 // validateMonitorList: the collector's re-validation of a sync request, without source text.
+
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMonitorFiles } from '../../schema/load.ts';
 import { toDocument } from '../../schema/normalize.ts';
 import { validateMonitorList } from '../../schema/validate.ts';
-import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -18,7 +19,13 @@ describe('validateMonitorList', () => {
   it('applies the built-in defaults to keys left out', () => {
     const result = validateMonitorList([{ id: 'a', url: 'https://a.example.com/' }], 'sync');
     expect(result.diagnostics).toEqual([]);
-    expect(result.specs[0]).toMatchObject({ id: 'a', name: 'a', interval: 60_000, regions: null, flapping: { window: 21 } });
+    expect(result.specs[0]).toMatchObject({
+      id: 'a',
+      name: 'a',
+      interval: 60_000,
+      regions: null,
+      flapping: { window: 21 },
+    });
   });
 
   it('reports with the label as file, 0:0 positions and the path of the value', () => {
@@ -62,7 +69,10 @@ describe('validateMonitorList', () => {
   });
 
   it('refuses entries that are not mappings', () => {
-    const result = validateMonitorList([null, 'https://x.example.com/', [], { id: 'ok', url: 'https://ok.example.com/' }], 'sync');
+    const result = validateMonitorList(
+      [null, 'https://x.example.com/', [], { id: 'ok', url: 'https://ok.example.com/' }],
+      'sync',
+    );
     expect(result.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual([
       'not_a_mapping monitors[0]',
       'not_a_mapping monitors[1]',
