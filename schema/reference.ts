@@ -204,10 +204,12 @@ function inline(value: unknown): string {
 
 /** A Markdown table with padded columns, as Biome formats Markdown (so `biome check` agrees). */
 function table(header: string[], rows: string[][]): string {
-  const cell = (text: string) => text.replace(/\|/g, (bar, offset, whole) => (whole[offset - 1] === '\\' ? bar : '\\|'));
+  const cell = (text: string) =>
+    text.replace(/\|/g, (bar, offset, whole) => (whole[offset - 1] === '\\' ? bar : '\\|'));
   const cells = [header, ...rows].map((r) => r.map(cell));
   const widths = header.map((_, column) => Math.max(3, ...cells.map((r) => (r[column] ?? '').length)));
-  const line = (r: string[]) => `| ${r.map((text, column) => text.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  const line = (r: string[]) =>
+    `| ${r.map((text, column) => text.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   const [head, ...body] = cells;
   return [line(head ?? []), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
