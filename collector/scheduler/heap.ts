@@ -9,6 +9,7 @@
 //   heap.delete(key)           -> boolean
 //   heap.get(key)              -> { at, value } | undefined
 //   heap.peek()                -> { key, at, value } | undefined (earliest)
+//   heap.peekAt()              -> at | undefined (earliest, no allocation)
 //   heap.pop()                 -> { key, at, value } | undefined
 //   heap.size
 
@@ -17,6 +18,8 @@ interface Node<T> {
   at: number;
   seq: number;
   value: T;
+  /** Position in the array (kept in the node: sifting touches no Map). */
+  pos: number;
 }
 
 export interface HeapEntry<T> {
@@ -27,7 +30,7 @@ export interface HeapEntry<T> {
 
 export class IndexedMinHeap<T> {
   #nodes: Node<T>[] = [];
-  #index = new Map<string, number>();
+  #index = new Map<string, Node<T>>();
   #seq = 0;
 
   get size(): number {
@@ -39,22 +42,21 @@ export class IndexedMinHeap<T> {
   }
 
   get(key: string): { at: number; value: T } | undefined {
-    const i = this.#index.get(key);
-    if (i === undefined) return undefined;
-    const node = this.#nodes[i]!;
-    return { at: node.at, value: node.value };
+    const node = this.#index.get(key);
+    return node ? { at: node.at, value: node.value } : undefined;
   }
 
   set(key: string, at: number, value: T): void {
-    const i = this.#index.get(key);
-    if (i === undefined) {
-      const node: Node<T> = { key, at, seq: this.#seq++, value };
+    const existing = this.#index.get(key);
+    if (existing === undefined) {
+      const node: Node<T> = { key, at, seq: this.#seq++, value, pos: this.#nodes.length };
       this.#nodes.push(node);
-      this.#index.set(key, this.#nodes.length - 1);
-      this.#up(this.#nodes.length - 1);
+      this.#index.set(key, node);
+      this.#up(node.pos);
       return;
     }
-    const node = this.#nodes[i]!;
+    const node = existing;
+    const i = node.pos;
     const earlier = at < node.at;
     node.at = at;
     node.value = value;
@@ -65,10 +67,15 @@ export class IndexedMinHeap<T> {
   }
 
   delete(key: string): boolean {
-    const i = this.#index.get(key);
-    if (i === undefined) return false;
-    this.#removeAt(i);
+    const node = this.#index.get(key);
+    if (node === undefined) return false;
+    this.#removeAt(node.pos);
     return true;
+  }
+
+  /** Time of the earliest entry (no allocation), or undefined when empty. */
+  peekAt(): number | undefined {
+    return this.#nodes[0]?.at;
   }
 
   peek(): HeapEntry<T> | undefined {
@@ -90,7 +97,7 @@ export class IndexedMinHeap<T> {
     const last = nodes.pop()!;
     if (i === nodes.length) return;
     nodes[i] = last;
-    this.#index.set(last.key, i);
+    last.pos = i;
     if (i > 0 && this.#less(last, nodes[(i - 1) >> 1]!)) this.#up(i);
     else this.#down(i);
   }
@@ -107,11 +114,11 @@ export class IndexedMinHeap<T> {
       const parent = nodes[p]!;
       if (!this.#less(node, parent)) break;
       nodes[i] = parent;
-      this.#index.set(parent.key, i);
+      parent.pos = i;
       i = p;
     }
     nodes[i] = node;
-    this.#index.set(node.key, i);
+    node.pos = i;
   }
 
   #down(i: number): void {
@@ -126,10 +133,10 @@ export class IndexedMinHeap<T> {
       const child = nodes[c]!;
       if (!this.#less(child, node)) break;
       nodes[i] = child;
-      this.#index.set(child.key, i);
+      child.pos = i;
       i = c;
     }
     nodes[i] = node;
-    this.#index.set(node.key, i);
+    node.pos = i;
   }
 }

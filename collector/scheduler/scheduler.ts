@@ -85,6 +85,9 @@ interface InFlight {
 
 interface Entry {
   m: SchedulerMonitor;
+  /** Heap key and value of the periodic entry (built once: fresh strings cost a hash per lookup). */
+  key: string;
+  tag: HeapValue;
   frac: number;
   cadence: Cadence;
   lastRegion: string | null;
@@ -141,6 +144,8 @@ export class Scheduler {
     if (!existing) {
       const entry: Entry = {
         m: { ...m },
+        key: periodicKey(m.id),
+        tag: { kind: 'periodic', id: m.id },
         frac: hashFraction(m.id),
         cadence: defaultCadence(m),
         lastRegion: null,
@@ -210,7 +215,7 @@ export class Scheduler {
   }
 
   nextAt(): number | null {
-    return this.#heap.peek()?.at ?? null;
+    return this.#heap.peekAt() ?? null;
   }
 
   lastRegion(id: string): string | null {
@@ -230,9 +235,9 @@ export class Scheduler {
   due(now: number = this.#clock()): SchedulerItem[] {
     const items: SchedulerItem[] = [];
     for (;;) {
-      const top = this.#heap.peek();
-      if (!top || top.at > now) break;
-      this.#heap.pop();
+      const at = this.#heap.peekAt();
+      if (at === undefined || at > now) break;
+      const top = this.#heap.pop()!;
       const v = top.value;
       if (v.kind === 'wake') {
         items.push({ type: 'wake', monitorId: v.id, at: top.at });
@@ -260,7 +265,7 @@ export class Scheduler {
   // ------------------------------------------------------------------ internals
 
   #clearPending(entry: Entry): void {
-    this.#heap.delete(periodicKey(entry.m.id));
+    this.#heap.delete(entry.key);
     this.#heap.delete(wakeKey(entry.m.id));
     for (const key of entry.oneShots) this.#heap.delete(key);
     entry.oneShots.clear();
@@ -271,7 +276,7 @@ export class Scheduler {
   #schedule(entry: Entry, now: number, first: boolean, afterRound = false): void {
     const c = entry.cadence;
     if (c.kind === 'hold' || entry.m.paused) {
-      this.#heap.delete(periodicKey(entry.m.id));
+      this.#heap.delete(entry.key);
       return;
     }
     const offset = Math.floor(entry.frac * c.every);
@@ -286,7 +291,7 @@ export class Scheduler {
       // The round ran past one or more of its next slots (at most one round in flight).
       this.#skipped += Math.floor((at - entry.lastDue) / c.every) - 1;
     }
-    this.#heap.set(periodicKey(entry.m.id), at, { kind: 'periodic', id: entry.m.id });
+    this.#heap.set(entry.key, at, entry.tag);
   }
 
   #firePeriodic(entry: Entry, at: number, now: number, items: SchedulerItem[]): void {
@@ -328,7 +333,7 @@ export class Scheduler {
     items.push({ type: 'round', monitorId: m.id, round, regions, due: at, deadline });
     entry.inflight = { round, due: at, deadline, remaining: regions.length };
     // The periodic entry now waits on the round's deadline.
-    this.#heap.set(periodicKey(m.id), deadline, { kind: 'periodic', id: m.id });
+    this.#heap.set(entry.key, deadline, entry.tag);
   }
 
   #pickScheduled(entry: Entry): string[] {

@@ -157,7 +157,7 @@ interface Ctx {
 export function step(input: VerdictInput): VerdictOutput {
   const ctx: Ctx = {
     in: input,
-    s: structuredClone(input.state),
+    s: copyState(input.state),
     now: input.now,
     dispatch: [],
     events: [],
@@ -177,6 +177,23 @@ export function step(input: VerdictInput): VerdictOutput {
     else onTick(ctx);
   }
   return finish(ctx, cadenceOf(input.spec, ctx.s));
+}
+
+/**
+ * The copy a step works on, so the input state is never mutated. Only what a step mutates in
+ * place is copied (the round, its arrays, the incident, the streak array); window entries, votes
+ * and the other arrays are replaced, never changed. 5-10x cheaper than structuredClone.
+ */
+function copyState(s: MonitorState): MonitorState {
+  return {
+    ...s,
+    round: s.round ? { ...s.round, votes: [...s.round.votes], answered: [...s.round.answered] } : null,
+    window: [...s.window],
+    incident: s.incident ? { ...s.incident } : null,
+    streak: [...s.streak],
+    closedRounds: [...s.closedRounds],
+    lastVerify: s.lastVerify ? { ...s.lastVerify } : null,
+  };
 }
 
 function finish(ctx: Ctx, cadence: Cadence): VerdictOutput {
