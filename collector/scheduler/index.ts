@@ -19,5 +19,5 @@ export {
   votingRegions,
 } from './regions.ts';
 export type { SchedulerItem, SchedulerMonitor, SchedulerOptions } from './scheduler.ts';
-export { Scheduler } from './scheduler.ts';
+export { Scheduler, SchedulerError } from './scheduler.ts';
 export { hashFraction, nextSlot, slotOffset } from './slots.ts';

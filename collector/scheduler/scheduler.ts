@@ -21,7 +21,8 @@
 // without a runner by then yields a `missed` item for that job.
 //
 // API:
-//   new Scheduler({ clock, rng })
+//   new Scheduler({ clock, rng })             (upsert/setCadence throw SchedulerError with a code
+//                                             on a non-positive interval/period: a programming error)
 //   setRegions({ live, impaired })           regions with a live runner (all monitors)
 //   upsert(monitor: SchedulerMonitor)        add or change; paused monitors are not scheduled
 //   remove(id)
@@ -67,6 +68,16 @@ export type SchedulerItem =
   | { type: 'wake'; monitorId: string; at: number }
   /** A periodic round still unanswered at its deadline: its unanswered jobs are missed. */
   | { type: 'expired'; monitorId: string; round: RoundRef; due: number; outstanding: number };
+
+/** A monitor or cadence the scheduler cannot place in time (the loader never produces one). */
+export class SchedulerError extends Error {
+  override name = 'SchedulerError';
+  readonly code: 'VIGIL_SCHED_BAD_MONITOR' | 'VIGIL_SCHED_BAD_CADENCE';
+  constructor(code: SchedulerError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 export interface SchedulerOptions {
   clock: () => number;
@@ -139,6 +150,12 @@ export class Scheduler {
   }
 
   upsert(m: SchedulerMonitor): void {
+    if (!(Number.isFinite(m.interval) && m.interval > 0 && Number.isFinite(m.timeout) && m.timeout >= 0)) {
+      throw new SchedulerError(
+        'VIGIL_SCHED_BAD_MONITOR',
+        `monitor ${m.id}: interval must be > 0 and timeout >= 0 (ms), got ${m.interval} and ${m.timeout}`,
+      );
+    }
     const now = this.#clock();
     const existing = this.#monitors.get(m.id);
     if (!existing) {
@@ -186,6 +203,12 @@ export class Scheduler {
   }
 
   setCadence(id: string, cadence: Cadence): void {
+    if (cadence.kind === 'periodic' && !(cadence.every > 0 && cadence.fanout >= 1)) {
+      throw new SchedulerError(
+        'VIGIL_SCHED_BAD_CADENCE',
+        `monitor ${id}: cadence needs every > 0 and fanout >= 1`,
+      );
+    }
     const entry = this.#monitors.get(id);
     if (!entry || entry.m.paused) return;
     if (sameCadence(entry.cadence, cadence)) return;

@@ -8,7 +8,7 @@
 //   roundDeadline(at, timeout): number           when an unanswered job counts as missed
 //   RECHECK_DELAY, DOWN_PERIOD_MAX, DOWN_FANOUT
 //
-// Wiring, per monitor (see the report of issue 5 for the full loop):
+// Wiring, per monitor (the full loop is in index.ts and test/verdict/world.ts):
 //   out = step({ spec, state, regions: { live, impaired }, event, now, rng })
 //   persist out.state (with out.events and out.marks, in one transaction);
 //   scheduler.setCadence(id, out.cadence); out.dispatch.forEach(d => scheduler.enqueue(d));
@@ -28,6 +28,8 @@
 // - down: the incident starts at the first failing check. Periodic down rounds (every
 //   min(interval, 1m), up to 4 regions, run by the scheduler from `cadenceOf`). A round whose
 //   majority succeeds (decided early too) moves to recovering.
+// - A failing check that started after a success streak began breaks the streak even when it
+//   answers an already closed round (while recovering: back to down).
 // - recovering: `recover.checks` successes in a row from different regions make it up; the
 //   trailing successes of the deciding down round count (so with 4 regions: r3 fails, r1, r2, r4
 //   succeed -> up at the third success). Missing ones are dispatched in parallel from regions not
@@ -37,20 +39,23 @@
 //   recovery check returns to down, same incident. The incident ends at the last failing check.
 // - flapping (when `flapping` is set): the window holds the last `window` scheduled checks
 //   (verification/down/recovery checks are bursts of the same instant and are not in it; missed
-//   checks and set-aside votes never are). Evaluated on every scheduled check in pending/up/
-//   flapping, before verification: up -> flapping when low <= score <= high (CHOICE: and score > 0,
-//   so `low: 0` does not make every stable monitor "flapping"); flapping -> down when
-//   score > high, CHANGED: on a failing check, and only once the quorum confirms it: the failure
-//   starts a verification round like one in up; confirmed -> down (the flapping incident is
-//   resolved `escalated`, the down incident opened `escalated`, starting at that failure);
-//   not confirmed -> back to flapping. Why: DESIGN's first rule is never to call a site down on
-//   one vantage point's word, and a score just above `high` is ordinary noise for an intermittent
-//   failure (a 1-in-3 failure rate scores about 45 on average; without confirmation a
-//   1-of-3-bad-backend site escalated to down in 70% of simulated hours). flapping -> up when score < low on a successful check; CHOICE: score < low on a
-//   failing check ends flapping and starts a normal verification (a site that went hard down while
-//   flapping must not become "up" because its results stopped changing). While flapping with a
-//   score in the band, failures are not verified: the flapping incident is the alert. Down never
-//   enters flapping. Up with score > high stays up (DESIGN's band): the quorum decides as usual.
+//   checks and set-aside votes never are); the score is null until it is full (flapping.ts).
+//   Evaluated on every scheduled check in pending/up/flapping, before verification:
+//   - up -> flapping when low <= score <= high (CHOICE: and score > 0, so `low: 0` does not make
+//     every stable monitor "flapping"). No verification: the flapping incident is the alert.
+//   - flapping -> down when score > high. CHANGED: only on a failing check, and only once the
+//     quorum confirms it: the failure starts a verification round as in up; confirmed -> down
+//     (flapping incident resolved `escalated`, down incident opened `escalated`, starting at that
+//     failure); not confirmed -> back to flapping. Why: DESIGN's first rule is never to call a site
+//     down on one vantage point's word, and a score just above `high` is ordinary noise for an
+//     intermittent failure (a 1-in-3 failure rate scores about 45 on average; escalating on the
+//     score alone took a 1-of-3-bad-backend site down in 70% of simulated hours).
+//   - flapping -> up when score < low on a successful check. CHOICE: score < low on a failing
+//     check ends flapping and starts a normal verification (a site that went hard down while
+//     flapping must not become "up" because its results stopped changing).
+//   - While flapping with a score in the band, failures are not verified. Down never enters
+//     flapping. Up with score > high stays up (DESIGN's band): the quorum decides as usual.
+//   - `flapping: false` set on a flapping monitor ends the flapping incident (back to up).
 // - Flapping incidents start at the earliest failing check in the window and end at the last
 //   failing check seen.
 // - Missed checks are never votes. Votes from impaired regions are set aside (marked `impaired`)

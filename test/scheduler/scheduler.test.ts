@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../collector/scheduler/regions.ts';
-import { Scheduler, type SchedulerItem, type SchedulerMonitor } from '../../collector/scheduler/scheduler.ts';
+import {
+  Scheduler,
+  SchedulerError,
+  type SchedulerItem,
+  type SchedulerMonitor,
+} from '../../collector/scheduler/scheduler.ts';
 import { hashFraction, nextSlot, slotOffset } from '../../collector/scheduler/slots.ts';
 import { roundDeadline } from '../../collector/verdict/machine.ts';
 
@@ -327,5 +332,32 @@ describe('Scheduler', () => {
     const fresh = make().s;
     fresh.upsert(monitor('daily', { interval: 24 * 3_600_000 }));
     expect(fresh.nextAt()! - T0).toBeLessThan(M);
+  });
+
+  it.each([
+    ['interval 0', { interval: 0 }],
+    ['negative interval', { interval: -5 }],
+    ['NaN interval', { interval: Number.NaN }],
+    ['negative timeout', { timeout: -1 }],
+  ])('refuses a monitor with %s (VIGIL_SCHED_BAD_MONITOR)', (_l, over) => {
+    const { s } = make();
+    const err = (() => {
+      try {
+        s.upsert(monitor('x', over));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(SchedulerError);
+    expect((err as SchedulerError).code).toBe('VIGIL_SCHED_BAD_MONITOR');
+    expect(s.stats().monitors).toBe(0);
+  });
+
+  it('refuses a periodic cadence without a period (VIGIL_SCHED_BAD_CADENCE)', () => {
+    const { s } = make();
+    s.upsert(monitor('x'));
+    expect(() => s.setCadence('x', { kind: 'periodic', purpose: 'scheduled', every: 0, fanout: 1 })).toThrow(
+      expect.objectContaining({ code: 'VIGIL_SCHED_BAD_CADENCE' }),
+    );
   });
 });
