@@ -3,6 +3,7 @@
 // key explicit, which is the sync wire format and validates and normalizes to an equal spec.
 import { stringify } from 'yaml';
 import { formatDuration, parseDuration } from './duration.ts';
+import { memoize } from './memo.ts';
 import { applyFileDefaults, isRecord } from './merge.ts';
 import { type JsonSchema, schemaAt, schemaDef } from './schema-check.ts';
 import type {
@@ -170,9 +171,9 @@ export function canonicalInstant(text: string): string {
 }
 
 /** `europe/berlin` → `Europe/Berlin` (IANA names are matched case-insensitively). */
-export function canonicalTimeZone(name: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-}
+export const canonicalTimeZone = memoize(
+  (name: string): string => new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone,
+);
 
 /** The language form of a spec: every key explicit, durations as canonical strings. */
 export function toDocument(spec: MonitorSpec): Record<string, unknown> {

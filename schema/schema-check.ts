@@ -38,11 +38,14 @@ export type JsonSchema = {
   allOf?: JsonSchema[];
 };
 
-/** A fresh ajv instance set up as Vigil uses it: JSON Schema 2020-12, strict, all errors. */
-export function createAjv() {
-  // `verbose` gives every error its parentSchema, which the translator uses to know which
-  // definition (duration, id, url...) an error belongs to.
-  const ajv = new Ajv2020.default({ allErrors: true, strict: true, verbose: true });
+/**
+ * A fresh ajv instance set up as Vigil uses it: JSON Schema 2020-12, strict. `explain` collects
+ * every error with its parentSchema (which the translator uses to know which definition, such as
+ * duration, id or url, an error belongs to); without it ajv stops at the first error, which is
+ * several times faster for the common case of valid input.
+ */
+export function createAjv(explain = true) {
+  const ajv = new Ajv2020.default({ allErrors: explain, strict: true, verbose: explain });
   addFormats.default(ajv, ['date-time']);
   return ajv;
 }
@@ -51,17 +54,24 @@ interface Validators {
   file: ValidateFunction;
   monitor: ValidateFunction;
 }
-let validators: Validators | undefined;
+/** Quick validators answer yes/no; explaining ones (compiled when first needed) run on failures. */
+let quick: Validators | undefined;
+let explaining: Validators | undefined;
 
-function compiled(): Validators {
-  if (validators === undefined) {
-    const ajv = createAjv();
-    const file = ajv.compile(MONITORS_SCHEMA);
-    const monitor = ajv.getSchema(`${schemaId()}#/$defs/monitor`);
-    if (monitor === undefined) throw new Error('monitors.schema.json has no $defs/monitor');
-    validators = { file, monitor };
-  }
-  return validators;
+function compile(explain: boolean): Validators {
+  const ajv = createAjv(explain);
+  const file = ajv.compile(MONITORS_SCHEMA);
+  const monitor = ajv.getSchema(`${schemaId()}#/$defs/monitor`);
+  if (monitor === undefined) throw new Error('monitors.schema.json has no $defs/monitor');
+  return { file, monitor };
+}
+
+function check(kind: keyof Validators, value: unknown): ErrorObject[] {
+  quick ??= compile(false);
+  if (quick[kind](value)) return [];
+  explaining ??= compile(true);
+  const validate = explaining[kind];
+  return validate(value) ? [] : [...(validate.errors ?? [])];
 }
 
 function schemaId(): string {
@@ -70,14 +80,12 @@ function schemaId(): string {
 
 /** Errors of a whole monitor file (the parsed YAML), or [] when it matches the schema. */
 export function checkFileShape(value: unknown): ErrorObject[] {
-  const validate = compiled().file;
-  return validate(value) ? [] : [...(validate.errors ?? [])];
+  return check('file', value);
 }
 
 /** Errors of one monitor in the language's form, or [] when it matches the schema. */
 export function checkMonitorShape(value: unknown): ErrorObject[] {
-  const validate = compiled().monitor;
-  return validate(value) ? [] : [...(validate.errors ?? [])];
+  return check('monitor', value);
 }
 
 /** A `$defs` entry by name. */

@@ -1,6 +1,7 @@
 // Maintenance windows: exactly one of the two forms, complete; fixed windows end after they
 // start; cron expressions have five fields and parse; time zones exist.
 import { CronExpressionParser } from 'cron-parser';
+import { memoize } from '../memo.ts';
 import { isRecord } from '../merge.ts';
 import { closest } from '../suggest.ts';
 import type { MonitorRule, Report } from './context.ts';
@@ -141,17 +142,22 @@ function instant(value: unknown): number | null {
   return ms;
 }
 
-export function isTimeZone(name: string): boolean {
+export const isTimeZone = memoize((name: string): boolean => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;
   } catch {
     return false;
   }
-}
+});
 
 /** Why a cron expression is not a valid five-field expression, or null. */
 export function cronProblem(expression: string, timezone: string): string | null {
+  return cronProblemMemo(`${timezone}\n${expression}`);
+}
+
+const cronProblemMemo = memoize((key: string): string | null => {
+  const [timezone = 'UTC', expression = ''] = key.split('\n');
   const fields = expression
     .trim()
     .split(/\s+/)
@@ -163,7 +169,7 @@ export function cronProblem(expression: string, timezone: string): string | null
   } catch (error) {
     return lowerFirst((error as Error).message);
   }
-}
+});
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
