@@ -1,3 +1,22 @@
+// COLLECTOR SIDE (implemented in collector/runners/, collector/jobs/, collector/api/runners.ts):
+// - Bodies: register/claim/heartbeat/deregister use the normal body limit (1 MiB); results accept
+//   up to 16 MiB: keep a batch under that (e.g. at most 100 results; a failing result's log body
+//   is at most 64 KiB). Unknown keys in request bodies are a 400 (strict schemas).
+// - claim: `max` 1..500 (0 is allowed: just a liveness ping), `wait` 0..25 000 ms (larger is
+//   capped). The answer comes as soon as at least one job is ready, else after `wait` with
+//   `jobs: []`. While the collector closes, pending claims answer at once with `drain: true`.
+// - Job.deadline = claim time + the monitor's timeout + 15 s: a result received after it is
+//   `rejected` (the job may have been re-queued to another runner). Send results promptly.
+// - results: `accepted` / `duplicates` / `rejected` by jobId as documented below; a result is
+//   rejected when its job is unknown, its lease expired, or it was leased to another runner.
+// - 401 VIGIL_ERR_RUNNER_UNKNOWN on claim/results/heartbeat/deregister: register again.
+// - Heartbeats and claims both count as "seen"; silence of 45 s = offline, leases re-queued.
+// EMBEDDED RUNNER (the collector starts it; the runner side provides it):
+//   collector/runner/embedded.ts must export `startEmbeddedRunner: StartEmbeddedRunner` (below).
+//   server.ts calls it after listening when VIGIL_EMBEDDED_RUNNER is not false, with the
+//   in-process transport from collector/runners/in-process-transport.ts (register needs no key
+//   there: `token` from register is the session token as usual), region `local`, and on close
+//   awaits `stop()` (drain: stop claiming, finish, report, deregister) before closing the app.
 // The runner protocol: what a regional runner and the collector say to each other.
 // Remote runners speak it over HTTP (routes under /v1/runners); the embedded runner calls the
 // same collector services in-process through `RunnerTransport`, so both take one code path.
@@ -9,8 +28,9 @@
 // POST /v1/runners/deregister Authorization: Bearer <session token>   {}               -> 204
 // Errors are ApiError bodies: 401 VIGIL_ERR_UNAUTHORIZED (wrong region key: the message names the
 // region), 401 VIGIL_ERR_RUNNER_UNKNOWN (session expired or deregistered: register again).
-import type { CheckResult } from '../probe/types.ts';
+
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
+import type { CheckResult } from '../probe/types.ts';
 
 export type JobPurpose = 'scheduled' | 'verify' | 'down-round' | 'recovery';
 
@@ -103,3 +123,20 @@ export interface RunnerTransport {
   heartbeat(token: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
   deregister(token: string): Promise<void>;
 }
+
+/** Options the collector passes to `startEmbeddedRunner` (collector/runner/embedded.ts). */
+export interface EmbeddedRunnerOptions {
+  transport: RunnerTransport;
+  /** `local`. */
+  region: string;
+  /** Runner name shown in GET /v1/runners (`embedded`). */
+  name: string;
+  version: string;
+  /** Most jobs probed at once. */
+  concurrency: number;
+}
+export interface EmbeddedRunner {
+  /** Drain: stop claiming, finish in-flight jobs, report them, deregister. */
+  stop(): Promise<void>;
+}
+export type StartEmbeddedRunner = (options: EmbeddedRunnerOptions) => Promise<EmbeddedRunner>;
