@@ -470,6 +470,8 @@ function typeHint(expected: string, value: unknown, source: string | undefined, 
       ? `YAML 1.2 reads \`${value}\` as text; write \`true\` or \`false\``
       : 'write `true` or `false`';
   }
+  if (expected === 'string' && value === null)
+    return `write a value after \`${key}:\` (\`""\` for an empty one)`;
   if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
     return `quote it: \`"${source ?? String(value)}"\``;
   }

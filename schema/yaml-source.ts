@@ -33,7 +33,24 @@ export type ParseOutcome =
   | { ok: true; value: Record<string, unknown>; locator: YamlLocator }
   | { ok: false; problems: SourceProblem[] };
 
+/** Deeper `[`/`{` nesting than this is refused before parsing (no monitor needs more than 5). */
+const MAX_FLOW_DEPTH = 64;
+
 export function parseMonitorYaml(text: string): ParseOutcome {
+  const tooDeep = deepFlowNesting(text);
+  if (tooDeep !== null) {
+    return {
+      ok: false,
+      problems: [
+        {
+          code: 'yaml_syntax',
+          span: spanAtOffset(text, tooDeep),
+          message: `YAML syntax: lists or mappings are nested more than ${MAX_FLOW_DEPTH} levels deep`,
+          hint: 'a monitor file needs only a few levels of nesting; check for unbalanced `[` or `{`',
+        },
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const spanOf = (start: number, end: number): Span => toSpan(lineCounter, start, end);
@@ -120,6 +137,43 @@ export function parseMonitorYaml(text: string): ParseOutcome {
   }
 }
 
+/**
+ * Offset of the first `[` or `{` that opens a flow collection nested deeper than MAX_FLOW_DEPTH,
+ * or null. Quoted strings and comments are skipped. The YAML parser would recurse that deep and
+ * run out of stack at a position that depends on the stack size; this check is exact.
+ */
+function deepFlowNesting(text: string): number | null {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== null) {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote && !(quote === "'" && text[i + 1] === "'")) quote = null;
+      else if (quote === "'" && c === "'") i++;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end;
+    } else if ((c === '"' || c === "'") && /(?:^|[\s[{,:?-])$/.test(text.slice(Math.max(0, i - 1), i))) {
+      // A quote only opens a quoted scalar where a scalar starts (not the `'` of `Bob's`).
+      quote = c;
+    } else if (c === '[' || c === '{') {
+      depth += 1;
+      if (depth > MAX_FLOW_DEPTH) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth -= 1;
+  }
+  return null;
+}
+
+function spanAtOffset(text: string, offset: number): Span {
+  const before = text.slice(0, offset).split('\n');
+  const line = before.length;
+  const column = (before.at(-1)?.length ?? 0) + 1;
+  return { line, column, endLine: line, endColumn: column + 1 };
+}
+
 function yamlProblem(
   text: string,
   lineCounter: LineCounter,
@@ -141,6 +195,15 @@ function yamlProblem(
     };
   }
   const firstLine = message.split('\n')[0] ?? message;
+  if (/call stack|stack overflow/i.test(firstLine)) {
+    // The parser ran out of stack: hundreds of nested lists or mappings, never a real monitor.
+    return {
+      code: 'yaml_syntax',
+      span,
+      message: 'YAML syntax: lists or mappings are nested too deeply to read',
+      hint: 'a monitor file needs only a few levels of nesting; check for unbalanced `[` or `{`',
+    };
+  }
   let hint = 'check the indentation and quoting on this line and the one before';
   if (code === 'BAD_SCALAR_START') hint = 'quote the value: values starting with @, ` or % must be in quotes';
   if (code === 'TAG_RESOLVE_FAILED') hint = 'remove the `!tag`; the monitor language uses plain YAML values';
