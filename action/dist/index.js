@@ -5330,12 +5330,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
-              let check = position.position + filenameBuffer.length;
-              if (input[check] === 42) {
+              let check2 = position.position + filenameBuffer.length;
+              if (input[check2] === 42) {
                 position.position += 1;
-                check += 1;
+                check2 += 1;
               }
-              if (input[check] !== 61 || input[check + 1] !== 34) {
+              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -45582,6 +45582,18 @@ function suggestDuration(value) {
   return suggestion === value ? null : suggestion;
 }
 
+// schema/memo.ts
+function memoize(compute, limit = 1e3) {
+  const cache = /* @__PURE__ */ new Map();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key);
+    const value = compute(key);
+    if (cache.size >= limit) cache.clear();
+    cache.set(key, value);
+    return value;
+  };
+}
+
 // schema/merge.ts
 function isRecord(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -45654,7 +45666,7 @@ var monitors_schema_default = {
       examples: ["30s", "1m", "1h30m"]
     },
     url: {
-      description: "An absolute http:// or https:// URL with a host; optional port; IPv4 or bracketed IPv6 literals allowed. `${NAME}` secret references may fill the credentials, path, query or port, not the scheme.",
+      description: "An absolute http:// or https:// URL with a host; optional port; IPv4 or bracketed IPv6 literals allowed. `${NAME}` secret references may stand anywhere after `://`, not in the scheme.",
       type: "string",
       minLength: 1,
       maxLength: 2048,
@@ -45873,7 +45885,7 @@ var monitors_schema_default = {
           examples: ["Public API"]
         },
         url: {
-          description: "The URL to probe: http:// or https://, a host, optional port; IPv4 or bracketed IPv6 literals allowed (`http://[::1]:8080/`). At most 2048 characters. May contain `${NAME}` secret references after the host. Changing it replaces the monitor (history starts anew).",
+          description: "The URL to probe: http:// or https://, a host, optional port; IPv4 or bracketed IPv6 literals allowed (`http://[::1]:8080/`). At most 2048 characters. May contain `${NAME}` secret references anywhere after `://`. Changing it replaces the monitor (history starts anew).",
           $ref: "#/$defs/url",
           examples: ["https://example.com/health"]
         },
@@ -46051,7 +46063,7 @@ var monitors_schema_default = {
               description: "How long an outage must last before an issue is opened, 0..60m. Shorter outages are recorded, not announced.",
               $ref: "#/$defs/duration",
               default: "3m",
-              examples: ["0", "5m"]
+              examples: ["5m", 0]
             },
             remind_every: {
               description: "Time between reminder comments while the incident is open: 0 (never) or 5m..168h.",
@@ -46181,28 +46193,32 @@ var monitors_schema_default = {
 
 // schema/schema-check.ts
 var MONITORS_SCHEMA = monitors_schema_default;
-function createAjv() {
-  const ajv = new import__.default.default({ allErrors: true, strict: true, verbose: true });
+function createAjv(explain = true) {
+  const ajv = new import__.default.default({ allErrors: explain, strict: true, verbose: explain });
   import_ajv_formats.default.default(ajv, ["date-time"]);
   return ajv;
 }
-var validators;
-function compiled() {
-  if (validators === void 0) {
-    const ajv = createAjv();
-    const file = ajv.compile(MONITORS_SCHEMA);
-    const monitor = ajv.getSchema(`${schemaId()}#/$defs/monitor`);
-    if (monitor === void 0) throw new Error("monitors.schema.json has no $defs/monitor");
-    validators = { file, monitor };
-  }
-  return validators;
+var quick;
+var explaining;
+function compile(explain) {
+  const ajv = createAjv(explain);
+  const file = ajv.compile(MONITORS_SCHEMA);
+  const monitor = ajv.getSchema(`${schemaId()}#/$defs/monitor`);
+  if (monitor === void 0) throw new Error("monitors.schema.json has no $defs/monitor");
+  return { file, monitor };
+}
+function check(kind, value) {
+  quick ??= compile(false);
+  if (quick[kind](value)) return [];
+  explaining ??= compile(true);
+  const validate = explaining[kind];
+  return validate(value) ? [] : [...validate.errors ?? []];
 }
 function schemaId() {
   return monitors_schema_default.$id;
 }
 function checkFileShape(value) {
-  const validate = compiled().file;
-  return validate(value) ? [] : [...validate.errors ?? []];
+  return check("file", value);
 }
 function schemaDef(name) {
   const def = MONITORS_SCHEMA.$defs?.[name];
@@ -46215,7 +46231,8 @@ function defNameOf(schema) {
 }
 function refTarget(ref2) {
   let target = MONITORS_SCHEMA;
-  for (const part of ref2.replace(/^#\//, "").split("/")) target = target?.[part];
+  for (const part of ref2.replace(/^#\//, "").split("/"))
+    target = target?.[part];
   return target;
 }
 function resolveRef(schema) {
@@ -46375,9 +46392,9 @@ function normalizeWindow(w) {
 function canonicalInstant(text) {
   return new Date(text).toISOString();
 }
-function canonicalTimeZone(name) {
-  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
-}
+var canonicalTimeZone = memoize(
+  (name) => new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone
+);
 function toDocument(spec) {
   return {
     id: spec.id,
@@ -47692,15 +47709,20 @@ function instant(value) {
   }
   return ms;
 }
-function isTimeZone(name) {
+var isTimeZone = memoize((name) => {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: name });
     return true;
   } catch {
     return false;
   }
-}
+});
 function cronProblem(expression, timezone) {
+  return cronProblemMemo(`${timezone}
+${expression}`);
+}
+var cronProblemMemo = memoize((key) => {
+  const [timezone = "UTC", expression = ""] = key.split("\n");
   const fields = expression.trim().split(/\s+/).filter((f) => f !== "");
   if (fields.length !== 5) return `it has ${fields.length} field${fields.length === 1 ? "" : "s"}, not 5`;
   try {
@@ -47709,7 +47731,7 @@ function cronProblem(expression, timezone) {
   } catch (error2) {
     return lowerFirst(error2.message);
   }
-}
+});
 function lowerFirst(text) {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
@@ -48171,7 +48193,11 @@ function selectBranches(errors) {
       continue;
     }
     for (const e of ofBranches(all)) dropped.add(e);
-    synthetic.push({ ...combinator, keyword: "x-type", params: { kinds: raw.map((b) => branchKind(resolveRef(b))) } });
+    synthetic.push({
+      ...combinator,
+      keyword: "x-type",
+      params: { kinds: raw.map((b) => branchKind(resolveRef(b))) }
+    });
   }
   return [...errors.filter((e) => !dropped.has(e)), ...synthetic];
 }
@@ -48455,6 +48481,8 @@ function typeHint(expected, value, source, path5) {
   if (expected === "boolean" && typeof value === "string") {
     return /^(?:yes|no|on|off|y|n)$/i.test(value) ? `YAML 1.2 reads \`${value}\` as text; write \`true\` or \`false\`` : "write `true` or `false`";
   }
+  if (expected === "string" && value === null)
+    return `write a value after \`${key}:\` (\`""\` for an empty one)`;
   if (expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
     return `quote it: \`"${source ?? String(value)}"\``;
   }
@@ -48502,7 +48530,22 @@ function joinOr(items) {
 
 // schema/yaml-source.ts
 var import_yaml2 = __toESM(require_dist(), 1);
+var MAX_FLOW_DEPTH = 64;
 function parseMonitorYaml(text) {
+  const tooDeep = deepFlowNesting(text);
+  if (tooDeep !== null) {
+    return {
+      ok: false,
+      problems: [
+        {
+          code: "yaml_syntax",
+          span: spanAtOffset(text, tooDeep),
+          message: `YAML syntax: lists or mappings are nested more than ${MAX_FLOW_DEPTH} levels deep`,
+          hint: "a monitor file needs only a few levels of nesting; check for unbalanced `[` or `{`"
+        }
+      ]
+    };
+  }
   const lineCounter = new import_yaml2.LineCounter();
   const docs = (0, import_yaml2.parseAllDocuments)(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const spanOf = (start, end) => toSpan(lineCounter, start, end);
@@ -48578,6 +48621,35 @@ function parseMonitorYaml(text) {
     };
   }
 }
+function deepFlowNesting(text) {
+  let depth = 0;
+  let quote = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== null) {
+      if (quote === '"' && c === "\\") i++;
+      else if (c === quote && !(quote === "'" && text[i + 1] === "'")) quote = null;
+      else if (quote === "'" && c === "'") i++;
+      continue;
+    }
+    if (c === "#" && (i === 0 || /\s/.test(text[i - 1] ?? ""))) {
+      const end = text.indexOf("\n", i);
+      i = end === -1 ? text.length : end;
+    } else if ((c === '"' || c === "'") && /(?:^|[\s[{,:?-])$/.test(text.slice(Math.max(0, i - 1), i))) {
+      quote = c;
+    } else if (c === "[" || c === "{") {
+      depth += 1;
+      if (depth > MAX_FLOW_DEPTH) return i;
+    } else if ((c === "]" || c === "}") && depth > 0) depth -= 1;
+  }
+  return null;
+}
+function spanAtOffset(text, offset2) {
+  const before = text.slice(0, offset2).split("\n");
+  const line = before.length;
+  const column = (before.at(-1)?.length ?? 0) + 1;
+  return { line, column, endLine: line, endColumn: column + 1 };
+}
 function yamlProblem(text, lineCounter, code, message, pos) {
   const [start, end] = pos;
   const span = toSpan(lineCounter, start, Math.max(end, start + 1));
@@ -48593,6 +48665,14 @@ function yamlProblem(text, lineCounter, code, message, pos) {
     };
   }
   const firstLine = message.split("\n")[0] ?? message;
+  if (/call stack|stack overflow/i.test(firstLine)) {
+    return {
+      code: "yaml_syntax",
+      span,
+      message: "YAML syntax: lists or mappings are nested too deeply to read",
+      hint: "a monitor file needs only a few levels of nesting; check for unbalanced `[` or `{`"
+    };
+  }
   let hint = "check the indentation and quoting on this line and the one before";
   if (code === "BAD_SCALAR_START") hint = "quote the value: values starting with @, ` or % must be in quotes";
   if (code === "TAG_RESOLVE_FAILED") hint = "remove the `!tag`; the monitor language uses plain YAML values";
