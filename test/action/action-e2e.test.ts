@@ -427,6 +427,27 @@ describe('collector failures', () => {
     });
   });
 
+  it('refuses a collector-url that is not http(s)', async () => {
+    writeMonitors({ 'site.yml': VALID });
+    const run = await applyPush(SHA1, {
+      inputs: { ...collectorInputs(), 'collector-url': 'ftp://vigil.example.invalid' },
+    });
+    expect(run.code).toBe(1);
+    expect(failedLine(run)).toMatch(
+      /^VIGIL_ERR_BAD_URL: .*Fix: set `collector-url` to the http\(s\) base URL/,
+    );
+  });
+
+  it('says when collector-url answers but is not a Vigil collector', async () => {
+    writeMonitors({ 'site.yml': VALID });
+    // The GitHub server answers JSON, but not the collector's error shape.
+    const run = await applyPush(SHA1, { inputs: { ...collectorInputs(), 'collector-url': github.url } });
+    expect(run.code).toBe(1);
+    expect(failedLine(run)).toMatch(
+      /^VIGIL_ERR_BAD_RESPONSE: .*Fix: `collector-url` answered, but not as a Vigil collector/,
+    );
+  });
+
   it('fails a push plan without collector inputs, naming the inputs', async () => {
     writeMonitors({ 'site.yml': VALID });
     const run = await applyPush(SHA1, { inputs: { 'github-token': GITHUB_TOKEN } });
