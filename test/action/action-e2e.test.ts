@@ -15,6 +15,9 @@ import { type ActionRun, type RunActionOptions, runAction } from './run-action.t
 const REPO = 'acme/site';
 const GITHUB_TOKEN = 'ghs_test_token';
 const SECRET = 'canary-7f3a91-secret-value';
+// Each case starts a collector and runs the Action as one to four processes; give a loaded
+// two-core machine room.
+const SLOW = 120_000;
 const SHA1 = '1'.repeat(40);
 const SHA2 = '2'.repeat(40);
 const SHA3 = '3'.repeat(40);
@@ -145,7 +148,7 @@ function expectNoSecret(run: ActionRun): void {
   expect(run.summary).not.toContain(SECRET);
 }
 
-describe('pull requests', () => {
+describe('pull requests', { timeout: SLOW }, () => {
   it('plans a valid change: outputs, summary, one sticky comment updated on the next push, collector untouched', async () => {
     writeMonitors({ 'site.yml': VALID });
     const pr = github.addPullRequest(REPO, { headSha: SHA1 });
@@ -314,7 +317,7 @@ describe('pull requests', () => {
   });
 });
 
-describe('apply', () => {
+describe('apply', { timeout: SLOW }, () => {
   it('applies on push to main with the commit as revision, then re-applies as a no-op', async () => {
     writeMonitors({ 'site.yml': VALID });
     const first = await applyPush(SHA1);
@@ -394,7 +397,7 @@ describe('apply', () => {
   });
 });
 
-describe('collector failures', () => {
+describe('collector failures', { timeout: SLOW }, () => {
   it('names the unreachable collector and what to do', async () => {
     writeMonitors({ 'site.yml': VALID });
     const port = await closedPort();
