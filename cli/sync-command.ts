@@ -43,12 +43,15 @@ export interface Outcome {
   exitCode: number;
 }
 
-/** `file:line:column: severity code: message` then the hint, as `vigil validate` prints them. */
+/**
+ * `file:line:column: severity code: message` then `  hint: ...`, as `vigil validate` prints them.
+ * A diagnostic without a position (one the collector sent back) names its field path instead.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
-  const path = d.path === undefined ? '' : ` (${d.path})`;
+  const where =
+    d.line > 0 ? `${d.file}:${d.line}:${d.column}` : `${d.file}${d.path === undefined ? '' : ` ${d.path}`}`;
   const hint = d.hint === undefined ? '' : `\n  hint: ${d.hint}`;
-  return `${where}: ${d.severity} ${d.code}: ${d.message}${path}${hint}`;
+  return `${where}: ${d.severity} ${d.code}: ${d.message}${hint}`;
 }
 
 /**
@@ -75,6 +78,7 @@ export async function runSync(
     err(
       `vigil ${command}: ${errors.length} error${errors.length === 1 ? '' : 's'} in the monitor files; nothing was sent to the collector`,
     );
+    // 1 even for a wrong path: with --detailed-exitcode, 2 means "there are changes".
     return { exitCode: 1 };
   }
   const specs = loaded.monitors.map((monitor) => monitor.spec);

@@ -55,6 +55,16 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object),
   );
+  // On close, answers to requests still in flight say `Connection: close`: otherwise their
+  // keep-alive sockets would hold the close open until the keep-alive timeout (72 s).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   // The API speaks JSON only: any other body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);

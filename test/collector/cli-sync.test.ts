@@ -1,11 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 // `vigil plan` / `vigil apply` / `vigil collector` as real processes against a real collector
 // process on port 0.
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listMonitors, syncPlan } from '../../collector/client.ts';
 import type { SyncPlan } from '../../schema/plan-types.ts';
 import { type CollectorProcess, runCli, startCollectorProcess } from '../support/collector-process.ts';
 
@@ -224,6 +226,24 @@ describe('vigil collector', SLOW, () => {
     for (const c of [first, second]) expect(c.stdout() + c.stderr()).not.toContain(CANARY);
   });
 
+  it('finishes an apply in flight before closing on SIGTERM', async () => {
+    const dir = await mkdtemp(join(work, 'inflight-'));
+    const token = 'inflight-token-0123456789';
+    const c = await collector({ dir, token });
+    const monitors = Array.from({ length: 3000 }, (_, i) => ({
+      id: `m-${i}`,
+      url: `https://m${i}.example.invalid/`,
+    }));
+    const answer = syncPlan({ url: c.url, token }, { revision: null, monitors });
+    // Signal once the collector has the request (pino logs it on arrival).
+    while (!c.stdout().includes('"url":"/v1/sync"')) await new Promise((done) => setTimeout(done, 10));
+    const stopped = c.stop('SIGTERM');
+    expect((await answer).counts.create).toBe(3000);
+    expect(await stopped).toEqual({ code: 0, signal: null });
+    const again = await collector({ dir, token });
+    expect(await listMonitors({ url: again.url })).toHaveLength(3000);
+  });
+
   it('generates an admin token at first start and prints it once', async () => {
     const dir = await mkdtemp(join(work, 'gen-'));
     const first = await collector({ dir, token: null });
@@ -237,6 +257,29 @@ describe('vigil collector', SLOW, () => {
     expect((await runCli(['plan', monitors, '--collector', second.url, '--token', first.token!])).code).toBe(
       0,
     );
+  });
+
+  it('reads --config FILE (paths relative to it)', async () => {
+    const dir = await mkdtemp(join(work, 'config-'));
+    const file = join(dir, 'collector.yml');
+    const token = 'config-file-token-0123456789';
+    await writeFile(
+      file,
+      `host: 127.0.0.1\nport: 0\ndb: data/from-file.db\nadmin_token: ${token}\nlog_level: warn\n`,
+    );
+    // Empty variables are ignored, so the file's values hold.
+    const c = await collector({
+      token: null,
+      args: ['--config', file],
+      env: { VIGIL_DB: '', VIGIL_PORT: '' },
+    });
+    const monitors = await monitorsDir({ 'web.yml': WEB });
+    const applied = await runCli(['apply', monitors, '--collector', c.url, '--token', token]);
+    expect(applied.code).toBe(0);
+    await c.stop();
+    expect(existsSync(join(dir, 'data/from-file.db'))).toBe(true);
+    // log_level warn: no request lines.
+    expect(c.stdout()).not.toContain('incoming request');
   });
 
   it('refuses a bad configuration with its code and exit 1', async () => {
