@@ -68,12 +68,13 @@ export function sortDiagnostics(diagnostics: Diagnostic[], fileOrder: readonly s
 
 /**
  * One diagnostic per place and problem: a mistake in `defaults:` is found once per monitor that
- * inherits it but reported once.
+ * inherits it but reported once. Two problems at one place (two keys missing from one mapping)
+ * differ in their message and both stay.
  */
 export function dedupeDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diagnostics.filter((d) => {
-    const key = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.path ?? ''}`;
+    const key = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.path ?? ''}\0${d.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

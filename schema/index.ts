@@ -14,7 +14,7 @@ export {
   MAX_FILE_BYTES,
 } from './limits.ts';
 export { type LoadOptions, type LoadResult, loadMonitorFiles } from './load.ts';
-export { BUILTIN_DEFAULTS, normalizeMonitor, serializeMonitors, toDocument } from './normalize.ts';
+export { BUILTIN_DEFAULTS, normalize, normalizeMonitor, serializeMonitors, toDocument } from './normalize.ts';
 export { isJsonMediaType } from './rules/request.ts';
 export { collectSecrets, fillSecrets, redactSecrets, SECRET_REF, secretRefs } from './secrets.ts';
 export * from './types.ts';

@@ -109,6 +109,9 @@ export function normalizeMonitor(monitor: Record<string, unknown>, fileDefaults?
   };
 }
 
+/** The same as normalizeMonitor (the name the module's contract uses). */
+export const normalize = normalizeMonitor;
+
 function record(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }

@@ -328,11 +328,7 @@ function unknownKey(key: string, path: PathSegment[], parent: JsonSchema, ctx: T
       ? `\`${key}\` belongs to a monitor; put it under \`defaults:\` to apply it to every monitor of this file, or inside one monitor`
       : `\`${key}\` belongs inside a monitor`;
   } else {
-    const home = homeOf(key);
-    hint =
-      home !== undefined
-        ? `\`${key}\` belongs under \`${home}:\``
-        : `valid keys here: ${allowed.map((k) => `\`${k}\``).join(', ')}`;
+    hint = homeOf(key) ?? `valid keys here: ${allowed.map((k) => `\`${k}\``).join(', ')}`;
   }
   const place = atRoot ? 'at the top of the file' : `in ${fieldLabel(where, ctx.root)}`;
   return {
@@ -344,16 +340,19 @@ function unknownKey(key: string, path: PathSegment[], parent: JsonSchema, ctx: T
   };
 }
 
-/** For a key that is valid somewhere else in a monitor: the mapping it belongs to. */
+/** For a key that is valid somewhere else in a monitor: where it belongs, as a hint. */
 function homeOf(key: string): string | undefined {
   const monitor = resolveRef(MONITORS_SCHEMA.$defs?.monitor);
   for (const [name, property] of Object.entries(monitor?.properties ?? {})) {
     const resolved = resolveRef(property);
     const nested = [resolved, ...(resolved?.anyOf ?? []).map(resolveRef)];
     for (const candidate of nested) {
-      if (candidate?.properties !== undefined && key in candidate.properties) return name;
+      if (candidate?.properties !== undefined && key in candidate.properties)
+        return `\`${key}\` belongs under \`${name}:\``;
       const items = resolveRef(candidate?.items);
-      if (items?.properties !== undefined && key in items.properties) return `${name}` + ' (in each entry)';
+      if (items?.properties !== undefined && key in items.properties) {
+        return `\`${key}\` belongs inside each entry of \`${name}:\``;
+      }
     }
   }
   return undefined;

@@ -66,8 +66,10 @@ export const checkHeaderCount: MonitorRule = (monitor, report) => {
       code: 'too_many_items',
       path: ['headers'],
       part: 'key',
-      message: `\`headers\` has ${count} entries (with those from \`defaults:\`); at most ${MAX_HEADERS} are allowed`,
-      hint: `remove ${count - MAX_HEADERS} of them here or in \`defaults:\``,
+      // Worded like the schema's own maxProperties finding, so that one is not reported twice
+      // when a monitor alone has too many (diagnostics are de-duplicated by place and message).
+      message: `\`headers\` has ${count} entries; at most ${MAX_HEADERS} are allowed`,
+      hint: `remove ${count - MAX_HEADERS} of them (here, or from the headers in \`defaults:\`)`,
     });
   }
 };

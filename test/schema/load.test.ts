@@ -154,6 +154,17 @@ describe('limits', () => {
     expect(await readMonitorFile(dir)).toMatchObject({ ok: false, code: 'read_error' });
   });
 
+  it('reads Windows line endings with the same positions', async () => {
+    await put(
+      'crlf.yml',
+      'monitors:\r\n  - id: a\r\n    url: https://a.example.com/\r\n    intervall: 1m\r\n',
+    );
+    const result = await loadMonitorFiles(['crlf.yml'], { cwd: dir });
+    expect(result.diagnostics).toMatchObject([
+      { code: 'unknown_key', line: 4, column: 5, endLine: 4, endColumn: 14 },
+    ]);
+  });
+
   it('treats `monitors: []` as a valid file without monitors', async () => {
     await put('none.yml', 'monitors: []\n');
     const result = await loadMonitorFiles(['none.yml'], { cwd: dir });
