@@ -46468,7 +46468,7 @@ function sortDiagnostics(diagnostics, fileOrder = []) {
 function dedupeDiagnostics(diagnostics) {
   const seen = /* @__PURE__ */ new Set();
   return diagnostics.filter((d) => {
-    const key = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.path ?? ""}`;
+    const key = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.path ?? ""}\0${d.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -47866,8 +47866,10 @@ var checkHeaderCount = (monitor, report) => {
       code: "too_many_items",
       path: ["headers"],
       part: "key",
-      message: `\`headers\` has ${count} entries (with those from \`defaults:\`); at most ${MAX_HEADERS} are allowed`,
-      hint: `remove ${count - MAX_HEADERS} of them here or in \`defaults:\``
+      // Worded like the schema's own maxProperties finding, so that one is not reported twice
+      // when a monitor alone has too many (diagnostics are de-duplicated by place and message).
+      message: `\`headers\` has ${count} entries; at most ${MAX_HEADERS} are allowed`,
+      hint: `remove ${count - MAX_HEADERS} of them (here, or from the headers in \`defaults:\`)`
     });
   }
 };
@@ -48371,8 +48373,7 @@ function unknownKey(key, path5, parent, ctx) {
   } else if (atRoot && monitorKeys.includes(key)) {
     hint = allowed.includes("defaults") ? `\`${key}\` belongs to a monitor; put it under \`defaults:\` to apply it to every monitor of this file, or inside one monitor` : `\`${key}\` belongs inside a monitor`;
   } else {
-    const home = homeOf(key);
-    hint = home !== void 0 ? `\`${key}\` belongs under \`${home}:\`` : `valid keys here: ${allowed.map((k) => `\`${k}\``).join(", ")}`;
+    hint = homeOf(key) ?? `valid keys here: ${allowed.map((k) => `\`${k}\``).join(", ")}`;
   }
   const place = atRoot ? "at the top of the file" : `in ${fieldLabel(where, ctx.root)}`;
   return {
@@ -48389,9 +48390,12 @@ function homeOf(key) {
     const resolved = resolveRef(property);
     const nested = [resolved, ...(resolved?.anyOf ?? []).map(resolveRef)];
     for (const candidate of nested) {
-      if (candidate?.properties !== void 0 && key in candidate.properties) return name;
+      if (candidate?.properties !== void 0 && key in candidate.properties)
+        return `\`${key}\` belongs under \`${name}:\``;
       const items = resolveRef(candidate?.items);
-      if (items?.properties !== void 0 && key in items.properties) return `${name} (in each entry)`;
+      if (items?.properties !== void 0 && key in items.properties) {
+        return `\`${key}\` belongs inside each entry of \`${name}:\``;
+      }
     }
   }
   return void 0;
