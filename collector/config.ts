@@ -16,6 +16,24 @@ export interface CollectorConfig {
   syncBodyLimit: number;
   /** Bytes accepted in any other body. */
   bodyLimit: number;
+  /** Incidents as GitHub Issues: `owner/name`; null = no GitHub sink. */
+  githubRepository: string | null;
+  githubToken: string | null;
+  /** GitHub REST API base (GitHub Enterprise: `https://HOST/api/v3`; tests: a local server). */
+  githubApiUrl: string;
+  /** Incidents as JSON POSTs (Slack-compatible `text`); null = no webhook sink. */
+  webhookUrl: string | null;
+  /** Key of the `X-Vigil-Signature` HMAC; null = unsigned. */
+  webhookSecret: string | null;
+  /** Where people reach this collector (status page links in issues); null = no links. */
+  publicUrl: string | null;
+  /** First wait before an incident delivery is retried; doubles per attempt up to the max. */
+  incidentRetryBaseMs: number;
+  incidentRetryMaxMs: number;
+  /** Base of Octokit's in-request retry waits (1x, 4x, 9x this) on 5xx answers. */
+  githubRetryBaseMs: number;
+  /** Spacing of GitHub mutations (3x for those that notify people: issues, comments). */
+  githubWriteSpacingMs: number;
 }
 
 export const DEFAULT_CONFIG: CollectorConfig = {
@@ -26,6 +44,16 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   logLevel: 'info',
   syncBodyLimit: 10 * 1024 * 1024,
   bodyLimit: 1024 * 1024,
+  githubRepository: null,
+  githubToken: null,
+  githubApiUrl: 'https://api.github.com',
+  webhookUrl: null,
+  webhookSecret: null,
+  publicUrl: null,
+  incidentRetryBaseMs: 5000,
+  incidentRetryMaxMs: 10 * 60_000,
+  githubRetryBaseMs: 1000,
+  githubWriteSpacingMs: 1000,
 };
 
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -48,6 +76,16 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   logLevel: { file: 'log_level', env: 'VIGIL_LOG_LEVEL' },
   syncBodyLimit: { file: 'sync_body_limit', env: 'VIGIL_SYNC_BODY_LIMIT' },
   bodyLimit: { file: 'body_limit', env: 'VIGIL_BODY_LIMIT' },
+  githubRepository: { file: 'github_repository', env: 'VIGIL_GITHUB_REPOSITORY' },
+  githubToken: { file: 'github_token', env: 'VIGIL_GITHUB_TOKEN' },
+  githubApiUrl: { file: 'github_api_url', env: 'VIGIL_GITHUB_API_URL' },
+  webhookUrl: { file: 'webhook_url', env: 'VIGIL_WEBHOOK_URL' },
+  webhookSecret: { file: 'webhook_secret', env: 'VIGIL_WEBHOOK_SECRET' },
+  publicUrl: { file: 'public_url', env: 'VIGIL_PUBLIC_URL' },
+  incidentRetryBaseMs: { file: 'incident_retry_base_ms', env: 'VIGIL_INCIDENT_RETRY_BASE_MS' },
+  incidentRetryMaxMs: { file: 'incident_retry_max_ms', env: 'VIGIL_INCIDENT_RETRY_MAX_MS' },
+  githubRetryBaseMs: { file: 'github_retry_base_ms', env: 'VIGIL_GITHUB_RETRY_BASE_MS' },
+  githubWriteSpacingMs: { file: 'github_write_spacing_ms', env: 'VIGIL_GITHUB_WRITE_SPACING_MS' },
 };
 
 export interface LoadConfigOptions {
@@ -138,6 +176,23 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     case 'syncBodyLimit':
     case 'bodyLimit':
       config[key] = integer(raw, where, 1024, 1024 * 1024 * 1024);
+      return;
+    // Incident sinks: shapes (repository, URLs) are checked by each sink's `validate`.
+    case 'githubRepository':
+    case 'githubToken':
+    case 'webhookUrl':
+    case 'webhookSecret':
+    case 'publicUrl':
+      config[key] = text(raw, where);
+      return;
+    case 'githubApiUrl':
+      config.githubApiUrl = text(raw, where);
+      return;
+    case 'incidentRetryBaseMs':
+    case 'incidentRetryMaxMs':
+    case 'githubRetryBaseMs':
+    case 'githubWriteSpacingMs':
+      config[key] = integer(raw, where, 0, 24 * 3600_000);
       return;
   }
 }
