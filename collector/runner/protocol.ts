@@ -1,3 +1,14 @@
+// RUNNER SIDE (collector/runner/: runner.ts, http-transport.ts, embedded.ts, errors.ts):
+// - Transports throw errors carrying `code` (VIGIL_ERR_*) and `statusCode` (0 = no HTTP answer);
+//   the runner loop acts on those two fields only (errors.ts `classifyFailure`): on a session call
+//   VIGIL_ERR_RUNNER_UNKNOWN or VIGIL_ERR_UNAUTHORIZED = register again; no answer, 5xx, 408, 429
+//   or a throw without a code = retry with backoff (Retry-After honoured); other 4xx = give up on
+//   that request (a results batch: 413 splits it, anything else drops it, counted as rejected).
+//   At register, VIGIL_ERR_UNAUTHORIZED or another 4xx stops the runner (exit 1).
+// - claim's `signal` aborts a pending long poll when the runner drains: an in-process transport
+//   should honour it (and not lease jobs to an aborted claim), or drain waits for `wait` ms.
+// - A job whose probe throws is not reported (its lease expires: missed, never a down vote).
+// - Additive (runner helper): `EmbeddedRunnerOptions.logger` (optional, pino-shaped).
 // COLLECTOR SIDE (implemented in collector/runners/, collector/jobs/, collector/api/runners.ts):
 // - Bodies: register/claim/heartbeat/deregister use the normal body limit (1 MiB); results accept
 //   up to 16 MiB: keep a batch under that (e.g. at most 100 results; a failing result's log body
@@ -31,6 +42,7 @@
 
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
 import type { CheckResult } from '../probe/types.ts';
+import type { RunnerLogger } from './logger.ts';
 
 export type JobPurpose = 'scheduled' | 'verify' | 'down-round' | 'recovery';
 
@@ -134,6 +146,8 @@ export interface EmbeddedRunnerOptions {
   version: string;
   /** Most jobs probed at once. */
   concurrency: number;
+  /** pino-shaped logger (e.g. `app.log.child({ component: 'runner' })`); default silent. */
+  logger?: RunnerLogger;
 }
 export interface EmbeddedRunner {
   /** Drain: stop claiming, finish in-flight jobs, report them, deregister. */
