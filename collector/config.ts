@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseRegionKeys, type RegionKeyConfig, RegionKeyError } from './runners/keys.ts';
 
 export interface CollectorConfig {
   host: string;
@@ -34,6 +35,12 @@ export interface CollectorConfig {
   githubRetryBaseMs: number;
   /** Spacing of GitHub mutations (3x for those that notify people: issues, comments). */
   githubWriteSpacingMs: number;
+  /** Keys runners register with (VIGIL_REGION_KEYS=eu-west:KEY1,us-east:KEY2, or one KEY for any region). */
+  regionKeys: RegionKeyConfig | null;
+  /** Run the embedded runner (region `local`) in the collector process (VIGIL_EMBEDDED_RUNNER). */
+  embeddedRunner: boolean;
+  /** Most checks the embedded runner runs at once. */
+  embeddedConcurrency: number;
 }
 
 export const DEFAULT_CONFIG: CollectorConfig = {
@@ -54,6 +61,9 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   incidentRetryMaxMs: 10 * 60_000,
   githubRetryBaseMs: 1000,
   githubWriteSpacingMs: 1000,
+  regionKeys: null,
+  embeddedRunner: true,
+  embeddedConcurrency: 50,
 };
 
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -86,6 +96,9 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   incidentRetryMaxMs: { file: 'incident_retry_max_ms', env: 'VIGIL_INCIDENT_RETRY_MAX_MS' },
   githubRetryBaseMs: { file: 'github_retry_base_ms', env: 'VIGIL_GITHUB_RETRY_BASE_MS' },
   githubWriteSpacingMs: { file: 'github_write_spacing_ms', env: 'VIGIL_GITHUB_WRITE_SPACING_MS' },
+  regionKeys: { file: 'region_keys', env: 'VIGIL_REGION_KEYS' },
+  embeddedRunner: { file: 'embedded_runner', env: 'VIGIL_EMBEDDED_RUNNER' },
+  embeddedConcurrency: { file: 'embedded_concurrency', env: 'VIGIL_EMBEDDED_CONCURRENCY' },
 };
 
 export interface LoadConfigOptions {
@@ -194,7 +207,41 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     case 'githubWriteSpacingMs':
       config[key] = integer(raw, where, 0, 24 * 3600_000);
       return;
+    case 'regionKeys':
+      config.regionKeys = regionKeys(raw, where);
+      return;
+    case 'embeddedRunner':
+      config.embeddedRunner = boolean(raw, where);
+      return;
+    case 'embeddedConcurrency':
+      config.embeddedConcurrency = integer(raw, where, 1, 1000);
+      return;
   }
+}
+
+/** `region:key,...` or one key (text), or in a file a mapping {region: key}. */
+function regionKeys(raw: unknown, where: string): RegionKeyConfig {
+  try {
+    if (typeof raw === 'string') return parseRegionKeys(raw, where);
+    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+      const entries = Object.entries(raw as Record<string, unknown>);
+      if (entries.some(([, key]) => typeof key !== 'string')) {
+        throw new ConfigError(`${where}: expected a mapping of region names to keys (strings)`);
+      }
+      return parseRegionKeys(entries.map(([region, key]) => `${region}:${key}`).join(','), where);
+    }
+  } catch (error) {
+    if (error instanceof RegionKeyError) throw new ConfigError(error.message);
+    throw error;
+  }
+  throw new ConfigError(`${where}: expected \`region:key,...\`, one key, or a mapping of regions to keys`);
+}
+
+function boolean(raw: unknown, where: string): boolean {
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string' && /^(true|1|yes|on)$/i.test(raw.trim())) return true;
+  if (typeof raw === 'string' && /^(false|0|no|off)$/i.test(raw.trim())) return false;
+  throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(raw)}`);
 }
 
 function text(raw: unknown, where: string): string {

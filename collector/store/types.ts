@@ -4,6 +4,7 @@
 // as new members of `Store`.
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
+import type { CheckStore, IncidentStore, RuntimeStore } from './runtime-types.ts';
 
 /** A monitor as the collector holds it now. Secret values are not part of this record. */
 export interface MonitorRecord {
@@ -114,5 +115,9 @@ export interface SettingsStore {
 export interface Store {
   readonly monitors: MonitorStore;
   readonly settings: SettingsStore;
+  /** The engine's loads and batched writes (runtime-types.ts). */
+  readonly runtime: RuntimeStore;
+  readonly checks: CheckStore;
+  readonly incidents: IncidentStore;
   close(): Promise<void>;
 }

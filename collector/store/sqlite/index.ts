@@ -3,10 +3,13 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Store } from '../types.ts';
+import { SqliteCheckStore } from './check-store.ts';
 import { SqliteDatabase } from './database.ts';
+import { SqliteIncidentStore } from './incident-store.ts';
 import { type Migration, migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { SqliteMonitorStore } from './monitor-store.ts';
+import { SqliteRuntimeStore } from './runtime-store.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
 
 export interface SqliteStoreOptions {
@@ -38,6 +41,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     migrated,
     monitors: new SqliteMonitorStore(db),
     settings: new SqliteSettingsStore(db),
+    runtime: new SqliteRuntimeStore(db),
+    checks: new SqliteCheckStore(db),
+    incidents: new SqliteIncidentStore(db),
     close: () => db.close(),
   };
 }

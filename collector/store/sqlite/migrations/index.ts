@@ -2,5 +2,7 @@
 // edit or reorder released ones.
 import type { Migration } from '../migrate.ts';
 import { monitorsMigration } from './001-monitors.ts';
+import { runtimeMigration } from './002-runtime.ts';
+import { statusMigration } from './003-status.ts';
 
-export const MIGRATIONS: readonly Migration[] = [monitorsMigration];
+export const MIGRATIONS: readonly Migration[] = [monitorsMigration, runtimeMigration, statusMigration];

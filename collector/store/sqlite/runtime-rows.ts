@@ -1,0 +1,346 @@
+// Row <-> record mapping for the runtime tables (checks, states, incidents, runners).
+import type { ResponseLog, Timings } from '../../probe/types.ts';
+import type { RegionEvent } from '../../verdict/impairment.ts';
+import type { CheckPurpose, IncidentEvent, Mark, MonitorState } from '../../verdict/types.ts';
+import type {
+  CheckDetail,
+  CheckRecord,
+  IncidentRecord,
+  RegionResult,
+  RunnerRecord,
+  StoredIncidentKind,
+  StoredState,
+} from '../runtime-types.ts';
+import type { SqlValue } from './connection.ts';
+
+export const CHECK_COLUMNS = [
+  'job_id',
+  'history_id',
+  'monitor_id',
+  'region',
+  'runner_id',
+  'purpose',
+  'round_id',
+  'started_at',
+  'due_at',
+  'claimed_at',
+  'received_at',
+  'ok',
+  'reason',
+  'message',
+  'status',
+  'http_version',
+  'remote_ip',
+  'remote_family',
+  'total_ms',
+  'timings',
+  'tls_days_left',
+  'detail',
+  'mark',
+  'has_log',
+] as const;
+
+export interface CheckRow {
+  id: number;
+  job_id: string;
+  history_id: number;
+  monitor_id: string;
+  region: string;
+  runner_id: string | null;
+  purpose: CheckPurpose;
+  round_id: string;
+  started_at: number;
+  due_at: number;
+  claimed_at: number;
+  received_at: number;
+  ok: number;
+  reason: CheckRecord['reason'];
+  message: string;
+  status: number | null;
+  http_version: string | null;
+  remote_ip: string | null;
+  remote_family: 4 | 6 | null;
+  total_ms: number | null;
+  timings: string;
+  tls_days_left: number | null;
+  detail: string;
+  mark: Mark | null;
+  has_log: number;
+}
+
+export function checkValues(c: CheckRecord): SqlValue[] {
+  return [
+    c.id,
+    c.historyId,
+    c.monitorId,
+    c.region,
+    c.runner,
+    c.purpose,
+    c.roundId,
+    c.startedAt,
+    c.dueAt,
+    c.claimedAt,
+    c.receivedAt,
+    c.ok ? 1 : 0,
+    c.reason,
+    c.message,
+    c.status,
+    c.httpVersion,
+    c.remoteIp,
+    c.remoteFamily,
+    Number.isFinite(c.timings.total) ? c.timings.total : null,
+    JSON.stringify(c.timings),
+    c.tlsDaysLeft,
+    JSON.stringify(c.detail),
+    c.mark,
+    c.hasLog ? 1 : 0,
+  ];
+}
+
+export function toCheck(row: CheckRow): CheckRecord {
+  return {
+    id: row.job_id,
+    historyId: row.history_id,
+    monitorId: row.monitor_id,
+    region: row.region,
+    runner: row.runner_id,
+    purpose: row.purpose,
+    roundId: row.round_id,
+    startedAt: row.started_at,
+    dueAt: row.due_at,
+    claimedAt: row.claimed_at,
+    receivedAt: row.received_at,
+    ok: row.ok === 1,
+    reason: row.reason,
+    message: row.message,
+    status: row.status,
+    httpVersion: row.http_version,
+    remoteIp: row.remote_ip,
+    remoteFamily: row.remote_family,
+    timings: JSON.parse(row.timings) as Timings,
+    tlsDaysLeft: row.tls_days_left,
+    detail: JSON.parse(row.detail) as CheckDetail,
+    mark: row.mark,
+    hasLog: row.has_log === 1,
+  };
+}
+
+export const STATE_COLUMNS = [
+  'history_id',
+  'monitor_id',
+  'state',
+  'since',
+  'verdict',
+  'last_round_at',
+  'last_results',
+  'updated_at',
+] as const;
+
+export interface StateRow {
+  history_id: number;
+  monitor_id: string;
+  state: string;
+  since: number;
+  verdict: string;
+  last_round_at: number | null;
+  last_results: string;
+  updated_at: number;
+}
+
+export function stateValues(s: StoredState): SqlValue[] {
+  return [
+    s.historyId,
+    s.monitorId,
+    s.verdict.state,
+    s.verdict.since,
+    JSON.stringify(s.verdict),
+    s.lastRoundAt,
+    JSON.stringify(s.lastResults),
+    s.updatedAt,
+  ];
+}
+
+export function toState(row: StateRow): StoredState {
+  return {
+    historyId: row.history_id,
+    monitorId: row.monitor_id,
+    verdict: JSON.parse(row.verdict) as MonitorState,
+    lastRoundAt: row.last_round_at,
+    lastResults: JSON.parse(row.last_results) as RegionResult[],
+    updatedAt: row.updated_at,
+  };
+}
+
+export const INCIDENT_COLUMNS = [
+  'id',
+  'history_id',
+  'monitor_id',
+  'region',
+  'kind',
+  'start_at',
+  'end_at',
+  'last_failure',
+  'failed_checks',
+  'reason',
+  'first_job_id',
+  'suppressed',
+  'opened_at',
+  'resolved_at',
+  'resolve_cause',
+  'updated_at',
+] as const;
+
+export interface IncidentRow {
+  id: string;
+  history_id: number | null;
+  monitor_id: string | null;
+  region: string | null;
+  kind: StoredIncidentKind;
+  start_at: number;
+  end_at: number | null;
+  last_failure: number;
+  failed_checks: number;
+  reason: string | null;
+  first_job_id: string | null;
+  suppressed: number;
+  opened_at: number;
+  resolved_at: number | null;
+  resolve_cause: string | null;
+  updated_at: number;
+}
+
+export function toIncident(row: IncidentRow): IncidentRecord {
+  return {
+    id: row.id,
+    historyId: row.history_id,
+    monitorId: row.monitor_id,
+    region: row.region,
+    kind: row.kind,
+    start: row.start_at,
+    end: row.end_at,
+    lastFailure: row.last_failure,
+    failedChecks: row.failed_checks,
+    reason: row.reason,
+    firstJobId: row.first_job_id,
+    suppressed: row.suppressed === 1,
+    openedAt: row.opened_at,
+    resolvedAt: row.resolved_at,
+    resolveCause: row.resolve_cause,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The incident row a monitor event leaves (an upsert: opened inserts, later events update). */
+export function monitorIncidentValues(historyId: number, e: IncidentEvent): SqlValue[] {
+  const resolved = e.type === 'resolved';
+  return [
+    e.incidentId,
+    historyId,
+    e.monitorId,
+    null,
+    e.kind,
+    e.start,
+    resolved ? e.end : null,
+    e.lastFailure,
+    e.failedChecks,
+    e.reason,
+    e.firstJobId,
+    e.suppressed ? 1 : 0,
+    e.at,
+    resolved ? e.at : null,
+    resolved ? e.cause : null,
+    e.at,
+  ];
+}
+
+export function regionIncidentValues(e: RegionEvent): SqlValue[] {
+  const resolved = e.type === 'resolved';
+  return [
+    e.incidentId,
+    null,
+    null,
+    e.region,
+    'region',
+    e.start,
+    resolved ? e.end : null,
+    resolved && e.end !== null ? e.end : e.start,
+    e.failing,
+    'region_impaired',
+    null,
+    0,
+    e.at,
+    resolved ? e.at : null,
+    resolved ? 'recovered' : null,
+    e.at,
+  ];
+}
+
+/** On conflict an incident keeps its identity, start and opening; the rest follows the event. */
+export const INCIDENT_UPSERT = `ON CONFLICT (id) DO UPDATE SET
+  end_at = excluded.end_at,
+  last_failure = max(incidents.last_failure, excluded.last_failure),
+  failed_checks = excluded.failed_checks,
+  suppressed = excluded.suppressed,
+  resolved_at = excluded.resolved_at,
+  resolve_cause = excluded.resolve_cause,
+  updated_at = excluded.updated_at`;
+
+export interface RunnerRow {
+  id: string;
+  region: string;
+  name: string;
+  version: string;
+  concurrency: number;
+  embedded: number;
+  token_hash: string;
+  registered_at: number;
+  last_seen: number;
+  deregistered_at: number | null;
+}
+
+export const RUNNER_COLUMNS = [
+  'id',
+  'region',
+  'name',
+  'version',
+  'concurrency',
+  'embedded',
+  'token_hash',
+  'registered_at',
+  'last_seen',
+  'deregistered_at',
+] as const;
+
+export function runnerValues(r: RunnerRecord): SqlValue[] {
+  return [
+    r.id,
+    r.region,
+    r.name,
+    r.version,
+    r.concurrency,
+    r.embedded ? 1 : 0,
+    r.tokenHash,
+    r.registeredAt,
+    r.lastSeen,
+    r.deregisteredAt,
+  ];
+}
+
+export function toRunner(row: RunnerRow): RunnerRecord {
+  return {
+    id: row.id,
+    region: row.region,
+    name: row.name,
+    version: row.version,
+    concurrency: row.concurrency,
+    embedded: row.embedded === 1,
+    tokenHash: row.token_hash,
+    registeredAt: row.registered_at,
+    lastSeen: row.last_seen,
+    deregisteredAt: row.deregistered_at,
+  };
+}
+
+export function parseLog(text: string): ResponseLog {
+  return JSON.parse(text) as ResponseLog;
+}
