@@ -88,6 +88,7 @@ describe('runner with the probe engine', () => {
     const runner = start(transport);
     await runner.ready;
     const one = jobFor(httpTarget.url('/secret'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
     one.spec = { ...one.spec, headers: { 'X-Token': '${TOKEN}' } };
     one.secrets = { TOKEN: 's3cret' };
     transport.enqueue(one);
