@@ -8,6 +8,7 @@ import type { RoutePlugin } from './api/route.ts';
 import { requireAdmin, resolveAdminToken } from './auth.ts';
 import type { CollectorConfig } from './config.ts';
 import type { AppContext } from './context.ts';
+import { createRuntime, type RuntimeOptions } from './engine/runtime.ts';
 import { installErrorHandlers } from './errors.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
@@ -25,6 +26,8 @@ export interface AppOptions {
   store?: Store;
   now?: () => number;
   routes?: readonly RoutePlugin[];
+  /** Engine tuning and test seams (fake clock and timers, seeded randomness). */
+  runtime?: RuntimeOptions;
 }
 
 // Bodies are validated without coercion or silent removal: `"dryRun": "false"` or an unknown key
@@ -40,7 +43,17 @@ const textAjv = new Ajv({
 async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<void> {
   const now = options.now ?? Date.now;
   const store = options.store ?? (await openSqliteStore({ path: options.config.db, now }));
-  if (options.store === undefined) app.addHook('onClose', () => store.close());
+  const runtime = createRuntime(options.config, store, app.log, {
+    ...(options.now === undefined ? {} : { clock: options.now }),
+    ...options.runtime,
+  });
+  // Long-polling claims answer at once when closing starts; the engine stops and writes what it
+  // buffered before the store closes.
+  app.addHook('preClose', async () => runtime.beginClose());
+  app.addHook('onClose', async () => {
+    await runtime.stop();
+    if (options.store === undefined) await store.close();
+  });
 
   const token = await resolveAdminToken(options.config.adminToken, store.settings);
   const ctx: AppContext = {
@@ -50,6 +63,7 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
     requireAdmin: requireAdmin(token.hash),
     fingerprintKey: await loadFingerprintKey(store.settings),
     generatedAdminToken: token.generated,
+    runtime,
   };
   app.decorate('vigil', ctx);
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -71,6 +85,7 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
   for (const routes of options.routes ?? ROUTE_PLUGINS) {
     await app.register(async (scope) => routes(scope, ctx));
   }
+  await runtime.start();
 }
 // Like fastify-plugin: the decorations and handlers belong to the instance it is registered on.
 (vigilPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

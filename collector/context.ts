@@ -3,6 +3,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { onRequestHookHandler } from 'fastify';
 import type { CollectorConfig } from './config.ts';
+import type { Runtime } from './engine/runtime.ts';
 import type { Store } from './store/types.ts';
 
 export interface AppContext {
@@ -15,4 +16,6 @@ export interface AppContext {
   fingerprintKey: KeyObject;
   /** The admin token generated at this start, to print once; null otherwise. */
   generatedAdminToken: string | null;
+  /** Engine (scheduler, verdict, job queue), runner registry and service, embedded transport. */
+  runtime: Runtime;
 }

@@ -1,8 +1,20 @@
 // Every route group of the collector. Later features append theirs (runners, checks, incidents,
 // status, metrics, badges) to this list.
+import { checkRoutes } from './checks.ts';
+import { engineRoutes } from './engine.ts';
 import { healthRoutes } from './health.ts';
+import { incidentRoutes } from './incidents.ts';
 import { monitorRoutes } from './monitors.ts';
 import type { RoutePlugin } from './route.ts';
+import { runnerRoutes } from './runners.ts';
 import { syncRoutes } from './sync.ts';
 
-export const ROUTE_PLUGINS: readonly RoutePlugin[] = [healthRoutes, syncRoutes, monitorRoutes];
+export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
+  healthRoutes,
+  syncRoutes,
+  monitorRoutes,
+  runnerRoutes,
+  checkRoutes,
+  incidentRoutes,
+  engineRoutes,
+];

@@ -1,8 +1,11 @@
 // Read access to the declared monitors. Specs hold secret references (`${NAME}`) as written;
 // secret values live in a column no read path selects.
+
+import type { MonitorStatus } from '../engine/engine.ts';
 import { VigilError } from '../errors.ts';
 import type { MonitorRecord } from '../store/types.ts';
 import type { RoutePlugin } from './route.ts';
+import { iso, type MonitorStatusView, statusView } from './runtime-views.ts';
 import { errorResponses, monitorViewSchema } from './schemas.ts';
 
 export interface MonitorView {
@@ -13,12 +16,16 @@ export interface MonitorView {
   gitRevision: string | null;
   createdAt: string;
   updatedAt: string;
-  /** Until scheduling exists every monitor is `pending` (no data yet). */
+  /** The verdict's state (`pending` until the first result). */
   state: string;
 }
 
-export function toView(record: MonitorRecord): MonitorView {
-  return {
+/** A monitor, with the engine's view of it when known (state, since, results, open incident). */
+export function toView(
+  record: MonitorRecord,
+  status?: MonitorStatus,
+): MonitorView & Partial<MonitorStatusView> {
+  const base: MonitorView = {
     id: record.id,
     name: record.name,
     spec: record.spec,
@@ -28,6 +35,7 @@ export function toView(record: MonitorRecord): MonitorView {
     updatedAt: new Date(record.updatedAt).toISOString(),
     state: 'pending',
   };
+  return status === undefined ? base : { ...base, ...statusView(status) };
 }
 
 export const monitorRoutes: RoutePlugin = async (app, ctx) => {
@@ -45,7 +53,16 @@ export const monitorRoutes: RoutePlugin = async (app, ctx) => {
         },
       },
     },
-    async () => ({ monitors: (await ctx.store.monitors.list()).map(toView) }),
+    async () => ({
+      // The list stays light: state, since and note; results and incident are in GET /:id.
+      monitors: (await ctx.store.monitors.list()).map((record) => {
+        const status = ctx.runtime.engine.status(record.id);
+        const base = toView(record);
+        return status === undefined
+          ? base
+          : { ...base, state: status.state, since: iso(status.since), note: status.note };
+      }),
+    }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -66,7 +83,7 @@ export const monitorRoutes: RoutePlugin = async (app, ctx) => {
       if (record === undefined) {
         throw new VigilError('VIGIL_ERR_NOT_FOUND', `no monitor with id \`${request.params.id}\``);
       }
-      return toView(record);
+      return toView(record, ctx.runtime.engine.status(record.id));
     },
   );
 };

@@ -1,6 +1,7 @@
 // JSON schemas of the sync contract (schema/plan-types.ts), for request validation and for the
 // response serializer (which also drops any property not declared here).
 import { apiErrorSchema } from '../errors.ts';
+import { monitorStatusProperties } from './runtime-views.ts';
 
 export const syncRequestSchema = {
   type: 'object',
@@ -73,6 +74,8 @@ export const monitorViewSchema = {
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
     state: { type: 'string' },
+    // From the engine (collector/api/runtime-views.ts).
+    ...monitorStatusProperties,
   },
 } as const;
 

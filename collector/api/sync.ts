@@ -21,6 +21,8 @@ export const syncRoutes: RoutePlugin = async (app, ctx) => {
         { planId: plan.planId, revision: plan.revision, applied: plan.applied, counts: plan.counts },
         plan.applied ? 'sync applied' : 'sync planned',
       );
+      // The engine picks the changes up before the answer: a monitor created now is scheduled.
+      if (plan.applied) await ctx.runtime.engine.reconcile();
       return plan;
     },
   );

@@ -1,0 +1,80 @@
+// GET /v1/incidents: incidents newest first (open, resolved or all; by monitor or kind), and
+// GET /v1/incidents/:id with the ordered events the verdict emitted for it.
+import { VigilError } from '../errors.ts';
+import type { IncidentQuery } from '../store/runtime-types.ts';
+import { parseInstant } from './checks.ts';
+import type { RoutePlugin } from './route.ts';
+import { incidentView, incidentViewSchema } from './runtime-views.ts';
+import { errorResponses } from './schemas.ts';
+
+export const incidentRoutes: RoutePlugin = async (app, ctx) => {
+  app.get<{
+    Querystring: {
+      status?: 'open' | 'resolved' | 'all';
+      monitor?: string;
+      kind?: string;
+      before?: string;
+      limit?: number;
+    };
+  }>(
+    '/v1/incidents',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'all' },
+            monitor: { type: 'string', minLength: 1, maxLength: 200 },
+            kind: { type: 'string', enum: ['down', 'flapping', 'certificate', 'region'] },
+            before: { type: 'string', maxLength: 40 },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['incidents'],
+            properties: { incidents: { type: 'array', items: incidentViewSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const query: IncidentQuery = { status: q.status ?? 'all', limit: q.limit ?? 50 };
+      if (q.monitor !== undefined) query.monitorId = q.monitor;
+      if (q.kind !== undefined) query.kind = q.kind as NonNullable<IncidentQuery['kind']>;
+      if (q.before !== undefined) query.before = parseInstant(q.before, 'before');
+      await ctx.runtime.engine.flush();
+      return { incidents: (await ctx.store.incidents.list(query)).map(incidentView) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/incidents/:id',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['id'],
+          additionalProperties: false,
+          properties: { id: { type: 'string', minLength: 1, maxLength: 300 } },
+        },
+      },
+    },
+    async (request) => {
+      await ctx.runtime.engine.flush();
+      const incident = await ctx.store.incidents.get(request.params.id);
+      if (incident === undefined) {
+        throw new VigilError('VIGIL_ERR_NOT_FOUND', `no incident \`${request.params.id}\``);
+      }
+      const events = await ctx.store.incidents.events(incident.id);
+      return {
+        incident: incidentView(incident),
+        events: events.map((e) => ({ seq: e.seq, ...e.event, at: new Date(e.event.at).toISOString() })),
+      };
+    },
+  );
+};

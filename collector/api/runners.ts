@@ -1,0 +1,270 @@
+// The runner protocol over HTTP (collector/runner/protocol.ts) and GET /v1/runners. Every route
+// calls the same RunnerService as the embedded runner's in-process transport.
+import type { FastifyRequest } from 'fastify';
+import { VigilError } from '../errors.ts';
+import { FAILURE_REASONS } from '../probe/types.ts';
+import type {
+  ClaimRequest,
+  ClaimResponse,
+  HeartbeatRequest,
+  RegisterRequest,
+  ResultsRequest,
+} from '../runner/protocol.ts';
+import type { RunnerSession } from '../runners/registry.ts';
+import type { RoutePlugin } from './route.ts';
+import { iso } from './runtime-views.ts';
+import { errorResponses } from './schemas.ts';
+
+/** Results batches carry response logs (64 KiB bodies): they get a larger limit than other bodies. */
+export const RESULTS_BODY_LIMIT = 16 * 1024 * 1024;
+export const MAX_CLAIM = 500;
+
+const registerSchema = {
+  type: 'object',
+  required: ['region', 'name', 'version', 'concurrency'],
+  additionalProperties: false,
+  properties: {
+    region: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' },
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    version: { type: 'string', minLength: 1, maxLength: 50 },
+    concurrency: { type: 'integer', minimum: 1, maximum: 10_000 },
+  },
+} as const;
+
+const claimSchema = {
+  type: 'object',
+  required: ['max', 'wait', 'inFlight'],
+  additionalProperties: false,
+  properties: {
+    max: { type: 'integer', minimum: 0, maximum: MAX_CLAIM },
+    // Longer waits are accepted and capped at 25 s.
+    wait: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+    inFlight: { type: 'integer', minimum: 0, maximum: 100_000 },
+  },
+} as const;
+
+const checkResultSchema = {
+  type: 'object',
+  required: ['ok', 'reason', 'message', 'startedAt', 'timings'],
+  // The runner may send more detail than this version stores.
+  additionalProperties: true,
+  properties: {
+    ok: { type: 'boolean' },
+    reason: { anyOf: [{ type: 'string', enum: FAILURE_REASONS }, { type: 'null' }] },
+    message: { type: 'string', maxLength: 10_000 },
+    phase: { type: ['string', 'null'] },
+    status: { type: ['integer', 'null'] },
+    httpVersion: { type: ['string', 'null'] },
+    remote: { type: ['object', 'null'] },
+    timings: { type: 'object' },
+    tls: { type: ['object', 'null'] },
+    redirects: { type: 'array' },
+    assertions: { type: 'array' },
+    startedAt: { type: 'string', minLength: 1, maxLength: 64 },
+    log: { type: 'object' },
+  },
+} as const;
+
+const resultsSchema = {
+  type: 'object',
+  required: ['results'],
+  additionalProperties: false,
+  properties: {
+    results: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        required: ['jobId', 'result'],
+        additionalProperties: false,
+        properties: { jobId: { type: 'string', minLength: 1, maxLength: 200 }, result: checkResultSchema },
+      },
+    },
+  },
+} as const;
+
+const heartbeatSchema = {
+  type: 'object',
+  required: ['inFlight', 'free'],
+  additionalProperties: false,
+  properties: {
+    inFlight: { type: 'integer', minimum: 0, maximum: 100_000 },
+    free: { type: 'integer', minimum: 0, maximum: 100_000 },
+  },
+} as const;
+
+const idList = { type: 'array', items: { type: 'string' } } as const;
+
+const runnerViewSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    region: { type: 'string' },
+    name: { type: 'string' },
+    version: { type: 'string' },
+    embedded: { type: 'boolean' },
+    concurrency: { type: 'integer' },
+    registeredAt: { type: ['string', 'null'] },
+    lastSeen: { type: ['string', 'null'] },
+    online: { type: 'boolean' },
+    inFlight: { type: 'integer' },
+    free: { type: 'integer' },
+    checksPerMinute: { type: 'number' },
+    regionImpaired: { type: 'boolean' },
+  },
+} as const;
+
+const regionViewSchema = {
+  type: 'object',
+  properties: {
+    region: { type: 'string' },
+    live: { type: 'boolean' },
+    runners: { type: 'integer' },
+    online: { type: 'integer' },
+    impaired: { type: 'boolean' },
+    impairedSince: { type: ['string', 'null'] },
+    candidates: { type: 'integer' },
+    failing: { type: 'integer' },
+  },
+} as const;
+
+export const runnerRoutes: RoutePlugin = async (app, ctx) => {
+  const { service, engine, registry } = ctx.runtime;
+  const sessions = new WeakMap<FastifyRequest, RunnerSession>();
+  const session = (request: FastifyRequest): RunnerSession => sessions.get(request)!;
+  // Session routes: the token is checked before the body is read.
+  const authenticated = {
+    onRequest: async (request: FastifyRequest) => {
+      sessions.set(request, service.authenticate(request.headers.authorization));
+    },
+  };
+
+  app.post<{ Body: RegisterRequest }>(
+    '/v1/runners/register',
+    {
+      schema: {
+        body: registerSchema,
+        response: {
+          200: {
+            type: 'object',
+            required: ['runnerId', 'token', 'heartbeatInterval', 'maxClaimWait'],
+            properties: {
+              runnerId: { type: 'string' },
+              token: { type: 'string' },
+              heartbeatInterval: { type: 'integer' },
+              maxClaimWait: { type: 'integer' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      try {
+        return service.register(request.body, { authorization: request.headers.authorization });
+      } catch (error) {
+        if (error instanceof VigilError && error.code === 'VIGIL_ERR_UNAUTHORIZED') {
+          reply.header('www-authenticate', 'Bearer realm="vigil-runners"');
+        }
+        throw error;
+      }
+    },
+  );
+
+  app.post<{ Body: ClaimRequest; Reply: ClaimResponse }>(
+    '/v1/runners/claim',
+    { ...authenticated, schema: { body: claimSchema } },
+    async (request, reply) => {
+      // A runner that hangs up stops waiting; no job is leased to a claim nobody reads.
+      const aborted = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) aborted.abort();
+      });
+      return service.claim(session(request), request.body, aborted.signal);
+    },
+  );
+
+  app.post<{ Body: ResultsRequest }>(
+    '/v1/runners/results',
+    {
+      ...authenticated,
+      bodyLimit: Math.max(RESULTS_BODY_LIMIT, ctx.config.bodyLimit),
+      schema: {
+        body: resultsSchema,
+        response: {
+          200: {
+            type: 'object',
+            required: ['accepted', 'duplicates', 'rejected'],
+            properties: { accepted: idList, duplicates: idList, rejected: idList },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => service.results(session(request), request.body),
+  );
+
+  app.post<{ Body: HeartbeatRequest }>(
+    '/v1/runners/heartbeat',
+    {
+      ...authenticated,
+      schema: {
+        body: heartbeatSchema,
+        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } }, ...errorResponses },
+      },
+    },
+    async (request) => service.heartbeat(session(request), request.body),
+  );
+
+  app.post('/v1/runners/deregister', authenticated, async (request, reply) => {
+    service.deregister(session(request));
+    return reply.code(204).send();
+  });
+
+  app.get(
+    '/v1/runners',
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['runners', 'regions'],
+            properties: {
+              runners: { type: 'array', items: runnerViewSchema },
+              regions: { type: 'array', items: regionViewSchema },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async () => {
+      const runners = registry.list();
+      const health = new Map(engine.regionHealth().map((h) => [h.region, h]));
+      const names = new Set([...runners.map((r) => r.region), ...health.keys()]);
+      return {
+        runners: runners.map((r) => ({
+          ...r,
+          registeredAt: iso(r.registeredAt),
+          lastSeen: iso(r.lastSeen),
+          regionImpaired: engine.isImpaired(r.region),
+        })),
+        regions: [...names].sort().map((region) => {
+          const mine = runners.filter((r) => r.region === region);
+          const h = health.get(region);
+          const impaired = engine.isImpaired(region);
+          return {
+            region,
+            live: mine.some((r) => r.online),
+            runners: mine.length,
+            online: mine.filter((r) => r.online).length,
+            impaired,
+            impairedSince: impaired && h ? iso(h.since) : null,
+            candidates: h?.candidates ?? 0,
+            failing: h?.failing ?? 0,
+          };
+        }),
+      };
+    },
+  );
+};

@@ -1,0 +1,112 @@
+// From a runner's CheckResult (and the job and lease it answers) to what is stored: the check
+// row, the response log of a failing check, and the per-region summary the API shows. Secret
+// values are redacted here once more (the runner already should), so nothing stored shows them.
+import { redactSecrets } from '../../schema/secrets.ts';
+import type { Secrets } from '../../schema/types.ts';
+import type { Lease, QueuedJob } from '../jobs/types.ts';
+import type { CheckResult, ResponseLog, Timings } from '../probe/types.ts';
+import type { CheckLogRecord, CheckRecord, RegionResult } from '../store/runtime-types.ts';
+
+/** A runner's start time is trusted within this much of the claim (clocks differ a little). */
+const START_SKEW = 2_000;
+const MAX_MESSAGE = 2_000;
+
+/**
+ * When the check started: the runner's `startedAt` if it is plausible (not before the claim minus
+ * a little skew, not after its arrival), else the claim time. Incident start times come from this.
+ */
+export function startTime(result: Pick<CheckResult, 'startedAt'>, lease: Lease, receivedAt: number): number {
+  const reported = Date.parse(result.startedAt);
+  if (
+    Number.isFinite(reported) &&
+    reported >= lease.claimedAt - START_SKEW &&
+    reported <= receivedAt + START_SKEW
+  ) {
+    return reported;
+  }
+  return lease.claimedAt;
+}
+
+function redactDeep<T>(value: T, secrets: Secrets): T {
+  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[redactSecrets(k, secrets)] = redactDeep(v, secrets);
+    return out as T;
+  }
+  return value;
+}
+
+const ZERO_TIMINGS: Timings = { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0, total: 0 };
+
+export interface Built {
+  check: CheckRecord;
+  log: CheckLogRecord | null;
+  summary: RegionResult;
+}
+
+export function buildCheck(
+  job: QueuedJob,
+  lease: Lease,
+  monitorId: string,
+  result: CheckResult,
+  secrets: Secrets,
+  receivedAt: number,
+): Built {
+  const at = startTime(result, lease, receivedAt);
+  const hasSecrets = Object.keys(secrets).length > 0;
+  const clean = <T>(v: T): T => (hasSecrets ? redactDeep(v, secrets) : v);
+  const ok = result.ok === true;
+  const reason = ok ? null : (result.reason ?? 'protocol_error');
+  const message = clean(String(result.message ?? '')).slice(0, MAX_MESSAGE);
+  const log: ResponseLog | null = !ok && result.log ? clean(result.log) : null;
+  const timings = { ...ZERO_TIMINGS, ...(result.timings ?? {}) };
+  const check: CheckRecord = {
+    id: job.jobId,
+    historyId: job.historyId,
+    monitorId,
+    region: job.region,
+    runner: lease.runnerId,
+    purpose: job.round.purpose,
+    roundId: job.round.id,
+    startedAt: at,
+    dueAt: job.due,
+    claimedAt: lease.claimedAt,
+    receivedAt,
+    ok,
+    reason,
+    message,
+    status: result.status ?? null,
+    httpVersion: result.httpVersion ?? null,
+    remoteIp: result.remote?.ip ?? null,
+    remoteFamily: result.remote?.family ?? null,
+    timings,
+    tlsDaysLeft: result.tls?.daysLeft ?? null,
+    detail: clean({
+      phase: result.phase ?? null,
+      tls: result.tls ?? null,
+      redirects: result.redirects ?? [],
+      assertions: result.assertions ?? [],
+    }),
+    mark: null,
+    hasLog: log !== null,
+  };
+  return {
+    check,
+    log: log === null ? null : { jobId: job.jobId, historyId: job.historyId, startedAt: at, log },
+    summary: {
+      region: job.region,
+      jobId: job.jobId,
+      runner: lease.runnerId,
+      purpose: job.round.purpose,
+      ok,
+      reason,
+      message,
+      status: check.status,
+      totalMs: Number.isFinite(timings.total) ? timings.total : null,
+      at,
+      mark: null,
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// Everything that runs inside the collector besides the routes: the runner registry, the engine
+// (scheduler + verdict + job queue + write-behind storage), the runner service both transports
+// use, and the in-process transport for the embedded runner. app.ts creates one per app.
+import type { FastifyBaseLogger } from 'fastify';
+import type { CollectorConfig } from '../config.ts';
+import type { RunnerTransport } from '../runner/protocol.ts';
+import { createInProcessTransport } from '../runners/in-process-transport.ts';
+import { RegionKeys } from '../runners/keys.ts';
+import { RunnerRegistry } from '../runners/registry.ts';
+import { RunnerService } from '../runners/service.ts';
+import type { Rng } from '../scheduler/regions.ts';
+import type { Store } from '../store/types.ts';
+import { Engine, type EngineOptions } from './engine.ts';
+import { realTimers, type Timers } from './timers.ts';
+
+/** What tests (and benchmarks) may set: a fake clock and timers, seeded randomness, tuning. */
+export interface RuntimeOptions
+  extends Partial<
+    Pick<
+      EngineOptions,
+      | 'tickMs'
+      | 'flushMs'
+      | 'flushRows'
+      | 'evaluateMs'
+      | 'replayMs'
+      | 'impairment'
+      | 'leaseSlack'
+      | 'loopDelay'
+    >
+  > {
+  clock?: () => number;
+  timers?: Timers;
+  rng?: Rng;
+  offlineAfter?: number;
+}
+
+export interface Runtime {
+  engine: Engine;
+  registry: RunnerRegistry;
+  service: RunnerService;
+  keys: RegionKeys;
+  /** For the embedded runner (collector/runner/embedded.ts). */
+  transport: RunnerTransport;
+  start(): Promise<void>;
+  /** Stop handing out jobs (pending long polls answer with `drain`). */
+  beginClose(): void;
+  /** Stop the loop and write everything buffered. */
+  stop(): Promise<void>;
+}
+
+export function createRuntime(
+  config: CollectorConfig,
+  store: Store,
+  log: FastifyBaseLogger,
+  options: RuntimeOptions = {},
+): Runtime {
+  const clock = options.clock ?? Date.now;
+  const registry = new RunnerRegistry({
+    clock,
+    ...(options.offlineAfter === undefined ? {} : { offlineAfter: options.offlineAfter }),
+  });
+  const { clock: _c, timers: _t, rng: _r, offlineAfter: _o, ...tuning } = options;
+  const engine = new Engine({
+    store,
+    registry,
+    clock,
+    timers: options.timers ?? realTimers,
+    rng: options.rng ?? Math.random,
+    log,
+    loopDelay: options.timers === undefined,
+    ...tuning,
+  });
+  const keys = new RegionKeys(config.regionKeys);
+  const service = new RunnerService({ registry, engine, keys, log });
+  return {
+    engine,
+    registry,
+    service,
+    keys,
+    transport: createInProcessTransport(service),
+    start: () => engine.start(),
+    beginClose: () => engine.beginClose(),
+    stop: () => engine.stop(),
+  };
+}

@@ -1,0 +1,232 @@
+// Write-behind buffer: the engine's writes (checks, logs, marks, states, incident events, runners)
+// gather here and go to the store in one transaction per flush, every `flushMs` (200 ms) or as soon
+// as `maxRows` (500) rows are waiting. One flush at a time; a failed flush keeps its rows and is
+// retried (a state row always carries the latest state, so a retry never writes an older one).
+import type {
+  CheckLogRecord,
+  CheckRecord,
+  EngineIncidentEvent,
+  FlushBatch,
+  RunnerRecord,
+  RuntimeStore,
+  StoredState,
+} from '../store/runtime-types.ts';
+import type { Mark } from '../verdict/types.ts';
+import type { TimerHandle, Timers } from './timers.ts';
+
+export interface WriteBufferOptions {
+  store: RuntimeStore;
+  timers: Timers;
+  clock: () => number;
+  flushMs?: number;
+  maxRows?: number;
+  onError(error: unknown): void;
+}
+
+export interface FlushStats {
+  flushes: number;
+  rows: number;
+  failures: number;
+  lastMs: number;
+  maxMs: number;
+  pending: number;
+}
+
+export class WriteBuffer {
+  readonly #o: WriteBufferOptions;
+  readonly #flushMs: number;
+  readonly #maxRows: number;
+  #checks = new Map<string, CheckRecord>();
+  #logs: CheckLogRecord[] = [];
+  #marks = new Map<string, Mark>();
+  /** Latest state per lineage, taken at flush time. */
+  #states = new Map<number, () => StoredState>();
+  #drops = new Set<number>();
+  #events: EngineIncidentEvent[] = [];
+  #runners = new Map<string, RunnerRecord>();
+  #timer: TimerHandle | null = null;
+  /** Completes when the last flush started has ended (never rejects). */
+  #tail: Promise<void> = Promise.resolve();
+  /** A flush queued behind `#tail` and not started yet: later calls join it. */
+  #next: Promise<void> | null = null;
+  #closed = false;
+  readonly stats: FlushStats = { flushes: 0, rows: 0, failures: 0, lastMs: 0, maxMs: 0, pending: 0 };
+
+  constructor(options: WriteBufferOptions) {
+    this.#o = options;
+    this.#flushMs = options.flushMs ?? 200;
+    this.#maxRows = options.maxRows ?? 500;
+  }
+
+  get pending(): number {
+    return (
+      this.#checks.size +
+      this.#logs.length +
+      this.#marks.size +
+      this.#states.size +
+      this.#drops.size +
+      this.#events.length +
+      this.#runners.size
+    );
+  }
+
+  check(check: CheckRecord, log: CheckLogRecord | null): void {
+    this.#checks.set(check.id, check);
+    if (log) this.#logs.push(log);
+    this.#changed();
+  }
+
+  /** A check still waiting here (marks land on it directly). */
+  pendingCheck(jobId: string): CheckRecord | undefined {
+    return this.#checks.get(jobId);
+  }
+
+  mark(jobId: string, mark: Mark): void {
+    const pending = this.#checks.get(jobId);
+    if (pending) pending.mark = mark;
+    else this.#marks.set(jobId, mark);
+    this.#changed();
+  }
+
+  state(historyId: number, snapshot: () => StoredState): void {
+    this.#drops.delete(historyId);
+    this.#states.set(historyId, snapshot);
+    this.#changed();
+  }
+
+  dropState(historyId: number): void {
+    this.#states.delete(historyId);
+    this.#drops.add(historyId);
+    this.#changed();
+  }
+
+  event(e: EngineIncidentEvent): void {
+    this.#events.push(e);
+    this.#changed();
+  }
+
+  runner(r: RunnerRecord): void {
+    this.#runners.set(r.id, r);
+    this.#changed();
+  }
+
+  /** Writes everything buffered now (after the flush in progress, if any). */
+  flush(): Promise<void> {
+    this.#cancelTimer();
+    if (this.#next) return this.#next;
+    const run = this.#tail.then(() => {
+      this.#next = null;
+      return this.pending > 0 ? this.#flushOnce() : undefined;
+    });
+    this.#next = run;
+    this.#tail = run.catch(() => undefined);
+    return run.then(
+      () => {
+        if (this.pending > 0) this.#arm();
+      },
+      (error: unknown) => {
+        this.#arm();
+        throw error;
+      },
+    );
+  }
+
+  /** Final flush (retried a few times); later writes are flushed only by an explicit `flush()`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#cancelTimer();
+    await this.#tail;
+    for (let attempt = 0; attempt < 3 && this.pending > 0; attempt++) {
+      await this.flush().catch((error: unknown) => this.#o.onError(error));
+    }
+  }
+
+  #changed(): void {
+    if (this.#closed) return;
+    if (this.pending >= this.#maxRows) {
+      if (!this.#next) void this.flush().catch((error: unknown) => this.#o.onError(error));
+      return;
+    }
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#timer !== null || this.#closed) return;
+    this.#timer = this.#o.timers.setTimeout(() => {
+      this.#timer = null;
+      void this.flush().catch((error: unknown) => this.#o.onError(error));
+    }, this.#flushMs);
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== null) {
+      this.#o.timers.clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #take(): { batch: FlushBatch; states: Map<number, () => StoredState> } {
+    const states = this.#states;
+    const batch: FlushBatch = {
+      checks: [...this.#checks.values()],
+      logs: this.#logs,
+      marks: [...this.#marks].map(([jobId, mark]) => ({ jobId, mark })),
+      states: [...states.values()].map((snapshot) => snapshot()),
+      dropStates: [...this.#drops],
+      events: this.#events,
+      runners: [...this.#runners.values()],
+    };
+    this.#checks = new Map();
+    this.#logs = [];
+    this.#marks = new Map();
+    this.#states = new Map();
+    this.#drops = new Set();
+    this.#events = [];
+    this.#runners = new Map();
+    return { batch, states };
+  }
+
+  /** Puts a failed batch back in front of what arrived since (newer values win). */
+  #restore(batch: FlushBatch, states: Map<number, () => StoredState>): void {
+    const checks = new Map(batch.checks.map((c) => [c.id, c]));
+    for (const [id, c] of this.#checks) checks.set(id, c);
+    this.#checks = checks;
+    this.#logs = [...batch.logs, ...this.#logs];
+    const marks = new Map(batch.marks.map((m) => [m.jobId, m.mark]));
+    for (const [id, m] of this.#marks) marks.set(id, m);
+    this.#marks = marks;
+    for (const [id, snapshot] of states) {
+      if (!this.#states.has(id) && !this.#drops.has(id)) this.#states.set(id, snapshot);
+    }
+    for (const id of batch.dropStates) if (!this.#states.has(id)) this.#drops.add(id);
+    this.#events = [...batch.events, ...this.#events];
+    const runners = new Map(batch.runners.map((r) => [r.id, r]));
+    for (const [id, r] of this.#runners) runners.set(id, r);
+    this.#runners = runners;
+  }
+
+  async #flushOnce(): Promise<void> {
+    const { batch, states } = this.#take();
+    const rows =
+      batch.checks.length +
+      batch.logs.length +
+      batch.marks.length +
+      batch.states.length +
+      batch.dropStates.length +
+      batch.events.length +
+      batch.runners.length;
+    const start = performance.now();
+    try {
+      await this.#o.store.flush(batch);
+    } catch (error) {
+      this.stats.failures += 1;
+      this.#restore(batch, states);
+      throw error;
+    }
+    const ms = performance.now() - start;
+    this.stats.flushes += 1;
+    this.stats.rows += rows;
+    this.stats.lastMs = ms;
+    this.stats.maxMs = Math.max(this.stats.maxMs, ms);
+  }
+}
