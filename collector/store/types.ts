@@ -4,6 +4,7 @@
 // as new members of `Store`.
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
+import type { AlertStore } from './alert-types.ts';
 import type { CheckStore, IncidentStore, RuntimeStore } from './runtime-types.ts';
 
 /** A monitor as the collector holds it now. Secret values are not part of this record. */
@@ -119,5 +120,7 @@ export interface Store {
   readonly runtime: RuntimeStore;
   readonly checks: CheckStore;
   readonly incidents: IncidentStore;
+  /** Incident delivery: alerts, outbox, issue numbers (alert-types.ts). */
+  readonly alerts: AlertStore;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Store } from '../types.ts';
 import { SqliteCheckStore } from './check-store.ts';
+import { SqliteAlertStore } from './alert-store.ts';
 import { SqliteDatabase } from './database.ts';
 import { SqliteIncidentStore } from './incident-store.ts';
 import { type Migration, migrate } from './migrate.ts';
@@ -44,6 +45,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     runtime: new SqliteRuntimeStore(db),
     checks: new SqliteCheckStore(db),
     incidents: new SqliteIncidentStore(db),
+    alerts: new SqliteAlertStore(db),
     close: () => db.close(),
   };
 }

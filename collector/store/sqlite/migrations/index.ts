@@ -4,5 +4,11 @@ import type { Migration } from '../migrate.ts';
 import { monitorsMigration } from './001-monitors.ts';
 import { runtimeMigration } from './002-runtime.ts';
 import { statusMigration } from './003-status.ts';
+import { incidentDeliveryMigration } from './004-incident-delivery.ts';
 
-export const MIGRATIONS: readonly Migration[] = [monitorsMigration, runtimeMigration, statusMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  monitorsMigration,
+  runtimeMigration,
+  statusMigration,
+  incidentDeliveryMigration,
+];

@@ -1,0 +1,437 @@
+// SQLite side of incident delivery (../alert-types.ts): alerts, their incident links, the outbox
+// and per-sink delivery state. Alerts are stored whole as JSON with the columns queries need.
+import type { MonitorSpec, Secrets } from '../../../schema/types.ts';
+import type { OperationSnapshot } from '../../incidents/snapshot.ts';
+import type { Alert, AlertKind, Operation } from '../../incidents/types.ts';
+import type {
+  AlertMonitor,
+  AlertQuery,
+  AlertStore,
+  AlertTx,
+  CheckEvidence,
+  DeliveryRecord,
+  DeliveryState,
+  OutboxEntry,
+  OutboxRecord,
+  OutboxSummary,
+  TlsObservation,
+  CertificateOfCheck,
+} from '../alert-types.ts';
+import type { CheckDetail } from '../runtime-types.ts';
+import type { SqlValue } from './connection.ts';
+import { insertRows, type ReadConn, type SqliteDatabase, type WriteTx } from './database.ts';
+import { type CheckRow, parseLog, toCheck } from './runtime-rows.ts';
+
+interface AlertRow {
+  data: string;
+}
+
+interface OutboxRow {
+  id: number;
+  alert_id: string;
+  sink: string;
+  op: Operation;
+  snapshot: string;
+  state: OutboxRecord['state'];
+  attempts: number;
+  next_attempt_at: number;
+  error_code: string | null;
+  error: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
+interface DeliveryRow {
+  alert_id: string;
+  sink: string;
+  state: DeliveryState;
+  ref_id: string | null;
+  ref_url: string | null;
+  error_code: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
+interface MonitorRow {
+  history_id: number;
+  id: string;
+  name: string;
+  spec: string;
+  secret_values: string;
+}
+
+function toOutbox(row: OutboxRow): OutboxRecord {
+  return {
+    id: row.id,
+    alertId: row.alert_id,
+    sink: row.sink,
+    op: row.op,
+    snapshot: JSON.parse(row.snapshot) as OperationSnapshot,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    errorCode: row.error_code,
+    error: row.error,
+    createdAt: row.created_at,
+    doneAt: row.done_at,
+  };
+}
+
+function toDelivery(row: DeliveryRow): DeliveryRecord {
+  return {
+    alertId: row.alert_id,
+    sink: row.sink,
+    state: row.state,
+    refId: row.ref_id,
+    refUrl: row.ref_url,
+    errorCode: row.error_code,
+    error: row.error,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toMonitor(row: MonitorRow): AlertMonitor {
+  return {
+    historyId: row.history_id,
+    id: row.id,
+    name: row.name,
+    spec: JSON.parse(row.spec) as MonitorSpec,
+    secrets: JSON.parse(row.secret_values) as Secrets,
+  };
+}
+
+const parseAlert = (row: AlertRow): Alert => JSON.parse(row.data) as Alert;
+
+/** `?,?,?` for `n` values. */
+const marks = (n: number) => Array(n).fill('?').join(',');
+
+class SqliteAlertTx implements AlertTx {
+  readonly #tx: WriteTx;
+
+  constructor(tx: WriteTx) {
+    this.#tx = tx;
+  }
+
+  async alert(id: string): Promise<Alert | undefined> {
+    const row = await this.#tx.get<AlertRow>('SELECT data FROM alerts WHERE id = ?', [id]);
+    return row === undefined ? undefined : parseAlert(row);
+  }
+
+  async alertForIncident(incidentId: string): Promise<Alert | undefined> {
+    const row = await this.#tx.get<AlertRow>(
+      'SELECT a.data FROM alert_incidents l JOIN alerts a ON a.id = l.alert_id WHERE l.incident_id = ?',
+      [incidentId],
+    );
+    return row === undefined ? undefined : parseAlert(row);
+  }
+
+  async activeAlert(subject: string, kind: AlertKind): Promise<Alert | undefined> {
+    const row = await this.#tx.get<AlertRow>(
+      `SELECT data FROM alerts WHERE subject = ? AND kind = ? AND status <> 'closed'
+       ORDER BY start_at DESC LIMIT 1`,
+      [subject, kind],
+    );
+    return row === undefined ? undefined : parseAlert(row);
+  }
+
+  async saveAlert(alert: Alert): Promise<void> {
+    await this.#tx.run(
+      `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET monitor_id = excluded.monitor_id, status = excluded.status,
+         closed_at = excluded.closed_at, updated_at = excluded.updated_at, data = excluded.data`,
+      [
+        alert.id,
+        alert.kind,
+        alert.monitorId,
+        alert.subject,
+        alert.status,
+        alert.start,
+        alert.closedAt,
+        alert.updatedAt,
+        JSON.stringify(alert),
+      ],
+    );
+    await insertRows(
+      this.#tx,
+      'alert_incidents',
+      ['incident_id', 'alert_id'],
+      alert.incidentIds.map((id) => [id, alert.id]),
+      'ON CONFLICT (incident_id) DO NOTHING',
+    );
+  }
+
+  async monitorByHistory(historyId: number): Promise<AlertMonitor | undefined> {
+    const row = await this.#tx.get<MonitorRow>(
+      'SELECT history_id, id, name, spec, secret_values FROM monitors WHERE history_id = ?',
+      [historyId],
+    );
+    return row === undefined ? undefined : toMonitor(row);
+  }
+
+  async monitorById(id: string): Promise<AlertMonitor | undefined> {
+    const row = await this.#tx.get<MonitorRow>(
+      'SELECT history_id, id, name, spec, secret_values FROM monitors WHERE id = ?',
+      [id],
+    );
+    return row === undefined ? undefined : toMonitor(row);
+  }
+
+  async evidence(jobIds: readonly string[]): Promise<Map<string, CheckEvidence>> {
+    const found = new Map<string, CheckEvidence>();
+    const unique = [...new Set(jobIds)];
+    for (let start = 0; start < unique.length; start += 500) {
+      const chunk = unique.slice(start, start + 500);
+      const rows = await this.#tx.all<CheckRow & { log: string | null }>(
+        `SELECT c.*, l.log AS log FROM checks c LEFT JOIN check_logs l ON l.job_id = c.job_id
+         WHERE c.job_id IN (${marks(chunk.length)})`,
+        chunk,
+      );
+      for (const row of rows) {
+        found.set(row.job_id, { check: toCheck(row), log: row.log === null ? null : parseLog(row.log) });
+      }
+    }
+    return found;
+  }
+
+  async enqueue(entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await insertRows(
+      this.#tx,
+      'outbox',
+      ['alert_id', 'sink', 'op', 'snapshot', 'state', 'attempts', 'next_attempt_at', 'created_at'],
+      entries.map((e) => [e.alertId, e.sink, e.op, JSON.stringify(e.snapshot), 'pending', 0, e.at, e.at]),
+    );
+    // The lane exists from its first row on: the API shows `pending` before anything is sent.
+    await insertRows(
+      this.#tx,
+      'alert_deliveries',
+      ['alert_id', 'sink', 'state', 'updated_at'],
+      entries.map((e) => [e.alertId, e.sink, 'pending', e.at]),
+      'ON CONFLICT (alert_id, sink) DO NOTHING',
+    );
+  }
+}
+
+export class SqliteAlertStore implements AlertStore {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  get #reader(): ReadConn {
+    return this.#db.reader;
+  }
+
+  inTransaction(tx: unknown): AlertTx {
+    return new SqliteAlertTx(tx as WriteTx);
+  }
+
+  write<T>(work: (tx: AlertTx) => Promise<T>): Promise<T> {
+    return this.#db.write((tx) => work(new SqliteAlertTx(tx)));
+  }
+
+  async active(): Promise<Alert[]> {
+    const rows = await this.#reader.all<AlertRow>(
+      "SELECT data FROM alerts WHERE status <> 'closed' ORDER BY start_at, id",
+    );
+    return rows.map(parseAlert);
+  }
+
+  async list(query: AlertQuery): Promise<Alert[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (query.status === 'open') where.push("status <> 'closed'");
+    else if (query.status === 'recent') {
+      where.push("(status <> 'closed' OR closed_at >= ?)");
+      params.push(query.since ?? 0);
+    }
+    if (query.monitorId !== undefined) {
+      where.push('monitor_id = ?');
+      params.push(query.monitorId);
+    }
+    const rows = await this.#reader.all<AlertRow>(
+      `SELECT data FROM alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY start_at DESC, id DESC LIMIT ?`,
+      [...params, query.limit],
+    );
+    return rows.map(parseAlert);
+  }
+
+  async deliveries(alertIds: readonly string[]): Promise<DeliveryRecord[]> {
+    if (alertIds.length === 0) return [];
+    const rows = await this.#reader.all<DeliveryRow>(
+      `SELECT * FROM alert_deliveries WHERE alert_id IN (${marks(alertIds.length)}) ORDER BY alert_id, sink`,
+      alertIds,
+    );
+    return rows.map(toDelivery);
+  }
+
+  async outboxSummary(alertIds: readonly string[]): Promise<OutboxSummary[]> {
+    if (alertIds.length === 0) return [];
+    const rows = await this.#reader.all<{
+      alert_id: string;
+      sink: string;
+      pending: number;
+      failed: number;
+      first_pending: number | null;
+    }>(
+      `SELECT alert_id, sink, sum(state = 'pending') AS pending, sum(state = 'failed') AS failed,
+              min(CASE WHEN state = 'pending' THEN id END) AS first_pending
+       FROM outbox WHERE alert_id IN (${marks(alertIds.length)}) GROUP BY alert_id, sink ORDER BY alert_id, sink`,
+      alertIds,
+    );
+    const firsts = rows.map((r) => r.first_pending).filter((id): id is number => id !== null);
+    const heads = new Map<number, OutboxRow>();
+    if (firsts.length > 0) {
+      const found = await this.#reader.all<OutboxRow>(
+        `SELECT * FROM outbox WHERE id IN (${marks(firsts.length)})`,
+        firsts,
+      );
+      for (const row of found) heads.set(row.id, row);
+    }
+    const lastErrors = await this.#reader.all<{ alert_id: string; sink: string; error_code: string; error: string }>(
+      `SELECT o.alert_id, o.sink, o.error_code, o.error FROM outbox o
+       WHERE o.alert_id IN (${marks(alertIds.length)}) AND o.error_code IS NOT NULL
+         AND o.id = (SELECT max(id) FROM outbox p WHERE p.alert_id = o.alert_id AND p.sink = o.sink
+                     AND p.error_code IS NOT NULL)`,
+      alertIds,
+    );
+    const errorOf = new Map(lastErrors.map((e) => [`${e.alert_id}\u0000${e.sink}`, e]));
+    return rows.map((r) => {
+      const head = r.first_pending === null ? undefined : heads.get(r.first_pending);
+      const error = errorOf.get(`${r.alert_id}\u0000${r.sink}`);
+      return {
+        alertId: r.alert_id,
+        sink: r.sink,
+        pending: r.pending,
+        failed: r.failed,
+        nextAttemptAt: head?.next_attempt_at ?? null,
+        attempts: head?.attempts ?? 0,
+        lastErrorCode: error?.error_code ?? null,
+        lastError: error?.error ?? null,
+      };
+    });
+  }
+
+  async outboxDepth(): Promise<{ pending: number; failed: number }> {
+    const row = await this.#reader.get<{ pending: number | null; failed: number | null }>(
+      "SELECT sum(state = 'pending') AS pending, sum(state = 'failed') AS failed FROM outbox",
+    );
+    return { pending: row?.pending ?? 0, failed: row?.failed ?? 0 };
+  }
+
+  async heads(limit: number): Promise<OutboxRecord[]> {
+    const rows = await this.#reader.all<OutboxRow>(
+      `SELECT o.* FROM outbox o
+       WHERE o.state = 'pending'
+         AND o.id = (SELECT min(p.id) FROM outbox p
+                     WHERE p.state = 'pending' AND p.alert_id = o.alert_id AND p.sink = o.sink)
+       ORDER BY o.id LIMIT ?`,
+      [limit],
+    );
+    return rows.map(toOutbox);
+  }
+
+  async laneAfter(row: Pick<OutboxRecord, 'id' | 'alertId' | 'sink'>): Promise<OutboxRecord[]> {
+    const rows = await this.#reader.all<OutboxRow>(
+      `SELECT * FROM outbox WHERE state = 'pending' AND alert_id = ? AND sink = ? AND id > ? ORDER BY id`,
+      [row.alertId, row.sink, row.id],
+    );
+    return rows.map(toOutbox);
+  }
+
+  async delivery(alertId: string, sink: string): Promise<DeliveryRecord | undefined> {
+    const row = await this.#reader.get<DeliveryRow>(
+      'SELECT * FROM alert_deliveries WHERE alert_id = ? AND sink = ?',
+      [alertId, sink],
+    );
+    return row === undefined ? undefined : toDelivery(row);
+  }
+
+  startAttempt(id: number): Promise<number> {
+    return this.#db.write(async (tx) => {
+      const row = await tx.get<{ attempts: number }>('SELECT attempts FROM outbox WHERE id = ?', [id]);
+      await tx.run('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?', [id]);
+      return row?.attempts ?? 0;
+    });
+  }
+
+  settle(
+    id: number,
+    outcome: { state: 'done' | 'failed' | 'skipped'; errorCode?: string; error?: string; at: number },
+    delivery: Omit<DeliveryRecord, 'updatedAt'> | null,
+  ): Promise<void> {
+    return this.#db.write(async (tx) => {
+      await tx.run(
+        `UPDATE outbox SET state = ?, done_at = ?, error_code = coalesce(?, error_code), error = coalesce(?, error)
+         WHERE id = ?`,
+        [outcome.state, outcome.at, outcome.errorCode ?? null, outcome.error ?? null, id],
+      );
+      if (delivery !== null) {
+        await tx.run(
+          `INSERT INTO alert_deliveries (alert_id, sink, state, ref_id, ref_url, error_code, error, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (alert_id, sink) DO UPDATE SET state = excluded.state, ref_id = excluded.ref_id,
+             ref_url = excluded.ref_url, error_code = excluded.error_code, error = excluded.error,
+             updated_at = excluded.updated_at`,
+          [
+            delivery.alertId,
+            delivery.sink,
+            delivery.state,
+            delivery.refId,
+            delivery.refUrl,
+            delivery.errorCode,
+            delivery.error,
+            outcome.at,
+          ],
+        );
+      }
+    });
+  }
+
+  async retryLater(id: number, nextAttemptAt: number, errorCode: string, error: string): Promise<void> {
+    await this.#db.write((tx) =>
+      tx.run('UPDATE outbox SET next_attempt_at = ?, error_code = ?, error = ? WHERE id = ?', [
+        nextAttemptAt,
+        errorCode,
+        error,
+        id,
+      ]),
+    );
+  }
+
+  async lastCheckId(): Promise<number> {
+    const row = await this.#reader.get<{ id: number | null }>('SELECT max(id) AS id FROM checks');
+    return row?.id ?? 0;
+  }
+
+  async tlsObservations(afterId: number, upTo: number): Promise<TlsObservation[]> {
+    const rows = await this.#reader.all<{
+      id: number;
+      history_id: number;
+      monitor_id: string;
+      started_at: number;
+      tls_days_left: number;
+    }>(
+      `SELECT id, history_id, monitor_id, started_at, tls_days_left FROM checks
+       WHERE id > ? AND id <= ? AND tls_days_left IS NOT NULL ORDER BY id`,
+      [afterId, upTo],
+    );
+    return rows.map((row) => ({
+      checkId: row.id,
+      historyId: row.history_id,
+      monitorId: row.monitor_id,
+      startedAt: row.started_at,
+      daysLeft: row.tls_days_left,
+    }));
+  }
+
+  async certificateOf(checkId: number): Promise<CertificateOfCheck | undefined> {
+    const row = await this.#reader.get<{ detail: string }>('SELECT detail FROM checks WHERE id = ?', [checkId]);
+    if (row === undefined) return undefined;
+    const tls = (JSON.parse(row.detail) as CheckDetail).tls;
+    return { validTo: tls?.validTo ?? null, subject: tls?.subject ?? null, issuer: tls?.issuer ?? null };
+  }
+}
