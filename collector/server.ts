@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from './app.ts';
 import type { CollectorConfig } from './config.ts';
+import { EMBEDDED_REGION, startEmbedded } from './engine/embedded-runner.ts';
 
 /** Printed on stderr once listening; `collector-process.ts` and scripts parse it. */
 export const LISTENING_PREFIX = 'vigil collector: listening on ';
+export const EMBEDDED_PREFIX = 'vigil collector: embedded runner in region ';
 export const TOKEN_PREFIX = 'vigil collector: generated admin token (shown once, store it now): ';
 
 export interface RunningCollector {
@@ -37,8 +39,26 @@ export async function startCollector(
     print(`${TOKEN_PREFIX}${app.vigil.generatedAdminToken}`);
     app.vigil.generatedAdminToken = null;
   }
+  // The embedded runner (region `local`) drains before the app closes: its last results count.
+  let embedded: Awaited<ReturnType<typeof startEmbedded>> | null = null;
+  if (config.embeddedRunner) {
+    try {
+      embedded = await startEmbedded(app, config);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    print(`${EMBEDDED_PREFIX}${EMBEDDED_REGION} (concurrency ${config.embeddedConcurrency})`);
+  }
   print(`${LISTENING_PREFIX}${url}`);
-  return { app, url, close: () => app.close() };
+  return {
+    app,
+    url,
+    close: async () => {
+      await embedded?.stop();
+      await app.close();
+    },
+  };
 }
 
 /** Runs until SIGINT or SIGTERM, then closes; a second signal exits at once. Returns the exit code. */
