@@ -1,0 +1,117 @@
+// Name resolution and address families: NXDOMAIN, forced families, IPv6 literals, Happy Eyeballs,
+// connection refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
+import { closedPort, startTarget, type TargetServer } from '../support/target-server.ts';
+import { expectDown, expectUp } from './helpers/expect.ts';
+import { type FakeDns, startFakeDns } from './helpers/fake-dns.ts';
+
+let v4: TargetServer;
+let v6: TargetServer;
+let dns: FakeDns;
+
+beforeAll(async () => {
+  v4 = await startTarget({ handler: (_req, res) => res.end('hello v4') });
+  v6 = await startTarget({ host: '::1', handler: (_req, res) => res.end('hello v6') });
+  dns = await startFakeDns({
+    'both.test': { A: ['127.0.0.1'], AAAA: ['::1'] },
+    'v4only.test': { A: ['127.0.0.1'] },
+  });
+});
+
+afterAll(async () => {
+  await Promise.all([v4.close(), v6.close(), dns.close()]);
+});
+
+describe('resolution', () => {
+  it('is down with dns_nxdomain for a .invalid name through the system resolver', async () => {
+    const result = await probe(probeSpecFor('http://nonexistent.invalid/'));
+    expectDown(result, 'dns_nxdomain', 'resolve');
+    expect(result.remote).toBeNull();
+  });
+
+  it('is down with dns_nxdomain when a DNS server answers NXDOMAIN', async () => {
+    const result = await probe(probeSpecFor('http://missing.test/'), { resolver: dnsServerResolver([dns.server]) });
+    expectDown(result, 'dns_nxdomain', 'resolve');
+    expect(dns.queries.some((query) => query.name === 'missing.test')).toBe(true);
+  });
+
+  it('resolves through a chosen DNS server and connects to the answer', async () => {
+    const result = await probe(probeSpecFor(`http://v4only.test:${v4.port}/`, { keywords: ['hello v4'] }), {
+      resolver: dnsServerResolver([dns.server]),
+    });
+    expectUp(result);
+    expect(result.remote).toEqual({ ip: '127.0.0.1', family: 4, port: v4.port });
+  });
+
+  it('resolves localhost through the system resolver (/etc/hosts)', async () => {
+    expectUp(await probe(probeSpecFor(`http://localhost:${v4.port}/`)));
+  });
+
+  it('is down with dns_nxdomain when ip: 6 is forced on a name without AAAA', async () => {
+    const result = await probe(probeSpecFor(`http://v4only.test:${v4.port}/`, { ip: 6 }), {
+      resolver: dnsServerResolver([dns.server]),
+    });
+    expectDown(result, 'dns_nxdomain', 'resolve');
+  });
+
+  it('is down with dns_nxdomain when the forced family does not match an IP literal', async () => {
+    expectDown(await probe(probeSpecFor(v6.url('/'), { ip: 4 })), 'dns_nxdomain', 'resolve');
+  });
+});
+
+describe('addresses', () => {
+  it('checks an IPv6 literal [::1]', async () => {
+    const result = await probe(probeSpecFor(v6.url('/'), { keywords: ['hello v6'] }));
+    expectUp(result);
+    expect(result.remote).toEqual({ ip: '::1', family: 6, port: v6.port });
+    expect(result.timings.resolve).toBeLessThan(result.timings.total);
+  });
+
+  it('falls back to IPv4 with Happy Eyeballs when IPv6 is refused (ip: auto)', async () => {
+    // Same port on both families, only the IPv4 one listens.
+    const resolver: HostResolver = async () => [
+      { address: '::1', family: 6 },
+      { address: '127.0.0.1', family: 4 },
+    ];
+    const result = await probe(probeSpecFor(`http://dual.test:${v4.port}/`, { keywords: ['hello v4'] }), { resolver });
+    expectUp(result);
+    expect(result.remote?.family).toBe(4);
+  });
+
+  it('reaches IPv6 for a dual-stack name with ip: 6, and IPv4 with ip: 4', async () => {
+    const resolver = dnsServerResolver([dns.server]);
+    const six = await probe(probeSpecFor(`http://both.test:${v6.port}/`, { ip: 6, keywords: ['hello v6'] }), {
+      resolver,
+    });
+    expectUp(six);
+    expect(six.remote?.ip).toBe('::1');
+    const four = await probe(probeSpecFor(`http://both.test:${v4.port}/`, { ip: 4, keywords: ['hello v4'] }), {
+      resolver,
+    });
+    expectUp(four);
+    expect(four.remote?.ip).toBe('127.0.0.1');
+  });
+
+  it('is down with connect_refused when nothing listens, naming every address tried', async () => {
+    const port = await closedPort();
+    const result = await probe(probeSpecFor(`http://127.0.0.1:${port}/`));
+    expectDown(result, 'connect_refused', 'connect');
+    expect(result.timings.connect).toBeGreaterThan(0);
+
+    const resolver: HostResolver = async () => [
+      { address: '::1', family: 6 },
+      { address: '127.0.0.1', family: 4 },
+    ];
+    const both = await probe(probeSpecFor(`http://dual.test:${port}/`), { resolver });
+    expectDown(both, 'connect_refused', 'connect');
+    expect(both.log?.connection.join('\n')).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('survives a resolver that throws something without a code', async () => {
+    const resolver: HostResolver = async () => {
+      throw new Error('resolver exploded');
+    };
+    expectDown(await probe(probeSpecFor('http://odd.test/'), { resolver }), 'dns_error', 'resolve');
+  });
+});
