@@ -10,6 +10,7 @@ import type { CollectorConfig } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createRuntime, type RuntimeOptions } from './engine/runtime.ts';
 import { installErrorHandlers } from './errors.ts';
+import { IncidentService, type IncidentServiceOptions } from './incidents/service.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { loadFingerprintKey } from './sync/fingerprint.ts';
@@ -28,6 +29,8 @@ export interface AppOptions {
   routes?: readonly RoutePlugin[];
   /** Engine tuning and test seams (fake clock and timers, seeded randomness). */
   runtime?: RuntimeOptions;
+  /** Incident delivery tuning and test seams (sinks, tick and poll periods). */
+  incidents?: Pick<IncidentServiceOptions, 'sinks' | 'tickMs' | 'pollMs' | 'concurrency'>;
 }
 
 // Bodies are validated without coercion or silent removal: `"dryRun": "false"` or an unknown key
@@ -47,11 +50,21 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
     ...(options.now === undefined ? {} : { clock: options.now }),
     ...options.runtime,
   });
+  // Incident delivery records inside the engine's flushes: it starts before the engine and stops
+  // after it, so the first and the last flush are recorded.
+  const incidents = new IncidentService({
+    config: options.config,
+    store,
+    clock: now,
+    log: app.log.child({ component: 'incidents' }),
+    ...options.incidents,
+  });
   // Long-polling claims answer at once when closing starts; the engine stops and writes what it
   // buffered before the store closes.
   app.addHook('preClose', async () => runtime.beginClose());
   app.addHook('onClose', async () => {
     await runtime.stop();
+    await incidents.stop();
     if (options.store === undefined) await store.close();
   });
 
@@ -64,6 +77,7 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
     fingerprintKey: await loadFingerprintKey(store.settings),
     generatedAdminToken: token.generated,
     runtime,
+    incidents,
   };
   app.decorate('vigil', ctx);
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -85,6 +99,7 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
   for (const routes of options.routes ?? ROUTE_PLUGINS) {
     await app.register(async (scope) => routes(scope, ctx));
   }
+  await incidents.start();
   await runtime.start();
 }
 // Like fastify-plugin: the decorations and handlers belong to the instance it is registered on.

@@ -4,6 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import type { onRequestHookHandler } from 'fastify';
 import type { CollectorConfig } from './config.ts';
 import type { Runtime } from './engine/runtime.ts';
+import type { IncidentService } from './incidents/service.ts';
 import type { Store } from './store/types.ts';
 
 export interface AppContext {
@@ -18,4 +19,6 @@ export interface AppContext {
   generatedAdminToken: string | null;
   /** Engine (scheduler, verdict, job queue), runner registry and service, embedded transport. */
   runtime: Runtime;
+  /** Incident delivery: alerts, outbox worker, sinks. */
+  incidents: IncidentService;
 }

@@ -122,6 +122,8 @@ export interface Alert {
   score: number | null;
   certificate: CertificateDetail | null;
   region: RegionDetail | null;
+  /** Sinks it was announced to (chosen when it opened: the monitor's `alert.sinks`). */
+  sinks: string[];
   /** Verdict incident ids folded into this alert, first one first. */
   incidentIds: string[];
   createdAt: number;

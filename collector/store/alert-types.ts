@@ -113,6 +113,11 @@ export interface AlertTx {
   /** Stored checks (with logs) by job id; unknown ids are left out. */
   evidence(jobIds: readonly string[]): Promise<Map<string, CheckEvidence>>;
   enqueue(entries: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * Keeps the runtime `incidents` table (GET /v1/incidents) in step for alerts no verdict event
+   * stores: certificate alerts.
+   */
+  recordIncident(alert: Alert, historyId: number | null): Promise<void>;
 }
 
 export interface AlertQuery {
@@ -124,13 +129,18 @@ export interface AlertQuery {
 }
 
 export interface AlertStore {
-  /** The same operations on a transaction someone else holds (the engine's flush). */
-  inTransaction(tx: unknown): AlertTx;
+  /**
+   * `work` inside a transaction someone else holds (the engine's flush), in a savepoint: a throw
+   * undoes only `work`'s writes (and is rethrown), so the holder may still commit its own.
+   */
+  inTransaction<T>(tx: unknown, work: (tx: AlertTx) => Promise<T>): Promise<T>;
   /** One transaction of our own. */
   write<T>(work: (tx: AlertTx) => Promise<T>): Promise<T>;
 
   /** Every alert not closed. */
   active(): Promise<Alert[]>;
+  /** The alerts wrapping these incidents, by incident id. */
+  forIncidents(incidentIds: readonly string[]): Promise<Map<string, Alert>>;
   list(query: AlertQuery): Promise<Alert[]>;
   deliveries(alertIds: readonly string[]): Promise<DeliveryRecord[]>;
   outboxSummary(alertIds: readonly string[]): Promise<OutboxSummary[]>;

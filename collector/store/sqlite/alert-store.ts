@@ -8,6 +8,7 @@ import type {
   AlertQuery,
   AlertStore,
   AlertTx,
+  CertificateOfCheck,
   CheckEvidence,
   DeliveryRecord,
   DeliveryState,
@@ -15,12 +16,11 @@ import type {
   OutboxRecord,
   OutboxSummary,
   TlsObservation,
-  CertificateOfCheck,
 } from '../alert-types.ts';
 import type { CheckDetail } from '../runtime-types.ts';
 import type { SqlValue } from './connection.ts';
 import { insertRows, type ReadConn, type SqliteDatabase, type WriteTx } from './database.ts';
-import { type CheckRow, parseLog, toCheck } from './runtime-rows.ts';
+import { type CheckRow, INCIDENT_COLUMNS, INCIDENT_UPSERT, parseLog, toCheck } from './runtime-rows.ts';
 
 interface AlertRow {
   data: string;
@@ -211,6 +211,36 @@ class SqliteAlertTx implements AlertTx {
       'ON CONFLICT (alert_id, sink) DO NOTHING',
     );
   }
+
+  async recordIncident(alert: Alert, historyId: number | null): Promise<void> {
+    const resolved = alert.status !== 'open';
+    await insertRows(
+      this.#tx,
+      'incidents',
+      INCIDENT_COLUMNS,
+      [
+        [
+          alert.id,
+          historyId,
+          alert.monitorId,
+          alert.kind === 'region' ? alert.subject : null,
+          alert.kind,
+          alert.start,
+          resolved ? alert.end : null,
+          alert.lastFailure,
+          alert.failedChecks,
+          alert.reason ?? (alert.kind === 'certificate' ? 'tls_expiring' : null),
+          null,
+          alert.suppressed ? 1 : 0,
+          alert.createdAt,
+          resolved ? alert.resolvedAt : null,
+          resolved ? alert.endCause : null,
+          alert.updatedAt,
+        ],
+      ],
+      INCIDENT_UPSERT,
+    );
+  }
 }
 
 export class SqliteAlertStore implements AlertStore {
@@ -224,8 +254,17 @@ export class SqliteAlertStore implements AlertStore {
     return this.#db.reader;
   }
 
-  inTransaction(tx: unknown): AlertTx {
-    return new SqliteAlertTx(tx as WriteTx);
+  async inTransaction<T>(tx: unknown, work: (tx: AlertTx) => Promise<T>): Promise<T> {
+    const held = tx as WriteTx;
+    await held.exec('SAVEPOINT alerts');
+    try {
+      const result = await work(new SqliteAlertTx(held));
+      await held.exec('RELEASE alerts');
+      return result;
+    } catch (error) {
+      await held.exec('ROLLBACK TO alerts; RELEASE alerts').catch(() => undefined);
+      throw error;
+    }
   }
 
   write<T>(work: (tx: AlertTx) => Promise<T>): Promise<T> {
@@ -237,6 +276,21 @@ export class SqliteAlertStore implements AlertStore {
       "SELECT data FROM alerts WHERE status <> 'closed' ORDER BY start_at, id",
     );
     return rows.map(parseAlert);
+  }
+
+  async forIncidents(incidentIds: readonly string[]): Promise<Map<string, Alert>> {
+    const found = new Map<string, Alert>();
+    const unique = [...new Set(incidentIds)];
+    for (let start = 0; start < unique.length; start += 500) {
+      const chunk = unique.slice(start, start + 500);
+      const rows = await this.#reader.all<AlertRow & { incident_id: string }>(
+        `SELECT l.incident_id, a.data FROM alert_incidents l JOIN alerts a ON a.id = l.alert_id
+         WHERE l.incident_id IN (${marks(chunk.length)})`,
+        chunk,
+      );
+      for (const row of rows) found.set(row.incident_id, parseAlert(row));
+    }
+    return found;
   }
 
   async list(query: AlertQuery): Promise<Alert[]> {
@@ -291,7 +345,12 @@ export class SqliteAlertStore implements AlertStore {
       );
       for (const row of found) heads.set(row.id, row);
     }
-    const lastErrors = await this.#reader.all<{ alert_id: string; sink: string; error_code: string; error: string }>(
+    const lastErrors = await this.#reader.all<{
+      alert_id: string;
+      sink: string;
+      error_code: string;
+      error: string;
+    }>(
       `SELECT o.alert_id, o.sink, o.error_code, o.error FROM outbox o
        WHERE o.alert_id IN (${marks(alertIds.length)}) AND o.error_code IS NOT NULL
          AND o.id = (SELECT max(id) FROM outbox p WHERE p.alert_id = o.alert_id AND p.sink = o.sink
@@ -429,7 +488,9 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async certificateOf(checkId: number): Promise<CertificateOfCheck | undefined> {
-    const row = await this.#reader.get<{ detail: string }>('SELECT detail FROM checks WHERE id = ?', [checkId]);
+    const row = await this.#reader.get<{ detail: string }>('SELECT detail FROM checks WHERE id = ?', [
+      checkId,
+    ]);
     if (row === undefined) return undefined;
     const tls = (JSON.parse(row.detail) as CheckDetail).tls;
     return { validTo: tls?.validTo ?? null, subject: tls?.subject ?? null, issuer: tls?.issuer ?? null };

@@ -1,0 +1,50 @@
+// Markdown building blocks for issue bodies and comments (GitHub-flavoured markdown with HTML).
+// Everything that comes from a monitor or a response goes through one of these, so a value can
+// never break the layout, start a mention (`@team` in a body excerpt would notify people), or
+// close a code block early.
+
+/** Text safe inline and inside a table cell: one line, no HTML, no pipes, no mentions. */
+export function inline(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('|', '&#124;')
+    .replaceAll('@', '&#64;')
+    .replace(/\r?\n/g, ' ');
+}
+
+/** Inline code: HTML `<code>` so backticks in the value need no special handling. */
+export function code(text: string): string {
+  return `<code>${inline(text)}</code>`;
+}
+
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/**
+ * A fenced code block whose fence is longer than any backtick run inside `text`, so the content
+ * cannot end it. Mentions and HTML inside code blocks are inert on GitHub.
+ */
+export function fenced(text: string, info = 'text'): string {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text}\n${fence}`;
+}
+
+/** Cuts `text` to `limit` characters (never splitting a surrogate pair). */
+export function cut(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let end = Math.max(0, limit);
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return text.slice(0, end);
+}
+
+/** Cuts to `limit` characters with an ellipsis when something was removed. */
+export function ellipsis(text: string, limit: number): string {
+  return text.length <= limit ? text : `${cut(text, limit - 1)}…`;
+}

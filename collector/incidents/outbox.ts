@@ -1,0 +1,276 @@
+// The outbox worker: delivers queued sink operations in order per lane (one alert on one sink),
+// several lanes at once, and survives restarts and sink outages.
+//
+// - Order: only the oldest pending row of a lane is ever tried; the next waits until it is done,
+//   failed or skipped. Lanes run concurrently (up to `concurrency`).
+// - Restart-safe: a try is counted in the store *before* it is made, so after a crash the row is
+//   known to be uncertain and the sink checks before doing it again (GitHub: the hidden marker;
+//   comments: the delivery marker). Pending rows are simply picked up again at start.
+// - Retries: a transient failure (5xx, 429, rate limits, network) waits base·2^(tries-1), capped,
+//   and never less than what the sink asked (`retry-after`, rate-limit reset). No give-up: an
+//   outage of hours delivers everything after it, in order.
+// - Permanent failures (bad token, repository missing, refused): the row is recorded failed with
+//   its code and reason, logged once, never retried; when an `open` fails, the lane's delivery
+//   state says so (GET /v1/incidents).
+// - A reminder with a newer reminder or the resolution queued behind it is skipped (superseded):
+//   after an outage, one comment says how long it has been, not a burst of stale ones.
+// - An issue a person closed: the rest of its lane is skipped (`closed_by_human`).
+import type { Secrets } from '../../schema/types.ts';
+import type { AlertStore, DeliveryRecord, OutboxRecord } from '../store/alert-types.ts';
+import { eventData } from './event-data.ts';
+import { redactDeep } from './redact.ts';
+import { renderOperation } from './render.ts';
+import { type IncidentSink, type SinkName, SinkError } from './sink.ts';
+
+export interface OutboxLog {
+  info(data: Record<string, unknown>, message: string): void;
+  warn(data: Record<string, unknown>, message: string): void;
+  error(data: Record<string, unknown>, message: string): void;
+}
+
+export interface OutboxOptions {
+  alerts: AlertStore;
+  sinks: ReadonlyMap<SinkName, IncidentSink>;
+  clock: () => number;
+  log: OutboxLog;
+  /** Current secret values of a monitor (messages are redacted with them before sending). */
+  secretsOf: (monitorId: string) => Promise<Secrets | undefined>;
+  publicUrl: string | null;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Lanes delivered at once. */
+  concurrency?: number;
+  /** Longest sleep between looks at the outbox (new rows from the engine's flush wake it too). */
+  pollMs?: number;
+}
+
+const laneOf = (row: Pick<OutboxRecord, 'alertId' | 'sink'>) => `${row.sink}\u0000${row.alertId}`;
+
+/** Wait before try number `attempts + 1`, after `attempts` tries failed. */
+export function backoff(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+export class OutboxWorker {
+  readonly #o: OutboxOptions;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | null = null;
+  #pumping: Promise<void> | null = null;
+  #again = false;
+  #running = false;
+  /** Resolvers of `idle()` callers. */
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(options: OutboxOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.kick();
+  }
+
+  /** Look at the outbox now (new rows were queued). */
+  kick(): void {
+    if (!this.#running) return;
+    if (this.#pumping !== null) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = this.#pump()
+      .catch((error: unknown) => this.#o.log.error({ err: error }, 'outbox: reading the queue failed'))
+      .finally(() => {
+        this.#pumping = null;
+        if (this.#again) this.kick();
+      });
+  }
+
+  /** Stops picking rows; waits for the tries in flight (sinks should be closed first to cut waits). */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#pumping;
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  /** Resolves once nothing is in flight and no pending row is due (tests, shutdown checks). */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.kick();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    do {
+      this.#again = false;
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
+      const heads = await this.#o.alerts.heads(500);
+      const now = this.#o.clock();
+      let nextDue = Number.POSITIVE_INFINITY;
+      let due = 0;
+      for (const row of heads) {
+        const lane = laneOf(row);
+        if (this.#inFlight.has(lane)) continue;
+        if (row.nextAttemptAt > now) {
+          nextDue = Math.min(nextDue, row.nextAttemptAt);
+          continue;
+        }
+        due += 1;
+        if (this.#inFlight.size >= (this.#o.concurrency ?? 4) || !this.#running) continue;
+        const run = this.#deliver(row)
+          .catch((error: unknown) => this.#o.log.error({ err: error, outbox: row.id }, 'outbox: delivery crashed'))
+          .finally(() => {
+            this.#inFlight.delete(lane);
+            this.kick();
+          });
+        this.#inFlight.set(lane, run);
+      }
+      if (this.#inFlight.size === 0 && due === 0) {
+        for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      }
+      if (this.#running) {
+        const poll = this.#o.pollMs ?? 500;
+        const wait = Math.max(0, Math.min(poll, nextDue - this.#o.clock()));
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          this.kick();
+        }, wait);
+        this.#timer.unref?.();
+      }
+    } while (this.#again && this.#running);
+  }
+
+  async #deliver(row: OutboxRecord): Promise<void> {
+    const { alerts, clock, log } = this.#o;
+    const sink = this.#o.sinks.get(row.sink as SinkName);
+    const delivery = await alerts.delivery(row.alertId, row.sink);
+    if (sink === undefined) {
+      const error = `sink \`${row.sink}\` is not configured any more`;
+      log.error({ outbox: row.id, alert: row.alertId, sink: row.sink }, `incident delivery failed: ${error}`);
+      await alerts.settle(
+        row.id,
+        { state: 'failed', errorCode: 'VIGIL_ERR_SINK_NOT_CONFIGURED', error, at: clock() },
+        null,
+      );
+      return;
+    }
+    if (delivery?.state === 'closed_by_human') {
+      await alerts.settle(row.id, { state: 'skipped', error: 'the issue was closed by a person', at: clock() }, null);
+      return;
+    }
+    if (delivery?.state === 'failed' && row.op !== 'open') {
+      // Its open failed for good (already logged): there is nothing to comment on or close.
+      await alerts.settle(
+        row.id,
+        { state: 'failed', errorCode: 'VIGIL_ERR_SINK_NO_ISSUE', error: 'the incident was never opened in this sink', at: clock() },
+        null,
+      );
+      return;
+    }
+    if (row.op === 'remind' && (await alerts.laneAfter(row)).length > 0) {
+      await alerts.settle(row.id, { state: 'skipped', error: 'superseded by a later update', at: clock() }, null);
+      return;
+    }
+
+    const prior = await alerts.startAttempt(row.id);
+    const monitorId = row.snapshot.alert.monitorId;
+    const secrets = (monitorId === null ? undefined : await this.#o.secretsOf(monitorId)) ?? {};
+    const message = redactDeep(
+      renderOperation(row.snapshot, { now: clock(), publicUrl: this.#o.publicUrl, deliveryId: row.id }),
+      secrets,
+    );
+    const ref = delivery?.refId ? { id: delivery.refId, url: delivery.refUrl } : null;
+    const request = {
+      id: row.id,
+      op: row.op,
+      alertId: row.alertId,
+      priorAttempts: prior,
+      queuedAt: row.createdAt,
+      message,
+      ref,
+      data: redactDeep(eventData(row.snapshot), secrets),
+    };
+
+    let outcome: Awaited<ReturnType<IncidentSink['open']>>;
+    try {
+      outcome = await sink[row.op](request);
+    } catch (thrown) {
+      const error =
+        thrown instanceof SinkError
+          ? thrown
+          : new SinkError('VIGIL_ERR_SINK_NETWORK', `unexpected error: ${(thrown as Error)?.message ?? thrown}`, {
+              transient: true,
+              cause: thrown,
+            });
+      await this.#failed(row, prior + 1, error, delivery);
+      return;
+    }
+
+    const base: Omit<DeliveryRecord, 'updatedAt'> = {
+      alertId: row.alertId,
+      sink: row.sink,
+      state: delivery?.state ?? 'pending',
+      refId: outcome.ref?.id ?? delivery?.refId ?? null,
+      refUrl: outcome.ref?.url ?? delivery?.refUrl ?? null,
+      errorCode: null,
+      error: null,
+    };
+    if (outcome.closedByHuman) {
+      log.info(
+        { alert: row.alertId, sink: row.sink, issue: base.refId },
+        'the issue was closed by a person: Vigil leaves it alone',
+      );
+      await alerts.settle(
+        row.id,
+        { state: 'skipped', error: 'the issue was closed by a person', at: clock() },
+        { ...base, state: 'closed_by_human' },
+      );
+      return;
+    }
+    const state = row.op === 'open' ? 'open' : row.op === 'resolve' ? 'resolved' : base.state;
+    await alerts.settle(row.id, { state: 'done', at: clock() }, { ...base, state });
+    log.info(
+      { alert: row.alertId, sink: row.sink, op: row.op, issue: base.refId, attempts: prior + 1 },
+      'incident delivered',
+    );
+  }
+
+  async #failed(row: OutboxRecord, attempts: number, error: SinkError, delivery: DeliveryRecord | undefined) {
+    const { alerts, clock, log } = this.#o;
+    const now = clock();
+    if (error.transient) {
+      // Shutting down (requests aborted): try again right after the restart, no backoff.
+      const wait = this.#running ? backoff(attempts, this.#o.retryBaseMs, this.#o.retryMaxMs) : 0;
+      const next = Math.max(now + wait, error.retryAt ?? 0);
+      if (this.#running && (attempts === 1 || attempts % 10 === 0)) {
+        log.warn(
+          { alert: row.alertId, sink: row.sink, op: row.op, attempts, code: error.code, retryInMs: next - now },
+          `incident delivery will be retried: ${error.message}`,
+        );
+      }
+      await alerts.retryLater(row.id, next, error.code, error.message);
+      return;
+    }
+    // Logged once: the row will not be tried again.
+    log.error(
+      { alert: row.alertId, sink: row.sink, op: row.op, code: error.code, status: error.status },
+      `incident delivery failed for good: ${error.message}`,
+    );
+    const lane: Omit<DeliveryRecord, 'updatedAt'> | null =
+      row.op === 'open'
+        ? {
+            alertId: row.alertId,
+            sink: row.sink,
+            state: 'failed',
+            refId: delivery?.refId ?? null,
+            refUrl: delivery?.refUrl ?? null,
+            errorCode: error.code,
+            error: error.message,
+          }
+        : null;
+    await alerts.settle(row.id, { state: 'failed', errorCode: error.code, error: error.message, at: now }, lane);
+  }
+}

@@ -1,0 +1,109 @@
+// Incident delivery in the collector: the recorder (events -> alerts -> outbox rows, inside the
+// engine's flush), a one-second tick (timing, certificate watch) and the outbox worker (rows ->
+// sinks). app.ts creates one per app: `start()` before the engine starts (so its first flush is
+// recorded), `stop()` after the engine stopped (its final flush is recorded too).
+import type { CollectorConfig } from '../config.ts';
+import type { Store } from '../store/types.ts';
+import { OutboxWorker } from './outbox.ts';
+import { AlertRecorder, type RecorderLog } from './recorder.ts';
+import { createSinks } from './registry.ts';
+import type { IncidentSink, SinkName } from './sink.ts';
+
+export interface IncidentServiceOptions {
+  config: CollectorConfig;
+  store: Store;
+  clock?: () => number;
+  log: RecorderLog;
+  /** Sinks to use instead of the configured ones. */
+  sinks?: ReadonlyMap<SinkName, IncidentSink>;
+  /** Period of the timing tick (ms); 0 = no timer (tests call `tick()`). */
+  tickMs?: number;
+  /** Longest sleep of the outbox worker between looks (ms). */
+  pollMs?: number;
+  /** Lanes delivered at once. */
+  concurrency?: number;
+}
+
+export class IncidentService {
+  readonly recorder: AlertRecorder;
+  readonly worker: OutboxWorker;
+  readonly sinks: ReadonlyMap<SinkName, IncidentSink>;
+  readonly #o: IncidentServiceOptions;
+  #timer: NodeJS.Timeout | null = null;
+  #ticking: Promise<void> = Promise.resolve();
+  #running = false;
+
+  constructor(options: IncidentServiceOptions) {
+    this.#o = options;
+    const clock = options.clock ?? Date.now;
+    const { config, store, log } = options;
+    this.sinks = options.sinks ?? createSinks(config, { now: clock, log });
+    this.worker = new OutboxWorker({
+      alerts: store.alerts,
+      sinks: this.sinks,
+      clock,
+      log,
+      secretsOf: (id) => store.monitors.secrets(id),
+      publicUrl: config.publicUrl,
+      retryBaseMs: config.incidentRetryBaseMs,
+      retryMaxMs: config.incidentRetryMaxMs,
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+    this.recorder = new AlertRecorder({
+      alerts: store.alerts,
+      monitors: store.monitors,
+      sinks: [...this.sinks.keys()],
+      clock,
+      log,
+      onQueued: () => this.worker.kick(),
+    });
+  }
+
+  /** Records incident events inside the engine's flush transaction (its IncidentEventSink). */
+  readonly hook = (events: Parameters<AlertRecorder['record']>[0], tx: unknown): Promise<void> =>
+    this.recorder.record(events, tx).catch((error: unknown) => {
+      // Never block the engine's writes: the savepoint undid our part, the flush goes on.
+      this.#o.log.error({ err: error }, 'incidents: recording incident events failed');
+    });
+
+  async start(): Promise<void> {
+    this.#o.store.runtime.setIncidentSink(this.hook);
+    await this.recorder.start();
+    this.#running = true;
+    this.worker.start();
+    const tickMs = this.#o.tickMs ?? 1000;
+    if (tickMs > 0) this.#arm(tickMs);
+  }
+
+  /** Timing and certificate changes now, then wakes the worker. */
+  tick(): Promise<void> {
+    const run = this.#ticking.then(async () => {
+      await this.recorder.tick();
+      this.worker.kick();
+    });
+    this.#ticking = run.catch((error: unknown) => this.#o.log.error({ err: error }, 'incidents: tick failed'));
+    return run;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#ticking;
+    // Close sinks first: waits inside requests (rate limits) end now; unfinished rows stay pending.
+    await Promise.all([...this.sinks.values()].map((sink) => sink.close?.()));
+    await this.worker.stop();
+    this.#o.store.runtime.setIncidentSink(null);
+  }
+
+  #arm(tickMs: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.tick().finally(() => {
+        if (this.#running) this.#arm(tickMs);
+      });
+    }, tickMs);
+    this.#timer.unref?.();
+  }
+}
