@@ -389,7 +389,11 @@ export class Engine {
   #alternateRegion(job: QueuedJob): string | null {
     const live = this.#byHistory.get(job.historyId);
     if (!live) return null;
+    // Never a region that already has a say in this round (a dispatched job, or a vote cast such
+    // as the failure a verification started from): one vantage point must not vote twice.
     const used = new Set([...job.roundRegions, job.region]);
+    const round = live.state.round;
+    if (round && round.id === job.round.id) for (const v of round.votes) used.add(v.region);
     const voting = votingRegions(live.spec.regions, this.#view).filter((r) => !used.has(r));
     const any = monitorRegions(live.spec.regions, this.#view.live).filter((r) => !used.has(r));
     return pickOne(voting.length > 0 ? voting : any, null, this.#o.rng);
