@@ -86,6 +86,7 @@ export class GitHubIssuesSink implements IncidentSink {
           assignees,
           request,
         }),
+        true,
       );
     let issue: Awaited<ReturnType<typeof create>>;
     try {
@@ -163,6 +164,7 @@ export class GitHubIssuesSink implements IncidentSink {
         body,
         request,
       }),
+      true,
     );
   }
 
@@ -241,10 +243,19 @@ export class GitHubIssuesSink implements IncidentSink {
     }
   }
 
-  async #call<T>(what: string, run: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  /**
+   * One request. Those that create something (issues, comments) get no retry inside: a 5xx or a
+   * dropped connection may hide a success, so the retry goes through the outbox, which looks for
+   * the marker first. The others are retried by Octokit's retry plugin.
+   */
+  async #call<T>(
+    what: string,
+    run: (request: { signal: AbortSignal; retries?: number }) => Promise<T>,
+    creates = false,
+  ): Promise<T> {
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]);
     try {
-      return await run({ signal });
+      return await run(creates ? { signal, retries: 0 } : { signal });
     } catch (error) {
       throw toSinkError(error, what, this.#deps.now());
     }
