@@ -6,7 +6,7 @@ import type { onRequestHookHandler } from 'fastify';
 import { VigilError } from './errors.ts';
 import type { SettingsStore } from './store/types.ts';
 
-const TOKEN_HASH_KEY = 'admin_token_sha256';
+export const TOKEN_HASH_KEY = 'admin_token_sha256';
 
 export interface AdminToken {
   /** sha256 of the token. */

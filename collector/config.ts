@@ -41,6 +41,20 @@ export interface CollectorConfig {
   embeddedRunner: boolean;
   /** Most checks the embedded runner runs at once. */
   embeddedConcurrency: number;
+  /** false: GET /v1/status, the page, badges and /metrics need the read (or admin) token. */
+  statusPublic: boolean;
+  /** Read token for a private status (Bearer, or Basic with it as the password); null = admin token only. */
+  statusToken: string | null;
+  /** How long a built status snapshot is served before the next request rebuilds it (ms). */
+  statusMaxAgeMs: number;
+  /** Title of the status page. */
+  statusTitle: string;
+  /** Retention, in days: raw checks, response logs of failing checks, hourly rollups. */
+  retentionChecksDays: number;
+  retentionLogsDays: number;
+  retentionRollupsDays: number;
+  /** How often the retention job runs (ms); 0 = never. */
+  retentionIntervalMs: number;
 }
 
 export const DEFAULT_CONFIG: CollectorConfig = {
@@ -64,6 +78,14 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   regionKeys: null,
   embeddedRunner: true,
   embeddedConcurrency: 50,
+  statusPublic: true,
+  statusToken: null,
+  statusMaxAgeMs: 10_000,
+  statusTitle: 'Status',
+  retentionChecksDays: 30,
+  retentionLogsDays: 90,
+  retentionRollupsDays: 400,
+  retentionIntervalMs: 10 * 60_000,
 };
 
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -99,6 +121,14 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   regionKeys: { file: 'region_keys', env: 'VIGIL_REGION_KEYS' },
   embeddedRunner: { file: 'embedded_runner', env: 'VIGIL_EMBEDDED_RUNNER' },
   embeddedConcurrency: { file: 'embedded_concurrency', env: 'VIGIL_EMBEDDED_CONCURRENCY' },
+  statusPublic: { file: 'status_public', env: 'VIGIL_STATUS_PUBLIC' },
+  statusToken: { file: 'status_token', env: 'VIGIL_STATUS_TOKEN' },
+  statusMaxAgeMs: { file: 'status_max_age_ms', env: 'VIGIL_STATUS_MAX_AGE_MS' },
+  statusTitle: { file: 'status_title', env: 'VIGIL_STATUS_TITLE' },
+  retentionChecksDays: { file: 'retention_checks_days', env: 'VIGIL_RETENTION_CHECKS_DAYS' },
+  retentionLogsDays: { file: 'retention_logs_days', env: 'VIGIL_RETENTION_LOGS_DAYS' },
+  retentionRollupsDays: { file: 'retention_rollups_days', env: 'VIGIL_RETENTION_ROLLUPS_DAYS' },
+  retentionIntervalMs: { file: 'retention_interval_ms', env: 'VIGIL_RETENTION_INTERVAL_MS' },
 };
 
 export interface LoadConfigOptions {
@@ -215,6 +245,36 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
       return;
     case 'embeddedConcurrency':
       config.embeddedConcurrency = integer(raw, where, 1, 1000);
+      return;
+    case 'statusPublic':
+      config.statusPublic = boolean(raw, where);
+      return;
+    case 'statusToken': {
+      const token = text(raw, where);
+      if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+        throw new ConfigError(
+          `${where}: the read token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`,
+        );
+      }
+      config.statusToken = token;
+      return;
+    }
+    case 'statusMaxAgeMs':
+      config.statusMaxAgeMs = integer(raw, where, 0, 3600_000);
+      return;
+    case 'statusTitle':
+      config.statusTitle = text(raw, where);
+      return;
+    // Days of history kept; the 24-hour response figures read rollups, so they keep at least 2.
+    case 'retentionChecksDays':
+    case 'retentionLogsDays':
+      config[key] = integer(raw, where, 1, 3650);
+      return;
+    case 'retentionRollupsDays':
+      config.retentionRollupsDays = integer(raw, where, 2, 3650);
+      return;
+    case 'retentionIntervalMs':
+      config.retentionIntervalMs = integer(raw, where, 0, 24 * 3600_000);
       return;
   }
 }

@@ -1,6 +1,9 @@
+import { statusStoreOf } from '../status/context.ts';
 import type { RoutePlugin } from './route.ts';
 
-export const healthRoutes: RoutePlugin = async (app) => {
+// GET /healthz: the process answers. GET /readyz: the store answers and its schema is the one this
+// build migrates to (503 VIGIL_ERR_UNAVAILABLE otherwise), for load balancers and orchestrators.
+export const healthRoutes: RoutePlugin = async (app, ctx) => {
   app.get(
     '/healthz',
     {
@@ -12,4 +15,36 @@ export const healthRoutes: RoutePlugin = async (app) => {
     },
     async () => ({ status: 'ok' }),
   );
+
+  const store = statusStoreOf(ctx.store);
+  app.get('/readyz', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    try {
+      const ready = await store.readiness();
+      const body = {
+        status: ready.ok ? 'ready' : 'not_ready',
+        store: 'ok',
+        schemaVersion: ready.schemaVersion,
+        expectedSchemaVersion: ready.expectedVersion,
+      };
+      if (!ready.ok) {
+        return reply.code(503).send({
+          code: 'VIGIL_ERR_UNAVAILABLE',
+          message: `store schema is at version ${ready.schemaVersion}, this build expects ${ready.expectedVersion}`,
+          statusCode: 503,
+          ...body,
+        });
+      }
+      return body;
+    } catch (error) {
+      request.log.error({ err: error }, 'readiness check failed');
+      return reply.code(503).send({
+        code: 'VIGIL_ERR_UNAVAILABLE',
+        message: 'the store does not answer',
+        statusCode: 503,
+        status: 'not_ready',
+        store: 'unreachable',
+      });
+    }
+  });
 };

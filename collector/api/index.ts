@@ -1,5 +1,10 @@
 // Every route group of the collector. Later features append theirs (runners, checks, incidents,
 // status, metrics, badges) to this list.
+import { badgeRoutes } from '../badges/routes.ts';
+import { metricsRoutes } from '../metrics/routes.ts';
+import { retentionJobs } from '../retention/plugin.ts';
+import { statusRoutes } from '../status/routes.ts';
+import { pageRoutes } from '../web/routes.ts';
 import { checkRoutes } from './checks.ts';
 import { engineRoutes } from './engine.ts';
 import { healthRoutes } from './health.ts';
@@ -17,4 +22,9 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   checkRoutes,
   incidentRoutes,
   engineRoutes,
+  statusRoutes,
+  pageRoutes,
+  badgeRoutes,
+  metricsRoutes,
+  retentionJobs,
 ];

@@ -1,0 +1,93 @@
+// GET /badge/:id.svg?type=status|uptime|response&window=30d&label=...  shields-style SVG
+// GET /badge/:id.json?type=...                                          shields.io endpoint JSON
+// (https://shields.io/badges/endpoint-badge: schemaVersion, label, message, color).
+// An unknown monitor is a 404: as a grey "not found" badge for SVG (it shows in a README), as an
+// ApiError for JSON. `window` applies to uptime; response time is always the last 24 hours.
+import type { RoutePlugin } from '../api/route.ts';
+import { VigilError } from '../errors.ts';
+import { statusOf } from '../status/context.ts';
+import { sendCached } from '../status/http.ts';
+import { etagOf } from '../status/service.ts';
+import { BADGE_TYPES, BADGE_WINDOWS, type BadgeType, type BadgeWindow, badgeFor, COLORS } from './badge.ts';
+import { renderBadge } from './svg.ts';
+
+interface BadgeQuery {
+  type?: BadgeType;
+  window?: BadgeWindow;
+  label?: string;
+}
+
+export const badgeRoutes: RoutePlugin = async (app, ctx) => {
+  const status = await statusOf(ctx);
+  app.get<{ Params: { file: string }; Querystring: BadgeQuery }>(
+    '/badge/:file',
+    {
+      onRequest: status.requireRead,
+      schema: {
+        params: {
+          type: 'object',
+          required: ['file'],
+          properties: { file: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}\\.(svg|json)$' } },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            type: { type: 'string', enum: [...BADGE_TYPES] },
+            window: { type: 'string', enum: [...BADGE_WINDOWS] },
+            label: { type: 'string', minLength: 1, maxLength: 100 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const dot = request.params.file.lastIndexOf('.');
+      const id = request.params.file.slice(0, dot);
+      const format = request.params.file.slice(dot + 1) as 'svg' | 'json';
+      const type = request.query.type ?? 'status';
+      if (type === 'response' && request.query.window !== undefined && request.query.window !== '24h') {
+        throw new VigilError(
+          'VIGIL_ERR_BAD_REQUEST',
+          'response-time badges cover the last 24 hours only (window=24h)',
+        );
+      }
+      const window = request.query.window ?? (type === 'response' ? '24h' : '30d');
+      const snapshot = await status.service.snapshot();
+      const monitor = snapshot.byId.get(id)?.status;
+      const common = { isPublic: status.public, maxAgeMs: status.service.maxAgeMs };
+      if (monitor === undefined) {
+        if (format === 'json') throw new VigilError('VIGIL_ERR_NOT_FOUND', `no monitor with id \`${id}\``);
+        reply.code(404);
+        const svg = renderBadge({
+          label: request.query.label ?? 'vigil',
+          message: 'not found',
+          color: COLORS.grey,
+        });
+        return reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'no-cache').send(svg);
+      }
+      const badge = badgeFor(monitor, type, window, request.query.label);
+      if (format === 'json') {
+        const json = JSON.stringify({
+          schemaVersion: 1,
+          label: badge.label,
+          message: badge.message,
+          color: badge.color.replace(/^#/, ''),
+          cacheSeconds: Math.max(0, Math.floor(status.service.maxAgeMs / 1000)),
+        });
+        return sendCached(request, reply, {
+          body: json,
+          etag: etagOf(json),
+          type: 'application/json; charset=utf-8',
+          ...common,
+        });
+      }
+      const svg = renderBadge(badge);
+      return sendCached(request, reply, {
+        body: svg,
+        etag: etagOf(svg),
+        type: 'image/svg+xml; charset=utf-8',
+        ...common,
+      });
+    },
+  );
+};

@@ -1,0 +1,16 @@
+// GET /metrics: Prometheus text exposition of this app's registry (registry.ts). Behind the read
+// token when the status is private (Prometheus sends it with `authorization: credentials`).
+import type { RoutePlugin } from '../api/route.ts';
+import { statusOf } from '../status/context.ts';
+import { createMetrics, type MetricsRuntime } from './registry.ts';
+
+export const metricsRoutes: RoutePlugin = async (app, ctx) => {
+  const status = await statusOf(ctx);
+  const runtime = (ctx as { runtime?: MetricsRuntime }).runtime;
+  const metrics = createMetrics(status, runtime);
+  await metrics.tail.start();
+  app.get('/metrics', { onRequest: status.requireRead }, async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(text);
+  });
+};

@@ -1,0 +1,42 @@
+// Who may read the status (GET /v1/status, the page, badges, /metrics). Public by default; with
+// `statusPublic: false` a request needs the read token (VIGIL_STATUS_TOKEN) or the admin token,
+// as `Authorization: Bearer <token>` (scripts, Prometheus) or Basic with the token as password
+// (a browser asks for it). Tokens are compared as sha256 digests in constant time.
+import { timingSafeEqual } from 'node:crypto';
+import type { onRequestHookHandler } from 'fastify';
+import { hashToken } from '../auth.ts';
+import { VigilError } from '../errors.ts';
+
+/** The token given in an Authorization header (Bearer, or Basic's password), if any. */
+export function presentedToken(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer !== null) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (basic !== null) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? decoded : decoded.slice(colon + 1);
+  }
+  return null;
+}
+
+export interface ReadAccessOptions {
+  public: boolean;
+  /** sha256 digests of the tokens that may read (read token, admin token). */
+  hashes: readonly Buffer[];
+}
+
+/** onRequest hook: nothing when public; else 401 unless a read or admin token is presented. */
+export function requireRead(options: ReadAccessOptions): onRequestHookHandler {
+  return async (request, reply) => {
+    if (options.public) return;
+    const given = hashToken(presentedToken(request.headers.authorization) ?? '');
+    let ok = false;
+    // Compare against every hash (no early exit), so timing says nothing about which matched.
+    for (const hash of options.hashes) ok = timingSafeEqual(given, hash) || ok;
+    if (ok && request.headers.authorization !== undefined) return;
+    reply.header('www-authenticate', 'Basic realm="vigil status", charset="UTF-8"');
+    throw new VigilError('VIGIL_ERR_UNAUTHORIZED', 'this status is private: a read token is required');
+  };
+}

@@ -1,0 +1,57 @@
+// One StatusService and one read-access hook per app instance, shared by the status, page, badge
+// and metrics routes (each route group gets the same AppContext, so it is the key).
+import type { onRequestHookHandler } from 'fastify';
+import { hashToken, TOKEN_HASH_KEY } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import type { Store } from '../store/types.ts';
+import { requireRead } from './access.ts';
+import { StatusService } from './service.ts';
+import { SqliteStatusStore } from './sqlite-store.ts';
+import type { StatusStore } from './store-types.ts';
+
+export interface StatusContext {
+  service: StatusService;
+  requireRead: onRequestHookHandler;
+  public: boolean;
+}
+
+const contexts = new WeakMap<AppContext, Promise<StatusContext>>();
+
+/** The status reads of a store: its own `status` member, or the SQLite reads on its database. */
+export function statusStoreOf(store: Store): StatusStore {
+  const withStatus = store as Store & {
+    status?: StatusStore;
+    db?: ConstructorParameters<typeof SqliteStatusStore>[0];
+  };
+  if (withStatus.status !== undefined) return withStatus.status;
+  if (withStatus.db !== undefined) return new SqliteStatusStore(withStatus.db);
+  throw new Error('this store has no status reads');
+}
+
+export function statusOf(ctx: AppContext): Promise<StatusContext> {
+  let found = contexts.get(ctx);
+  if (found === undefined) {
+    found = create(ctx);
+    contexts.set(ctx, found);
+  }
+  return found;
+}
+
+async function create(ctx: AppContext): Promise<StatusContext> {
+  const hashes: Buffer[] = [];
+  if (ctx.config.statusToken !== null) hashes.push(hashToken(ctx.config.statusToken));
+  if (ctx.config.adminToken !== null) hashes.push(hashToken(ctx.config.adminToken));
+  else {
+    const stored = await ctx.store.settings.get(TOKEN_HASH_KEY);
+    if (stored !== undefined) hashes.push(Buffer.from(stored, 'hex'));
+  }
+  return {
+    service: new StatusService({
+      store: statusStoreOf(ctx.store),
+      now: ctx.now,
+      maxAgeMs: ctx.config.statusMaxAgeMs,
+    }),
+    requireRead: requireRead({ public: ctx.config.statusPublic, hashes }),
+    public: ctx.config.statusPublic,
+  };
+}

@@ -1,0 +1,57 @@
+// GET /v1/status: every monitor's state, uptime, response time, last result per region and open
+// incident, plus runners and regions. `?monitor=a,b` keeps only those monitors (404 when none of
+// them exists). The body is built once per snapshot; pollers revalidate with If-None-Match.
+import type { RoutePlugin } from '../api/route.ts';
+import { errorResponses } from '../api/schemas.ts';
+import { VigilError } from '../errors.ts';
+import { statusOf } from './context.ts';
+import { sendCached } from './http.ts';
+import { etagOf } from './service.ts';
+
+export const statusRoutes: RoutePlugin = async (app, ctx) => {
+  const status = await statusOf(ctx);
+  app.get<{ Querystring: { monitor?: string } }>(
+    '/v1/status',
+    {
+      onRequest: status.requireRead,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { monitor: { type: 'string', minLength: 1, maxLength: 4000 } },
+        },
+        response: { ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const snapshot = await status.service.snapshot();
+      const common = {
+        type: 'application/json; charset=utf-8',
+        isPublic: status.public,
+        maxAgeMs: status.service.maxAgeMs,
+      };
+      if (request.query.monitor === undefined) {
+        const { json, etag } = snapshot.body();
+        return sendCached(request, reply, { body: json, etag, ...common });
+      }
+      const wanted = new Set(
+        request.query.monitor
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== ''),
+      );
+      const monitors = [...wanted].flatMap((id) => {
+        const found = snapshot.byId.get(id);
+        return found === undefined ? [] : [found.status];
+      });
+      if (monitors.length === 0) {
+        throw new VigilError(
+          'VIGIL_ERR_NOT_FOUND',
+          `no monitor with id ${[...wanted].map((id) => `\`${id}\``).join(', ')}`,
+        );
+      }
+      const json = JSON.stringify({ ...snapshot.model, monitors });
+      return sendCached(request, reply, { body: json, etag: etagOf(json), ...common });
+    },
+  );
+};

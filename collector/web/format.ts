@@ -1,0 +1,86 @@
+// How numbers and times read on the page: UTC times, short durations, uptime percentages that do
+// not round 99.996 up to a misleading 100.00.
+
+export function formatUptime(pct: number | null): string {
+  if (pct === null) return '—';
+  if (pct >= 100) return '100%';
+  // Floor, not round: 99.996% must not read as 100.00%.
+  return `${(Math.floor(pct * 100) / 100).toFixed(2)}%`;
+}
+
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms)} ms`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "Mar 10" (UTC). */
+export function formatDay(at: number): string {
+  const d = new Date(at);
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+}
+
+/** "Mar 10, 11:30 UTC". */
+export function formatTime(at: number): string {
+  const d = new Date(at);
+  const hh = String(d.getUTCHours()).padStart(2, '0');
+  const mm = String(d.getUTCMinutes()).padStart(2, '0');
+  return `${formatDay(at)}, ${hh}:${mm} UTC`;
+}
+
+/** "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+  const d = Math.floor(h / 24);
+  return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
+}
+
+/** Reasons as people read them (`connect_refused` -> "connection refused"). */
+export function formatReason(reason: string | null): string {
+  if (reason === null) return 'failing';
+  const words: Record<string, string> = {
+    dns_nxdomain: 'name does not resolve',
+    dns_timeout: 'DNS timeout',
+    dns_error: 'DNS error',
+    connect_refused: 'connection refused',
+    connect_timeout: 'connect timeout',
+    connect_reset: 'connection reset',
+    network_unreachable: 'network unreachable',
+    tls_handshake: 'TLS handshake failed',
+    tls_expired: 'certificate expired',
+    tls_not_yet_valid: 'certificate not yet valid',
+    tls_self_signed: 'self-signed certificate',
+    tls_untrusted: 'untrusted certificate',
+    tls_hostname: 'certificate name mismatch',
+    too_many_redirects: 'too many redirects',
+    redirect_invalid: 'invalid redirect',
+    status: 'bad status',
+    keyword_missing: 'keyword missing',
+    forbidden_keyword: 'forbidden keyword present',
+    assertion: 'assertion failed',
+    timeout: 'timeout',
+    body_too_large: 'body too large',
+    protocol_error: 'protocol error',
+  };
+  return words[reason] ?? reason.replaceAll('_', ' ');
+}
+
+/** The URL as it may be shown: hidden (null) when it carries a secret reference or credentials. */
+export function displayUrl(url: string): string | null {
+  if (url.includes('${')) return null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.username !== '' || parsed.password !== '') return null;
+    // Query strings often carry keys even without a secret reference: show origin and path only.
+    return `${parsed.origin}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,172 @@
+// The status page as one HTML string: no script, no external request. Pure: everything it shows
+// comes in as PageData (see routes.ts for how it is gathered from the status snapshot).
+//
+// Order of what a person reads: the banner (all up / partial / major outage), then what is down
+// now with since-when and the issue link, then every monitor (state, 90-day uptime, bar, 24-hour
+// response sparkline, last result per region), then open and recent incidents.
+import type { DayUptime } from '../rollups/uptime.ts';
+import type { MonitorStatus, Overall, RegionSummary } from '../status/model.ts';
+import type { IncidentEntry } from '../status/store-types.ts';
+import { barDefs, renderBar } from './bar.ts';
+import { displayUrl, formatDuration, formatMs, formatReason, formatTime, formatUptime } from './format.ts';
+import { esc } from './html.ts';
+import { renderSparkline } from './sparkline.ts';
+import { STYLES } from './styles.ts';
+
+export interface PageRow {
+  status: MonitorStatus;
+  cells: DayUptime[];
+  incidents: IncidentEntry[];
+  /** Hourly mean response times of the last 24 hours, oldest first (null: no measured check). */
+  spark: (number | null)[];
+}
+
+export interface PageIncident {
+  incident: IncidentEntry;
+  monitorName: string | null;
+  issueUrl: string | null;
+}
+
+export interface PageData {
+  title: string;
+  now: number;
+  overall: Overall;
+  total: number;
+  counts: Record<string, number>;
+  /** Monitors in an outage (down, recovering, flapping), across all pages. */
+  affected: MonitorStatus[];
+  rows: PageRow[];
+  incidents: PageIncident[];
+  regions: RegionSummary[];
+  page: number;
+  pages: number;
+}
+
+const BANNER: Record<Overall, string> = {
+  operational: 'All systems operational',
+  degraded: 'Some systems are unstable',
+  partial_outage: 'Partial outage',
+  major_outage: 'Major outage',
+  unknown: 'No data yet',
+};
+
+const STATE_LABEL: Record<string, string> = {
+  up: 'Operational',
+  verifying: 'Checking',
+  down: 'Down',
+  recovering: 'Recovering',
+  flapping: 'Unstable',
+  paused: 'Paused',
+  pending: 'No data yet',
+};
+
+export function stateLabel(state: string): string {
+  return STATE_LABEL[state] ?? state;
+}
+
+function issueLink(url: string | null): string {
+  if (url === null) return '';
+  const number = /\/issues\/(\d+)/.exec(url)?.[1];
+  return ` · <a href="${esc(url)}" rel="noopener">${number === undefined ? 'issue' : `issue #${esc(number)}`}</a>`;
+}
+
+function bannerDetail(data: PageData): string {
+  const down = (data.counts.down ?? 0) + (data.counts.recovering ?? 0);
+  if (data.overall === 'operational') return `${data.total} monitor${data.total === 1 ? '' : 's'} up`;
+  if (down > 0) return `${down} of ${data.total} monitor${data.total === 1 ? '' : 's'} down`;
+  if (data.overall === 'degraded') return `${data.counts.flapping ?? 0} unstable`;
+  return `${data.total} monitor${data.total === 1 ? '' : 's'}`;
+}
+
+function affectedList(data: PageData): string {
+  if (data.affected.length === 0) return '';
+  const items = data.affected.slice(0, 50).map((m) => {
+    const since = m.since === null ? null : Date.parse(m.since);
+    const start = m.incident === null ? since : Date.parse(m.incident.start);
+    const when = start === null ? '' : ` since ${formatTime(start)} (${formatDuration(data.now - start)})`;
+    const reason = m.incident?.reason ?? null;
+    return `<li class="${esc(m.state)}"><strong>${esc(m.name)}</strong> — ${esc(stateLabel(m.state).toLowerCase())}${esc(when)}${
+      reason === null ? '' : ` · ${esc(formatReason(reason))}`
+    }${issueLink(m.incident?.issueUrl ?? null)}</li>`;
+  });
+  const more = data.affected.length > 50 ? `<li>and ${data.affected.length - 50} more</li>` : '';
+  return `<ul class="down-now" aria-label="Affected now">${items.join('')}${more}</ul>`;
+}
+
+function regionsLine(status: MonitorStatus): string {
+  if (status.regions.length === 0) return '';
+  return status.regions
+    .map((r) => {
+      const what = r.ok ? formatMs(r.responseTimeMs) : formatReason(r.reason);
+      const mark = r.mark === null ? '' : ` (${r.mark})`;
+      return `<span class="region${r.ok ? '' : ' fail'}" title="${esc(`${r.region}: ${r.message} at ${formatTime(Date.parse(r.at))}`)}">${r.ok ? '✓' : '✗'} ${esc(r.region)} ${esc(what)}${esc(mark)}</span>`;
+    })
+    .join('');
+}
+
+function monitorRow(row: PageRow, now: number): string {
+  const m = row.status;
+  const url = displayUrl(m.url);
+  const uptime90 = m.uptime['90d'];
+  const spark = renderSparkline(
+    row.spark,
+    `Response time, last 24 hours: mean ${formatMs(m.responseTime.meanMs)}, p95 ${formatMs(m.responseTime.p95Ms)}`,
+  );
+  return `<li class="monitor s-${esc(m.state)}" data-monitor="${esc(m.id)}">
+<div class="head"><span class="dot" aria-hidden="true"></span><span class="name">${esc(m.name)}</span><span class="state">${esc(stateLabel(m.state))}</span><span class="up" title="Uptime, last 90 days">${esc(formatUptime(uptime90))}</span></div>
+${url === null ? '' : `<div class="url">${esc(url)}</div>`}
+${renderBar(row.cells, row.incidents, now, `${m.name}: uptime per day, last 90 days`)}
+<div class="axis"><span>90 days ago</span><span>${esc(formatUptime(m.uptime['24h']))} today · ${esc(formatUptime(m.uptime['30d']))} 30 d</span><span>today</span></div>
+<div class="meta"><span class="rt">${spark}<span>${esc(formatMs(m.responseTime.meanMs))} avg · ${esc(formatMs(m.responseTime.p95Ms))} p95</span></span>${regionsLine(m)}</div>
+</li>`;
+}
+
+function incidentItem(item: PageIncident, now: number): string {
+  const i = item.incident;
+  const open = i.resolvedAt === null;
+  const end = i.end ?? now;
+  const subject = i.kind === 'region' ? `Region ${i.region ?? ''} impaired` : (item.monitorName ?? 'monitor');
+  const what =
+    i.kind === 'flapping' ? 'flapping' : i.kind === 'region' ? 'checks set aside' : formatReason(i.reason);
+  const span = open
+    ? `since ${formatTime(i.start)} (${formatDuration(now - i.start)})`
+    : `${formatTime(i.start)} – ${formatTime(end)} (${formatDuration(end - i.start)})`;
+  return `<li><span class="tag${open ? '' : ' resolved'}">${open ? 'ongoing' : 'resolved'}</span> <strong>${esc(subject)}</strong> — ${esc(what)}<br><span class="muted">${esc(span)}${i.suppressed ? ' · during maintenance' : ''}</span>${issueLink(item.issueUrl)}</li>`;
+}
+
+function pager(data: PageData): string {
+  if (data.pages <= 1) return '';
+  const prev = data.page > 1 ? `<a href="?page=${data.page - 1}">← previous</a>` : '<span></span>';
+  const next = data.page < data.pages ? `<a href="?page=${data.page + 1}">next →</a>` : '<span></span>';
+  return `<nav class="pages">${prev}<span class="muted">page ${data.page} of ${data.pages}</span>${next}</nav>`;
+}
+
+export function renderPage(data: PageData): string {
+  const regions = data.regions
+    .map((r) => `${esc(r.region)}${r.impaired ? ' (impaired)' : r.online === 0 ? ' (offline)' : ''}`)
+    .join(', ');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${esc(BANNER[data.overall])} · ${esc(data.title)}</title>
+<style>${STYLES}</style>
+</head>
+<body>
+${barDefs()}
+<main>
+<header><h1>${esc(data.title)}</h1><span class="muted">Updated ${esc(formatTime(data.now))}</span></header>
+<section class="banner ${data.overall}" role="status"><span>${esc(BANNER[data.overall])}</span><small>${esc(bannerDetail(data))}</small></section>
+${affectedList(data)}
+<h2>Monitors</h2>
+${data.rows.length === 0 ? '<p class="muted">No monitors yet.</p>' : `<ul class="monitors">${data.rows.map((r) => monitorRow(r, data.now)).join('\n')}</ul>`}
+${pager(data)}
+<h2>Incidents</h2>
+${data.incidents.length === 0 ? '<p class="muted">No incidents in the last 90 days.</p>' : `<ul class="incidents">${data.incidents.map((i) => incidentItem(i, data.now)).join('\n')}</ul>`}
+<footer>${regions === '' ? '' : `Checked from ${regions} · `}<a href="v1/status">JSON</a> · Vigil</footer>
+</main>
+</body>
+</html>`;
+}
