@@ -1,5 +1,6 @@
 // Deadlines: a timed-out check says which phase it was in. Servers here stall forever, so the
 // outcome does not depend on how fast the machine is; only the 1 s timeouts bound the runtime.
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dnsServerResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
 import { startRawServer, startTarget, type TargetServer } from '../support/target-server.ts';
@@ -12,7 +13,8 @@ const pending: Array<() => void> = [];
 
 beforeAll(async () => {
   target = await startTarget({
-    handler: (req, res) => {
+    handler: (req, response) => {
+      const res = response as ServerResponse; // an HTTP/1.1 target
       if (req.url === '/never') {
         pending.push(() => res.end());
         return; // accept the request, never answer
