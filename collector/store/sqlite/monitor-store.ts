@@ -12,7 +12,14 @@ import type {
   SyncDecision,
 } from '../types.ts';
 import type { SqlValue } from './connection.ts';
-import { insertRows, type ReadConn, runForKeys, type SqliteDatabase, type WriteTx } from './database.ts';
+import {
+  insertRows,
+  type ReadConn,
+  ROWS_PER_STATEMENT,
+  runForKeys,
+  type SqliteDatabase,
+  type WriteTx,
+} from './database.ts';
 
 const MONITOR_COLUMNS =
   'history_id, id, name, spec, spec_hash, secret_hashes, revision, git_revision, created_at, updated_at';
@@ -202,9 +209,7 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
         before.createdAt,
         at,
       ]);
-      revisions.push(
-        revisionRow(update.historyId, revision, update.spec.id, update.action, spec, update, writes),
-      );
+      revisions.push([update.historyId, update.action, JSON.stringify(update.diff)]);
     }
     await insertRows(
       tx,
@@ -260,7 +265,7 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
         at,
       ]);
       const action = create.replaces === null ? 'create' : 'replace';
-      revisions.push(revisionRow(historyId, 1, create.spec.id, action, spec, create, writes));
+      revisions.push([historyId, action, JSON.stringify(create.diff)]);
       if (create.replaces !== null) replacedBy.push([create.replaces, historyId]);
     }
     await insertRows(tx, 'monitor_histories', ['history_id', 'first_id', 'created_at'], histories);
@@ -295,43 +300,19 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
   }
 }
 
-function revisionRow(
-  historyId: number,
-  revision: number,
-  monitorId: string,
-  action: RevisionAction,
-  spec: string,
-  change: { specHash: string; diff: FieldDiff[] },
-  writes: MonitorWrites,
-): SqlValue[] {
-  return [
-    historyId,
-    revision,
-    monitorId,
-    action,
-    spec,
-    change.specHash,
-    JSON.stringify(change.diff),
-    writes.gitRevision,
-    writes.at,
-  ];
-}
-
-function insertRevisions(tx: WriteTx, rows: SqlValue[][]): Promise<void> {
-  return insertRows(
-    tx,
-    'monitor_revisions',
-    [
-      'history_id',
-      'revision',
-      'monitor_id',
-      'action',
-      'spec',
-      'spec_hash',
-      'diff',
-      'git_revision',
-      'applied_at',
-    ],
-    rows,
-  );
+/**
+ * Logs the revision each listed lineage now has in `monitors` (rows: history id, action, diff).
+ * The spec is copied inside SQLite rather than bound a second time: binding a 10,000-monitor
+ * sync's specs costs more than writing them.
+ */
+async function insertRevisions(tx: WriteTx, rows: SqlValue[][]): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+    await tx.run(
+      `INSERT INTO monitor_revisions (history_id, revision, monitor_id, action, spec, spec_hash, diff, git_revision, applied_at)
+       SELECT m.history_id, m.revision, m.id, v.column2, m.spec, m.spec_hash, v.column3, m.git_revision, m.updated_at
+       FROM (VALUES ${chunk.map(() => '(?, ?, ?)').join(',')}) AS v JOIN monitors m ON m.history_id = v.column1`,
+      chunk.flat(),
+    );
+  }
 }
