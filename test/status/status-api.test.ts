@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 // GET /v1/status through `inject` on a real SQLite file, with the real engine producing the
 // checks, states and incidents (test/status/world.ts), and history seeded in the same tables.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 // A collector with a story, for the status tests: runners in three regions, monitors driven
 // through the real engine (checks, verdict, incidents, rollup triggers), plus 90 days of history
 // seeded into the same tables (older incidents, hourly rollups) the way the engine writes them.
