@@ -12,7 +12,7 @@ import { endpoint, startTcp, startTls } from './connect.ts';
 import { BodyDecodeError, decodeBody } from './decode.ts';
 import { DeadlineError, ERROR_REASONS, errorCode, ProbeFailure, reasonForCode } from './errors.ts';
 import { evaluate, needsBody } from './evaluate.ts';
-import { emptyResponseState, exchange, type ResponseState } from './exchange.ts';
+import { CHECK_DONE, emptyResponseState, exchange, type ResponseState } from './exchange.ts';
 import {
   connectMessage,
   dnsMessage,
@@ -357,7 +357,7 @@ class CheckRun {
 
   private releaseHop(hop: Hop): void {
     if (hop.client !== null) {
-      hop.client.destroy(noop);
+      hop.client.destroy(CHECK_DONE, noop);
       hop.client = null;
     }
     hop.socket?.destroy();
@@ -531,7 +531,6 @@ class CheckRun {
     const { request, response } = hop;
     const sent: Record<string, string> = { Host: request.url.host };
     Object.assign(sent, request.headers);
-    if (hop.httpVersion !== '2') sent.Connection = 'close';
     let body: string | null = null;
     let bodyTruncated = false;
     if (response.status !== null && response.bytes > 0) {

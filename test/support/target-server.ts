@@ -37,6 +37,8 @@ export interface RecordedRequest {
   body: string;
   /** TLS session resumed on this connection (HTTPS only). */
   sessionReused: boolean | null;
+  /** Client port of the connection: a new port means a new connection. */
+  remotePort: number | undefined;
 }
 
 export interface TargetServer {
@@ -72,6 +74,7 @@ export async function startTarget(options: TargetOptions): Promise<TargetServer>
         headers: { ...req.headers },
         body: body.toString('utf8'),
         sessionReused: typeof socket.isSessionReused === 'function' ? socket.isSessionReused() : null,
+        remotePort: req.socket.remotePort,
       });
       options.handler(req, res, body);
     });
