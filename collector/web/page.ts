@@ -116,7 +116,7 @@ function monitorRow(row: PageRow, now: number): string {
 <div class="head"><span class="dot" aria-hidden="true"></span><span class="name">${esc(m.name)}</span><span class="state">${esc(stateLabel(m.state))}</span><span class="up" title="Uptime, last 90 days">${esc(formatUptime(uptime90))}</span></div>
 ${url === null ? '' : `<div class="url">${esc(url)}</div>`}
 ${renderBar(row.cells, row.incidents, now, `${m.name}: uptime per day, last 90 days`)}
-<div class="axis"><span>90 days ago</span><span>${esc(formatUptime(m.uptime['24h']))} today · ${esc(formatUptime(m.uptime['30d']))} 30 d</span><span>today</span></div>
+<div class="axis"><span>90 days ago</span><span>${esc(formatUptime(m.uptime['24h']))} 24 h · ${esc(formatUptime(m.uptime['30d']))} 30 d</span><span>today</span></div>
 <div class="meta"><span class="rt">${spark}<span>${esc(formatMs(m.responseTime.meanMs))} avg · ${esc(formatMs(m.responseTime.p95Ms))} p95</span></span>${regionsLine(m)}</div>
 </li>`;
 }

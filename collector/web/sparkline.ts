@@ -22,14 +22,14 @@ export function renderSparkline(points: readonly (number | null)[], label: strin
       current = [];
       return;
     }
-    current.push(`${(i * step).toFixed(1)},${y(p).toFixed(1)}`);
+    current.push(`${Math.min(Math.max(i * step, 2), WIDTH - 2).toFixed(1)},${y(p).toFixed(1)}`);
   });
   if (current.length > 0) segments.push(current.join(' '));
   const lines = segments
     .map((s) =>
       s.includes(' ')
         ? `<polyline points="${s}"/>`
-        : `<circle cx="${s.split(',')[0]}" cy="${s.split(',')[1]}" r="1.2"/>`,
+        : `<circle cx="${s.split(',')[0]}" cy="${s.split(',')[1]}" r="1.6"/>`,
     )
     .join('');
   return `<svg class="spark" viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title>${lines}</svg>`;
