@@ -33,7 +33,9 @@ if (process.argv[2] === '--target') {
   const plain = http.createServer(handler);
   const secure = https.createServer({ cert, key }, handler);
   const listen = (server: http.Server | https.Server) =>
-    new Promise<number>((resolve) => server.listen(0, '127.0.0.1', 1024, () => resolve((server.address() as AddressInfo).port)));
+    new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', 1024, () => resolve((server.address() as AddressInfo).port)),
+    );
   const [httpPort, httpsPort] = await Promise.all([listen(plain), listen(secure)]);
   process.send?.({ httpPort, httpsPort });
 } else {
@@ -61,7 +63,9 @@ async function main(): Promise<void> {
     env: { ...process.env, VIGIL_BENCH_TLS: JSON.stringify(leaf) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ports = await new Promise<{ httpPort: number; httpsPort: number }>((resolve) => child.once('message', resolve as never));
+  const ports = await new Promise<{ httpPort: number; httpsPort: number }>((resolve) =>
+    child.once('message', resolve as never),
+  );
 
   const tlsContext = createProbeTlsContext({ extraCaFile: caFile });
   const baselineContext = tls.createSecureContext({ ca: [...tls.rootCertificates, ca.cert] });
@@ -81,7 +85,10 @@ async function main(): Promise<void> {
     for (const target of targets) {
       const https = target.origin.startsWith('https:');
       const baseline = async () => {
-        const client = new Client(target.origin, https ? { connect: { secureContext: baselineContext } } : {});
+        const client = new Client(
+          target.origin,
+          https ? { connect: { secureContext: baselineContext } } : {},
+        );
         const response = await client.request({ path: '/', method: 'GET' });
         await response.body.text();
         if (response.statusCode !== 200) throw new Error(`baseline got ${response.statusCode}`);
@@ -117,7 +124,9 @@ async function main(): Promise<void> {
     child.kill();
     pems.cleanup();
   }
-  console.log(`worst rate ratio ${worst.toFixed(2)} (target >= 0.80): ${worst >= 0.8 ? 'PASS' : 'BELOW TARGET'}`);
+  console.log(
+    `worst rate ratio ${worst.toFixed(2)} (target >= 0.80): ${worst >= 0.8 ? 'PASS' : 'BELOW TARGET'}`,
+  );
 }
 
 interface Measure {

@@ -3,11 +3,11 @@
 // Exit 0 up, 1 down, 2 usage error (bad flag, unknown monitor, invalid monitor files, missing secret).
 import process from 'node:process';
 import { styleText } from 'node:util';
-import { createProbeTlsContext, ProbeTlsConfigError } from '../../collector/probe/tls-context.ts';
 import { probe } from '../../collector/probe/probe.ts';
-import { REFUSED_HEADERS } from '../../collector/probe/request-headers.ts';
 import { renderCheckResult } from '../../collector/probe/render.ts';
+import { REFUSED_HEADERS } from '../../collector/probe/request-headers.ts';
 import { type ProbeSpec, probeSpecFor } from '../../collector/probe/spec.ts';
+import { createProbeTlsContext, ProbeTlsConfigError } from '../../collector/probe/tls-context.ts';
 import { parseDuration } from '../../schema/duration.ts';
 import { secretNamesIn } from '../../schema/secrets.ts';
 import { HTTP_METHODS, type HttpMethod, type Secrets } from '../../schema/types.ts';
@@ -66,7 +66,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const { spec, title } = values.monitor === undefined ? fromUrl(values, positionals) : await fromMonitor(values, positionals);
+  const { spec, title } =
+    values.monitor === undefined ? fromUrl(values, positionals) : await fromMonitor(values, positionals);
   applyOverrides(spec, values);
   const secrets = secretsFor(spec);
 
@@ -109,7 +110,9 @@ function fromUrl(values: Values, positionals: string[]): { spec: ProbeSpec; titl
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`\`${url}\` is not a URL; write it in full, e.g. https://${url.replace(/^\/+/, '')}`);
+    throw new UsageError(
+      `\`${url}\` is not a URL; write it in full, e.g. https://${url.replace(/^\/+/, '')}`,
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new UsageError(`\`${url}\` is not an http(s) URL`);
@@ -132,7 +135,10 @@ function fromUrl(values: Values, positionals: string[]): { spec: ProbeSpec; titl
   return { spec, title: `${method} ${url}` };
 }
 
-async function fromMonitor(values: Values, positionals: string[]): Promise<{ spec: ProbeSpec; title: string }> {
+async function fromMonitor(
+  values: Values,
+  positionals: string[],
+): Promise<{ spec: ProbeSpec; title: string }> {
   for (const flag of ['method', 'header', 'body', 'keyword', 'forbidden'] as const) {
     if (values[flag] !== undefined) {
       throw new UsageError(`--${flag} cannot be used with --monitor: the monitor file says what to send`);
@@ -185,7 +191,9 @@ function applyOverrides(spec: ProbeSpec, values: Values): void {
   if (values.timeout !== undefined) {
     const timeout = parseDuration(values.timeout);
     if (timeout === null || timeout < 1000 || timeout > 60_000) {
-      throw new UsageError(`--timeout must be a duration from 1s to 60s (e.g. 15s, 1m), not \`${values.timeout}\``);
+      throw new UsageError(
+        `--timeout must be a duration from 1s to 60s (e.g. 15s, 1m), not \`${values.timeout}\``,
+      );
     }
     spec.timeout = timeout;
   }
@@ -219,7 +227,9 @@ function secretsFor(spec: ProbeSpec): Secrets {
   for (const name of new Set(texts.flatMap(secretNamesIn))) {
     const value = process.env[name];
     if (value === undefined || value === '') {
-      throw new UsageError(`\${${name}} is used, but the environment variable ${name} is ${value === '' ? 'empty' : 'not set'}`);
+      throw new UsageError(
+        `\${${name}} is used, but the environment variable ${name} is ${value === '' ? 'empty' : 'not set'}`,
+      );
     }
     secrets[name] = value;
   }

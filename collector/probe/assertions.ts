@@ -19,7 +19,9 @@ const MISSING = Symbol('missing');
 type Actual = unknown;
 
 export function describeAssertion(assertion: Assertion): string {
-  const subject = [assertion.source, assertion.name, assertion.path].filter((part) => part !== undefined).join(' ');
+  const subject = [assertion.source, assertion.name, assertion.path]
+    .filter((part) => part !== undefined)
+    .join(' ');
   const value = assertion.value === undefined ? '' : ` ${JSON.stringify(assertion.value)}`;
   return `${subject} ${assertion.operator}${value}`;
 }
@@ -44,7 +46,11 @@ export class JsonBody {
 }
 
 /** Evaluates one assertion. */
-export function checkAssertion(assertion: Assertion, facts: AssertionFacts, json: JsonBody): AssertionOutcome {
+export function checkAssertion(
+  assertion: Assertion,
+  facts: AssertionFacts,
+  json: JsonBody,
+): AssertionOutcome {
   const description = describeAssertion(assertion);
   const expected = assertion.value ?? null;
   const found = actualOf(assertion, facts, json);
@@ -54,7 +60,11 @@ export function checkAssertion(assertion: Assertion, facts: AssertionFacts, json
   return { description, pass, expected, actual: actual === MISSING ? null : presentable(actual) };
 }
 
-function actualOf(assertion: Assertion, facts: AssertionFacts, json: JsonBody): { value: Actual } | { problem: string } {
+function actualOf(
+  assertion: Assertion,
+  facts: AssertionFacts,
+  json: JsonBody,
+): { value: Actual } | { problem: string } {
   switch (assertion.source) {
     case 'status':
       return { value: facts.status };
@@ -79,7 +89,11 @@ function actualOf(assertion: Assertion, facts: AssertionFacts, json: JsonBody): 
       if (!parsed.ok) return { problem: `body is not JSON: ${preview(facts.body ?? '')}` };
       let matches: unknown[];
       try {
-        matches = JSONPath({ path: assertion.path ?? '$', json: parsed.value as object, wrap: true }) as unknown[];
+        matches = JSONPath({
+          path: assertion.path ?? '$',
+          json: parsed.value as object,
+          wrap: true,
+        }) as unknown[];
       } catch (error) {
         return { problem: `JSONPath ${assertion.path} cannot be evaluated: ${(error as Error).message}` };
       }
@@ -89,7 +103,11 @@ function actualOf(assertion: Assertion, facts: AssertionFacts, json: JsonBody): 
   }
 }
 
-export function applyOperator(operator: Assertion['operator'], actual: Actual, expected: AssertionValue | undefined): boolean {
+export function applyOperator(
+  operator: Assertion['operator'],
+  actual: Actual,
+  expected: AssertionValue | undefined,
+): boolean {
   if (operator === 'exists') return actual !== MISSING;
   if (actual === MISSING) return operator === 'ne' || operator === 'not_contains';
   switch (operator) {
@@ -152,7 +170,8 @@ function compareNumbers(operator: 'lt' | 'lte' | 'gt' | 'gte', actual: Actual, e
 function contains(actual: Actual, expected: unknown): boolean {
   if (Array.isArray(actual)) return actual.some((item) => looseEquals(item, expected));
   if (typeof actual === 'string') return actual.includes(String(expected));
-  if (typeof actual === 'number' || typeof actual === 'boolean') return String(actual).includes(String(expected));
+  if (typeof actual === 'number' || typeof actual === 'boolean')
+    return String(actual).includes(String(expected));
   if (actual !== null && typeof actual === 'object') return Object.hasOwn(actual, String(expected));
   return false;
 }

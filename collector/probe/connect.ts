@@ -12,7 +12,12 @@ function noop(): void {}
  * (RFC 8305: families interleaved, next attempt after `delay` ms), fed our own resolution through
  * `lookup` so nothing is resolved twice. One address: a plain connect.
  */
-export function startTcp(addresses: ResolvedAddress[], hostname: string, port: number, delay: number): net.Socket {
+export function startTcp(
+  addresses: ResolvedAddress[],
+  hostname: string,
+  port: number,
+  delay: number,
+): net.Socket {
   const first = addresses[0]!;
   const socket =
     addresses.length === 1

@@ -57,7 +57,9 @@ function codecFor(coding: string, data: Buffer): Codec {
     const flg = data[1] ?? 0;
     return (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0 ? 'deflate' : 'deflate-raw';
   }
-  throw new BodyDecodeError(`the response uses content-encoding "${coding}", which the probe did not ask for`);
+  throw new BodyDecodeError(
+    `the response uses content-encoding "${coding}", which the probe did not ask for`,
+  );
 }
 
 function syncDecode(data: Buffer, codec: Codec, options: zlib.ZlibOptions & zlib.BrotliOptions): Buffer {
@@ -97,7 +99,9 @@ async function decodeOne(data: Buffer, codec: Codec, limit: number, partial: boo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ERR_BUFFER_TOO_LARGE') {
-      throw new BodyDecodeError(`the response body is not valid ${codec} data (${code ?? (error as Error).message})`);
+      throw new BodyDecodeError(
+        `the response body is not valid ${codec} data (${code ?? (error as Error).message})`,
+      );
     }
   }
   // Bigger than the limit once decoded: stream it and keep the first `limit` bytes.

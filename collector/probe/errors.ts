@@ -138,8 +138,8 @@ export function reasonForCode(code: string | undefined, phase: Phase): FailureRe
   // a reset during the handshake is the server refusing TLS, a timeout after connecting is not
   // a connect timeout.
   if (phase === 'resolve') return mapped !== undefined && DNS_REASONS.has(mapped) ? mapped : 'dns_error';
-  if (code !== undefined && code.startsWith('HPE_')) return 'protocol_error';
-  if (code !== undefined && code.startsWith('ERR_SSL_') && phase === 'tls') return 'tls_handshake';
+  if (code?.startsWith('HPE_')) return 'protocol_error';
+  if (code?.startsWith('ERR_SSL_') && phase === 'tls') return 'tls_handshake';
   if (phase === 'tls' && (mapped === 'connect_reset' || mapped === undefined)) return 'tls_handshake';
   if (mapped === 'connect_timeout' && phase !== 'connect') return 'timeout';
   return mapped ?? PHASE_FALLBACK[phase];

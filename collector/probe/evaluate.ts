@@ -50,7 +50,11 @@ export interface EvaluationContext {
  * to judge, missing keywords, forbidden keywords, then the other assertions. Every assertion is
  * evaluated and reported, failing or not.
  */
-export function evaluate(spec: EvaluationSpec, facts: AssertionFacts, context: EvaluationContext): Evaluation {
+export function evaluate(
+  spec: EvaluationSpec,
+  facts: AssertionFacts,
+  context: EvaluationContext,
+): Evaluation {
   const json = new JsonBody(facts.body);
   const outcomes: AssertionOutcome[] = [];
   const statusAssertions = spec.assertions.filter((assertion) => assertion.source === 'status');
@@ -68,7 +72,8 @@ export function evaluate(spec: EvaluationSpec, facts: AssertionFacts, context: E
     outcomes.push(outcome);
     if (outcome.pass) continue;
     if (assertion.source === 'status') statusFailure ??= outcome;
-    else if (context.bodyTruncated && BODY_SOURCES.has(assertion.source)) needsMoreBody ??= outcome.description;
+    else if (context.bodyTruncated && BODY_SOURCES.has(assertion.source))
+      needsMoreBody ??= outcome.description;
     else assertionFailure ??= outcome;
   }
 
@@ -88,7 +93,11 @@ export function evaluate(spec: EvaluationSpec, facts: AssertionFacts, context: E
   const present = forbidden.filter((keyword) => body.includes(keyword));
 
   if (present.length > 0) {
-    return fail(outcomes, 'forbidden_keyword', `forbidden ${quoteList('keyword', present)} found in ${sizeNote}`);
+    return fail(
+      outcomes,
+      'forbidden_keyword',
+      `forbidden ${quoteList('keyword', present)} found in ${sizeNote}`,
+    );
   }
   if (context.bodyTruncated) {
     const unsure =

@@ -36,7 +36,15 @@ export interface ResponseState {
 }
 
 export function emptyResponseState(): ResponseState {
-  return { status: null, statusText: '', headers: {}, chunks: [], bytes: 0, truncated: false, complete: false };
+  return {
+    status: null,
+    statusText: '',
+    headers: {},
+    chunks: [],
+    bytes: 0,
+    truncated: false,
+    complete: false,
+  };
 }
 
 export interface ExchangeEvents {

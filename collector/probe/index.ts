@@ -5,8 +5,8 @@ export { type ProbeOptions, type ProbeSpec, probeSpecFor } from './spec.ts';
 export {
   createProbeTlsContext,
   defaultProbeTlsContext,
+  ProbeTlsConfigError,
   type ProbeTlsContext,
   type ProbeTlsContextOptions,
-  ProbeTlsConfigError,
 } from './tls-context.ts';
 export * from './types.ts';

@@ -22,7 +22,13 @@ function familyName(family: 0 | 4 | 6): string {
   return family === 6 ? 'IPv6 (AAAA)' : 'IPv4 (A)';
 }
 
-export function dnsMessage(reason: FailureReason, host: string, family: 0 | 4 | 6, code: string | undefined, waitedMs: number): string {
+export function dnsMessage(
+  reason: FailureReason,
+  host: string,
+  family: 0 | 4 | 6,
+  code: string | undefined,
+  waitedMs: number,
+): string {
   switch (reason) {
     case 'dns_nxdomain':
       return family === 0
@@ -40,7 +46,12 @@ export function familyMismatchMessage(host: string, family: 4 | 6): string {
   return `${host} is an IPv${other} address, but the monitor forces ip: ${family}`;
 }
 
-export function connectMessage(reason: FailureReason, endpoint: string, code: string | undefined, waitedMs: number): string {
+export function connectMessage(
+  reason: FailureReason,
+  endpoint: string,
+  code: string | undefined,
+  waitedMs: number,
+): string {
   switch (reason) {
     case 'connect_refused':
       return `${endpoint} refused the connection: nothing is listening on that port, or a firewall rejects it`;
@@ -93,7 +104,12 @@ export function tlsVerifyMessage(
   }
 }
 
-export function tlsHandshakeMessage(host: string, endpoint: string, error: Error & { code?: string; reason?: string }, retried: boolean): string {
+export function tlsHandshakeMessage(
+  host: string,
+  endpoint: string,
+  error: Error & { code?: string; reason?: string },
+  retried: boolean,
+): string {
   const detail = error.reason ?? error.message.split('\n')[0] ?? '';
   const code = error.code ?? 'error';
   const tried = retried ? ', also with TLS 1.0/1.1 allowed' : '';

@@ -2,8 +2,8 @@
 // connection, under one deadline; then the verdict. Never throws: every failure is a result.
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { TextDecoder } from 'node:util';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import { TextDecoder } from 'node:util';
 import type { Client } from 'undici';
 import pkg from '../../package.json' with { type: 'json' };
 import { fillSecrets, redactSecrets } from '../../schema/secrets.ts';
@@ -104,7 +104,8 @@ class CheckRun {
 
   constructor(spec: ProbeSpec, options: ProbeOptions) {
     this.spec = spec;
-    this.secrets = options.secrets !== undefined && Object.keys(options.secrets).length > 0 ? options.secrets : null;
+    this.secrets =
+      options.secrets !== undefined && Object.keys(options.secrets).length > 0 ? options.secrets : null;
     this.wallNow = options.now ?? Date.now;
     this.startedAt = this.wallNow();
     this.resolver = options.resolver ?? systemResolver;
@@ -121,7 +122,12 @@ class CheckRun {
     const body = spec.body === null ? null : this.fill(spec.body);
     const custom: Record<string, string> = {};
     for (const name in spec.headers) custom[name] = this.fill(spec.headers[name]!);
-    let request: HopRequest = { url, method: spec.method, headers: requestHeaders(custom, this.agent, body !== null), body };
+    let request: HopRequest = {
+      url,
+      method: spec.method,
+      headers: requestHeaders(custom, this.agent, body !== null),
+      body,
+    };
     this.deadlineTimer = setTimeout(() => this.onDeadline(new DeadlineError('check')), spec.timeout);
     let hopStart = this.start;
     for (let index = 0; ; index++) {
@@ -130,7 +136,8 @@ class CheckRun {
       addTimings(this.timings, hop.clock.timings);
       const status = hop.response.status!;
       const location = hop.response.headers.location;
-      if (!REDIRECT_STATUSES.has(status) || typeof location !== 'string' || spec.follow_redirects === 0) break;
+      if (!REDIRECT_STATUSES.has(status) || typeof location !== 'string' || spec.follow_redirects === 0)
+        break;
       this.redirects.push({
         url: request.url.href,
         method: request.method,
@@ -224,7 +231,11 @@ class CheckRun {
     });
     const usable = family === 0 ? found : found.filter((entry) => entry.family === family);
     if (usable.length === 0) {
-      throw new ProbeFailure('dns_nxdomain', dnsMessage('dns_nxdomain', hop.host, family, 'ENODATA', 0), 'resolve');
+      throw new ProbeFailure(
+        'dns_nxdomain',
+        dnsMessage('dns_nxdomain', hop.host, family, 'ENODATA', 0),
+        'resolve',
+      );
     }
     this.connection.push(`resolve ${hop.host}: ${usable.map((entry) => entry.address).join(', ')}`);
     return usable;
@@ -235,7 +246,10 @@ class CheckRun {
     hop.socket = socket;
     const left = this.spec.timeout - (performance.now() - this.start);
     if (this.connectTimeout < left) {
-      this.connectTimer = setTimeout(() => this.onDeadline(new DeadlineError('connect')), this.connectTimeout);
+      this.connectTimer = setTimeout(
+        () => this.onDeadline(new DeadlineError('connect')),
+        this.connectTimeout,
+      );
     }
     try {
       await this.step<void>((resolve, reject) => {
@@ -248,7 +262,8 @@ class CheckRun {
       throw error;
     } finally {
       const tried = socket.autoSelectFamilyAttemptedAddresses;
-      if (tried !== undefined && tried.length > 1) this.connection.push(`addresses tried: ${tried.join(', ')}`);
+      if (tried !== undefined && tried.length > 1)
+        this.connection.push(`addresses tried: ${tried.join(', ')}`);
       if (this.connectTimer !== null) {
         clearTimeout(this.connectTimer);
         this.connectTimer = null;
@@ -264,9 +279,12 @@ class CheckRun {
     try {
       return await this.tlsOn(hop, tcp, false);
     } catch (error) {
-      if (error instanceof ProbeFailure || error instanceof DeadlineError || this.deadline !== null) throw error;
+      if (error instanceof ProbeFailure || error instanceof DeadlineError || this.deadline !== null)
+        throw error;
       // The one retry DESIGN asks for: old servers that only speak TLS 1.0/1.1 or weak ciphers.
-      this.connection.push(`TLS handshake failed (${errorCode(error) ?? 'error'}); retrying once with TLS 1.0/1.1 allowed`);
+      this.connection.push(
+        `TLS handshake failed (${errorCode(error) ?? 'error'}); retrying once with TLS 1.0/1.1 allowed`,
+      );
       hop.clock.enter('connect');
       const remote = hop.remote!;
       const again = await this.connect(hop, [{ address: remote.ip, family: remote.family }]);
@@ -274,10 +292,16 @@ class CheckRun {
       try {
         return await this.tlsOn(hop, again, true);
       } catch (retryError) {
-        if (retryError instanceof ProbeFailure || retryError instanceof DeadlineError || this.deadline !== null) {
+        if (
+          retryError instanceof ProbeFailure ||
+          retryError instanceof DeadlineError ||
+          this.deadline !== null
+        ) {
           throw retryError;
         }
-        this.connection.push(`TLS handshake with TLS 1.0/1.1 allowed failed too (${errorCode(retryError) ?? 'error'})`);
+        this.connection.push(
+          `TLS handshake with TLS 1.0/1.1 allowed failed too (${errorCode(retryError) ?? 'error'})`,
+        );
         const first = error as Error & { code?: string };
         throw new ProbeFailure(
           'tls_handshake',
@@ -335,7 +359,9 @@ class CheckRun {
   }
 
   /** Wraps one awaited operation so the deadline can reject it. */
-  private step<T>(executor: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
+  private step<T>(
+    executor: (resolve: (value: T) => void, reject: (error: Error) => void) => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.deadline !== null) {
         reject(this.deadline);
@@ -380,8 +406,12 @@ class CheckRun {
       url = new URL(text);
     } catch {}
     if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-      const unfilled = text.includes('${') ? ' (a ${NAME} reference has no value)' : '';
-      throw new ProbeFailure('protocol_error', `the monitor URL ${JSON.stringify(text)} is not an http(s) URL${unfilled}`, null);
+      const unfilled = text.includes('${') ? ` (a \${NAME} reference has no value)` : '';
+      throw new ProbeFailure(
+        'protocol_error',
+        `the monitor URL ${JSON.stringify(text)} is not an http(s) URL${unfilled}`,
+        null,
+      );
     }
     return url;
   }
@@ -423,10 +453,17 @@ class CheckRun {
   }
 
   private okMessage(status: number, statusText: string): string {
-    const parts = [`${status}${statusText === '' ? '' : ` ${statusText}`} in ${formatDuration(this.timings.total)}`];
-    if (this.redirects.length > 0) parts.push(`after ${this.redirects.length} redirect${this.redirects.length === 1 ? '' : 's'}`);
+    const parts = [
+      `${status}${statusText === '' ? '' : ` ${statusText}`} in ${formatDuration(this.timings.total)}`,
+    ];
+    if (this.redirects.length > 0)
+      parts.push(`after ${this.redirects.length} redirect${this.redirects.length === 1 ? '' : 's'}`);
     const tls = this.tls;
-    if (tls?.daysLeft !== null && tls?.daysLeft !== undefined && tls.daysLeft <= this.spec.tls.expiry_warning_days) {
+    if (
+      tls?.daysLeft !== null &&
+      tls?.daysLeft !== undefined &&
+      tls.daysLeft <= this.spec.tls.expiry_warning_days
+    ) {
       parts.push(`certificate expires in ${tls.daysLeft} day${tls.daysLeft === 1 ? '' : 's'}`);
     }
     if (tls?.legacyFallback) parts.push('only with TLS 1.0/1.1 allowed');
@@ -437,7 +474,8 @@ class CheckRun {
   private async decode(hop: Hop, limit: number): Promise<void> {
     if (this.decoded !== null) return;
     const response = hop.response;
-    const raw = response.chunks.length === 1 ? response.chunks[0]! : Buffer.concat(response.chunks, response.bytes);
+    const raw =
+      response.chunks.length === 1 ? response.chunks[0]! : Buffer.concat(response.chunks, response.bytes);
     const partial = response.truncated || !response.complete;
     const decoded = await decodeBody(raw, response.headers['content-encoding'], limit, partial);
     this.decoded = {
@@ -474,12 +512,24 @@ class CheckRun {
     const family = this.spec.ip === 'auto' ? 0 : this.spec.ip;
     if (deadline.which === 'connect' || phase === 'connect') {
       const waited = deadline.which === 'connect' ? this.connectTimeout : this.spec.timeout;
-      return this.result('connect_timeout', connectMessage('connect_timeout', `${host}:${hop?.port ?? ''}`, undefined, waited), 'connect');
+      return this.result(
+        'connect_timeout',
+        connectMessage('connect_timeout', `${host}:${hop?.port ?? ''}`, undefined, waited),
+        'connect',
+      );
     }
     if (phase === 'resolve') {
-      return this.result('dns_timeout', dnsMessage('dns_timeout', host, family, undefined, this.spec.timeout), 'resolve');
+      return this.result(
+        'dns_timeout',
+        dnsMessage('dns_timeout', host, family, undefined, this.spec.timeout),
+        'resolve',
+      );
     }
-    return this.result('timeout', timeoutMessage(phase, this.spec.timeout, host, hop?.bytesBeforeDeadline ?? 0), phase);
+    return this.result(
+      'timeout',
+      timeoutMessage(phase, this.spec.timeout, host, hop?.bytesBeforeDeadline ?? 0),
+      phase,
+    );
   }
 
   private describe(reason: FailureReason, phase: Phase, error: Error & { code?: string }): string {
@@ -497,13 +547,18 @@ class CheckRun {
         return tlsHandshakeMessage(host, where, error, false);
       default:
         if (reason === 'connect_reset') return droppedMessage(where, phase, error.code);
-        if (reason === 'timeout') return timeoutMessage(phase, this.spec.timeout, host, hop?.response.bytes ?? 0);
+        if (reason === 'timeout')
+          return timeoutMessage(phase, this.spec.timeout, host, hop?.response.bytes ?? 0);
         if (reason === 'body_too_large') return `the response body of ${host} is larger than the probe reads`;
         return protocolMessage(where, error);
     }
   }
 
-  private async result(reason: FailureReason | null, message: string, phase: Phase | null): Promise<CheckResult> {
+  private async result(
+    reason: FailureReason | null,
+    message: string,
+    phase: Phase | null,
+  ): Promise<CheckResult> {
     const hop = this.hop;
     const result: CheckResult = {
       ok: reason === null,
@@ -526,7 +581,13 @@ class CheckRun {
   private async responseLog(): Promise<ResponseLog> {
     const hop = this.hop;
     if (hop === null) {
-      return { request: { line: '', headers: {} }, response: null, body: null, bodyTruncated: false, connection: this.connection };
+      return {
+        request: { line: '', headers: {} },
+        response: null,
+        body: null,
+        bodyTruncated: false,
+        connection: this.connection,
+      };
     }
     const { request, response } = hop;
     const sent: Record<string, string> = { Host: request.url.host };
@@ -544,8 +605,12 @@ class CheckRun {
       bodyTruncated = text.length > LOG_BODY_BYTES || response.truncated || !response.complete;
     }
     return {
-      request: { line: `${request.method} ${request.url.href} HTTP/${hop.httpVersion ?? '1.1'}`, headers: sent },
-      response: response.status === null ? null : { status: response.status, headers: flatHeaders(response.headers) },
+      request: {
+        line: `${request.method} ${request.url.href} HTTP/${hop.httpVersion ?? '1.1'}`,
+        headers: sent,
+      },
+      response:
+        response.status === null ? null : { status: response.status, headers: flatHeaders(response.headers) },
       body,
       bodyTruncated,
       connection: this.connection,
@@ -587,7 +652,8 @@ function redactDeep<T>(value: T, secrets: Secrets): T {
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets)) as T;
   if (value !== null && typeof value === 'object') {
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[redactSecrets(key, secrets)] = redactDeep(item, secrets);
+    for (const [key, item] of Object.entries(value))
+      copy[redactSecrets(key, secrets)] = redactDeep(item, secrets);
     return copy as T;
   }
   return value;

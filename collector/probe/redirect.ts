@@ -25,7 +25,13 @@ export function redirectTarget(location: string, base: URL): { url: URL } | { in
   return { url };
 }
 
-const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location', 'content-length']);
+const BODY_HEADERS = new Set([
+  'content-type',
+  'content-encoding',
+  'content-language',
+  'content-location',
+  'content-length',
+]);
 /** Credentials are not handed to another origin (as fetch does). */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
@@ -33,7 +39,11 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizat
  * The next request. 303 turns everything but HEAD into a body-less GET; 301/302 turn POST into GET
  * (what every user agent does, and RFC 9110 allows); 307/308 repeat the method and body.
  */
-export function nextHop(current: HopRequest, status: number, target: URL): HopRequest & { dropped: string[] } {
+export function nextHop(
+  current: HopRequest,
+  status: number,
+  target: URL,
+): HopRequest & { dropped: string[] } {
   let method = current.method;
   let body = current.body;
   if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
@@ -45,7 +55,10 @@ export function nextHop(current: HopRequest, status: number, target: URL): HopRe
   const dropped: string[] = [];
   for (const name in current.headers) {
     const lower = name.toLowerCase();
-    if ((body === null && current.body !== null && BODY_HEADERS.has(lower)) || (crossOrigin && CREDENTIAL_HEADERS.has(lower))) {
+    if (
+      (body === null && current.body !== null && BODY_HEADERS.has(lower)) ||
+      (crossOrigin && CREDENTIAL_HEADERS.has(lower))
+    ) {
       dropped.push(name);
       continue;
     }

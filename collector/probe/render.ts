@@ -76,7 +76,9 @@ export function renderCheckResult(result: CheckResult, options: RenderOptions): 
         : `${result.remote.ip}:${result.remote.port}`;
   const where = [version, remote].filter((part) => part !== '').join(', ');
   const verdict = result.ok ? style('green', style('bold', 'UP  ')) : style('red', style('bold', 'DOWN'));
-  out.push(`${verdict} ${options.title}${status}${where === '' ? '' : `  (${where})`}  ${ms(result.timings.total)}`);
+  out.push(
+    `${verdict} ${options.title}${status}${where === '' ? '' : `  (${where})`}  ${ms(result.timings.total)}`,
+  );
   if (result.ok) out.push(`     ${result.message}`);
   else {
     const phase = result.phase === null ? '' : ` during ${result.phase}`;
@@ -90,15 +92,21 @@ export function renderCheckResult(result: CheckResult, options: RenderOptions): 
     out.push('');
     out.push(`  redirects (${result.redirects.length}):`);
     for (const hop of result.redirects) {
-      out.push(`    ${hop.status} ${hop.method} ${hop.url} -> ${hop.location}  ${style('dim', ms(hop.timings.total))}`);
+      out.push(
+        `    ${hop.status} ${hop.method} ${hop.url} -> ${hop.location}  ${style('dim', ms(hop.timings.total))}`,
+      );
     }
   }
   const tls = result.tls;
   if (tls !== null) {
     out.push('');
-    const fallback = tls.legacyFallback ? style('yellow', ' (only after retrying with TLS 1.0/1.1 allowed)') : '';
+    const fallback = tls.legacyFallback
+      ? style('yellow', ' (only after retrying with TLS 1.0/1.1 allowed)')
+      : '';
     out.push(`  TLS  ${tls.version} · ${tls.cipher} · ALPN ${tls.alpn ?? 'none'}${fallback}`);
-    out.push(`       ${tls.subject ?? '(no subject)'}, issued by ${tls.issuer ?? '(unknown)'}${tls.selfSigned ? ' (self-signed)' : ''}`);
+    out.push(
+      `       ${tls.subject ?? '(no subject)'}, issued by ${tls.issuer ?? '(unknown)'}${tls.selfSigned ? ' (self-signed)' : ''}`,
+    );
     if (tls.sans.length > 0) out.push(`       names: ${tls.sans.join(', ')}`);
     if (tls.validTo !== null) {
       const days = tls.daysLeft ?? 0;

@@ -43,10 +43,15 @@ export function dnsServerResolver(servers: string[], options: DnsServerResolverO
   return async (hostname, family) => {
     if (family !== 0) return query(hostname, family);
     const [v6, v4] = await Promise.allSettled([query(hostname, 6), query(hostname, 4)]);
-    const found = [...(v6.status === 'fulfilled' ? v6.value : []), ...(v4.status === 'fulfilled' ? v4.value : [])];
+    const found = [
+      ...(v6.status === 'fulfilled' ? v6.value : []),
+      ...(v4.status === 'fulfilled' ? v4.value : []),
+    ];
     if (found.length > 0) return found;
     // Both failed: the more telling error wins (a timeout or NXDOMAIN says more than "no AAAA").
-    const errors = [v4, v6].map((settled) => (settled as PromiseRejectedResult).reason as NodeJS.ErrnoException);
+    const errors = [v4, v6].map(
+      (settled) => (settled as PromiseRejectedResult).reason as NodeJS.ErrnoException,
+    );
     throw errors.find((error) => error.code !== 'ENODATA') ?? errors[0];
   };
 }

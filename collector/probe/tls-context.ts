@@ -35,7 +35,11 @@ const LEGACY = { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
 export function createProbeTlsContext(options: ProbeTlsContextOptions = {}): ProbeTlsContext {
   if (options.extraCaFile === undefined) {
     // No `ca`: OpenSSL uses Node's default root store (plus NODE_EXTRA_CA_CERTS) as is.
-    return { modern: tls.createSecureContext({}), legacy: tls.createSecureContext(LEGACY), extraCaFile: null };
+    return {
+      modern: tls.createSecureContext({}),
+      legacy: tls.createSecureContext(LEGACY),
+      extraCaFile: null,
+    };
   }
   let pem: string;
   try {

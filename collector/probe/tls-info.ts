@@ -21,7 +21,9 @@ export function parseSans(subjectAltName: string | undefined): string[] {
     const colon = entry.indexOf(':');
     const value = colon === -1 ? entry : entry.slice(colon + 1);
     // OpenSSL spells IPv6 SANs in full (0:0:0:0:0:0:0:1); the URL parser gives the short form.
-    return entry.startsWith('IP Address:') && value.includes(':') ? new URL(`http://[${value}]`).hostname.slice(1, -1) : value;
+    return entry.startsWith('IP Address:') && value.includes(':')
+      ? new URL(`http://[${value}]`).hostname.slice(1, -1)
+      : value;
   });
 }
 

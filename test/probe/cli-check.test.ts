@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here
 // `vigil check` as a process: exit codes, human and JSON output, TLS flags, --monitor, secrets.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,9 +51,17 @@ beforeAll(async () => {
       res.end(`hello from vigil tests; auth=${req.headers.authorization ?? 'none'}`);
     },
   });
-  selfSigned = await startTarget({ protocol: 'https', tls: await createSelfSigned(), handler: (_q, r) => r.end('ss') });
+  selfSigned = await startTarget({
+    protocol: 'https',
+    tls: await createSelfSigned(),
+    handler: (_q, r) => r.end('ss'),
+  });
   const ca = await createCa();
-  privateCa = await startTarget({ protocol: 'h2', tls: await createLeaf(ca), handler: (_q, r) => r.end('private') });
+  privateCa = await startTarget({
+    protocol: 'h2',
+    tls: await createLeaf(ca),
+    handler: (_q, r) => r.end('private'),
+  });
   pems = pemDirectory();
   caFile = pems.write('ca.pem', ca.cert);
   workdir = mkdtempSync(join(tmpdir(), 'vigil-check-cli-'));
@@ -111,7 +120,15 @@ describe('vigil check <url>', { timeout: 60_000 }, () => {
   it('sends headers and the region, fills ${NAME} from the environment and redacts it', async () => {
     const before = plain.requests.length;
     const run = await vigil(
-      ['check', plain.url('/'), '--header', 'Authorization: Bearer ${TOKEN}', '--region', 'ap-south', '--json'],
+      [
+        'check',
+        plain.url('/'),
+        '--header',
+        'Authorization: Bearer ${TOKEN}',
+        '--region',
+        'ap-south',
+        '--json',
+      ],
       { TOKEN: 'cli-secret-value' },
     );
     expect(run.code).toBe(0);

@@ -31,7 +31,9 @@ describe('resolution', () => {
   });
 
   it('is down with dns_nxdomain when a DNS server answers NXDOMAIN', async () => {
-    const result = await probe(probeSpecFor('http://missing.test/'), { resolver: dnsServerResolver([dns.server]) });
+    const result = await probe(probeSpecFor('http://missing.test/'), {
+      resolver: dnsServerResolver([dns.server]),
+    });
     expectDown(result, 'dns_nxdomain', 'resolve');
     expect(dns.queries.some((query) => query.name === 'missing.test')).toBe(true);
   });
@@ -74,7 +76,9 @@ describe('addresses', () => {
       { address: '::1', family: 6 },
       { address: '127.0.0.1', family: 4 },
     ];
-    const result = await probe(probeSpecFor(`http://dual.test:${v4.port}/`, { keywords: ['hello v4'] }), { resolver });
+    const result = await probe(probeSpecFor(`http://dual.test:${v4.port}/`, { keywords: ['hello v4'] }), {
+      resolver,
+    });
     expectUp(result);
     expect(result.remote?.family).toBe(4);
   });
@@ -86,9 +90,12 @@ describe('addresses', () => {
     });
     expectUp(six);
     expect(six.remote?.ip).toBe('::1');
-    const four = await probe(probeSpecFor(`http://both.test:${v4.port}/`, { ip: 4, keywords: ['hello v4'] }), {
-      resolver,
-    });
+    const four = await probe(
+      probeSpecFor(`http://both.test:${v4.port}/`, { ip: 4, keywords: ['hello v4'] }),
+      {
+        resolver,
+      },
+    );
     expectUp(four);
     expect(four.remote?.ip).toBe('127.0.0.1');
   });

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here
 // Compressed bodies (br, gzip, deflate) and secrets: filled on the wire, redacted in the result.
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,7 +103,10 @@ describe('secrets', () => {
       handler: (req, res) => {
         if ((req.url ?? '').startsWith('/start')) {
           res.statusCode = 302;
-          res.setHeader('location', `/done?key=${new URL(req.url ?? '/', 'http://x').searchParams.get('key')}`);
+          res.setHeader(
+            'location',
+            `/done?key=${new URL(req.url ?? '/', 'http://x').searchParams.get('key')}`,
+          );
           res.end();
         } else res.end('done');
       },

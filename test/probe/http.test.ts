@@ -23,11 +23,20 @@ beforeAll(async () => {
         res.end('Welcome, but nothing here');
       } else if (path === '/echo') {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ method: req.method, body: body.toString(), type: req.headers['content-type'] }));
+        res.end(
+          JSON.stringify({ method: req.method, body: body.toString(), type: req.headers['content-type'] }),
+        );
       } else if (path === '/status.json') {
         res.setHeader('content-type', 'application/json');
         res.setHeader('x-version', '42');
-        res.end(JSON.stringify({ status: 'ok', checks: { db: 'up', cache: 'degraded' }, latency: 12.5, items: [1, 2, 3] }));
+        res.end(
+          JSON.stringify({
+            status: 'ok',
+            checks: { db: 'up', cache: 'degraded' },
+            latency: 12.5,
+            items: [1, 2, 3],
+          }),
+        );
       } else if (path === '/count') {
         res.end(' 17\n');
       } else if (path === '/not-a-number') {
@@ -55,7 +64,9 @@ describe('status and keywords', () => {
     expect(result.httpVersion).toBe('1.1');
     expect(result.remote).toEqual({ ip: '127.0.0.1', family: 4, port: target.port });
     expect(result.tls).toBeNull();
-    expect(result.assertions).toEqual([{ description: 'status 2xx', pass: true, expected: '2xx', actual: 200 }]);
+    expect(result.assertions).toEqual([
+      { description: 'status 2xx', pass: true, expected: '2xx', actual: 200 },
+    ]);
     expect(Date.parse(result.startedAt)).toBeGreaterThan(0);
   });
 
@@ -137,7 +148,9 @@ describe('methods and request headers', () => {
       probeSpecFor(target.url('/echo'), {
         method: 'PUT',
         body: 'a=1&b=2',
-        assertions: [{ source: 'json', path: '$.type', operator: 'eq', value: 'application/x-www-form-urlencoded' }],
+        assertions: [
+          { source: 'json', path: '$.type', operator: 'eq', value: 'application/x-www-form-urlencoded' },
+        ],
       }),
     );
     expectUp(result);
@@ -220,7 +233,9 @@ describe('assertions', () => {
 
   it('fails JSON assertions on a body that is not JSON', async () => {
     const result = await probe(
-      probeSpecFor(target.url('/hello'), { assertions: [{ source: 'json', path: '$.a', operator: 'exists' }] }),
+      probeSpecFor(target.url('/hello'), {
+        assertions: [{ source: 'json', path: '$.a', operator: 'exists' }],
+      }),
     );
     expectDown(result, 'assertion', null);
   });
@@ -244,7 +259,9 @@ describe('assertions', () => {
 
   it('is down when a number assertion meets a body that is not a number', async () => {
     const result = await probe(
-      probeSpecFor(target.url('/not-a-number'), { assertions: [{ source: 'number', operator: 'ne', value: 0 }] }),
+      probeSpecFor(target.url('/not-a-number'), {
+        assertions: [{ source: 'number', operator: 'ne', value: 0 }],
+      }),
     );
     expectDown(result, 'assertion', null);
   });
@@ -259,7 +276,9 @@ describe('assertions', () => {
       ),
     );
     const result = await probe(
-      probeSpecFor(target.url('/hello'), { assertions: [{ source: 'response_time', operator: 'lt', value: 0 }] }),
+      probeSpecFor(target.url('/hello'), {
+        assertions: [{ source: 'response_time', operator: 'lt', value: 0 }],
+      }),
     );
     expectDown(result, 'assertion', null);
     expect(typeof result.assertions.find((outcome) => !outcome.pass)?.actual).toBe('number');
@@ -267,7 +286,9 @@ describe('assertions', () => {
 
   it('fails tls_days_left on a plain HTTP check (there is no certificate)', async () => {
     const result = await probe(
-      probeSpecFor(target.url('/hello'), { assertions: [{ source: 'tls_days_left', operator: 'gt', value: 7 }] }),
+      probeSpecFor(target.url('/hello'), {
+        assertions: [{ source: 'tls_days_left', operator: 'gt', value: 7 }],
+      }),
     );
     expectDown(result, 'assertion', null);
   });
@@ -279,7 +300,9 @@ describe('body cap', () => {
   });
 
   it('is down with body_too_large when a keyword lies beyond the cap', async () => {
-    const result = await probe(probeSpecFor(target.url('/big'), { keywords: ['NEEDLE'] }), { maxBodyBytes: 64 * 1024 });
+    const result = await probe(probeSpecFor(target.url('/big'), { keywords: ['NEEDLE'] }), {
+      maxBodyBytes: 64 * 1024,
+    });
     expectDown(result, 'body_too_large', null);
     expect(result.log?.bodyTruncated).toBe(true);
   });

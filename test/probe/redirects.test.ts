@@ -48,7 +48,11 @@ beforeAll(async () => {
   const ca = await createCa();
   pems = pemDirectory();
   tlsContext = createProbeTlsContext({ extraCaFile: pems.write('ca.pem', ca.cert) });
-  secure = await startTarget({ protocol: 'https', tls: await createLeaf(ca), handler: redirectingHandler(() => v4) });
+  secure = await startTarget({
+    protocol: 'https',
+    tls: await createLeaf(ca),
+    handler: redirectingHandler(() => v4),
+  });
   v6 = await startTarget({ host: '::1', handler: redirectingHandler(() => v4) });
   v4 = await startTarget({ handler: redirectingHandler(() => v6) });
 });
@@ -64,7 +68,11 @@ describe('redirect limits', () => {
     expectUp(result);
     expect(result.redirects).toHaveLength(5);
     expect(result.redirects.map((hop) => hop.status)).toEqual([301, 301, 301, 301, 301]);
-    expect(result.redirects[0]).toMatchObject({ url: v4.url('/chain/5'), method: 'GET', location: '/chain/4' });
+    expect(result.redirects[0]).toMatchObject({
+      url: v4.url('/chain/5'),
+      method: 'GET',
+      location: '/chain/4',
+    });
     expect(result.redirects.every((hop) => hop.remote?.ip === '127.0.0.1')).toBe(true);
     // Hops are part of the total: five redirect hops and the final request.
     const hopsTotal = result.redirects.reduce((sum, hop) => sum + hop.timings.total, 0);
@@ -102,7 +110,9 @@ describe('redirect limits', () => {
 
 describe('locations', () => {
   it('resolves a relative Location against the current URL', async () => {
-    const result = await probe(probeSpecFor(v4.url('/relative/start'), { keywords: ['arrived with ?step=2'] }));
+    const result = await probe(
+      probeSpecFor(v4.url('/relative/start'), { keywords: ['arrived with ?step=2'] }),
+    );
     expectUp(result);
     expect(result.redirects[0]?.location).toBe('../relative/next?step=2');
   });
@@ -121,7 +131,9 @@ describe('locations', () => {
   });
 
   it('follows a redirect to https and reports the TLS of the final hop', async () => {
-    const result = await probe(probeSpecFor(v4.url('/to-https'), { keywords: ['landed GET'] }), { tlsContext });
+    const result = await probe(probeSpecFor(v4.url('/to-https'), { keywords: ['landed GET'] }), {
+      tlsContext,
+    });
     expectUp(result);
     expect(result.tls?.version).toMatch(/^TLSv1\.[23]$/);
     expect(result.timings.tls).toBeGreaterThan(0);
@@ -147,10 +159,14 @@ describe('method rules (RFC 9110)', () => {
   });
 
   it('302 turns POST into GET; 307 repeats POST with its body', async () => {
-    expectUp(await probe(probeSpecFor(v4.url('/found'), { method: 'POST', body: 'a=1', keywords: ['landed GET'] })));
+    expectUp(
+      await probe(probeSpecFor(v4.url('/found'), { method: 'POST', body: 'a=1', keywords: ['landed GET'] })),
+    );
     const before = v4.requests.length;
     expectUp(
-      await probe(probeSpecFor(v4.url('/temporary'), { method: 'POST', body: 'a=1', keywords: ['landed POST'] })),
+      await probe(
+        probeSpecFor(v4.url('/temporary'), { method: 'POST', body: 'a=1', keywords: ['landed POST'] }),
+      ),
     );
     const landing = v4.requests.slice(before).find((request) => request.path === '/landing');
     expect(landing?.body).toBe('a=1');
@@ -165,7 +181,9 @@ describe('method rules (RFC 9110)', () => {
   it('does not forward Authorization to another origin', async () => {
     const before = v6.requests.length;
     expectUp(
-      await probe(probeSpecFor(v4.url('/to-v6'), { headers: { Authorization: 'Bearer abc', 'X-Trace': '1' } })),
+      await probe(
+        probeSpecFor(v4.url('/to-v6'), { headers: { Authorization: 'Bearer abc', 'X-Trace': '1' } }),
+      ),
     );
     const landing = v6.requests[before];
     expect(landing?.headers.authorization).toBeUndefined();

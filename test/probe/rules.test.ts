@@ -41,7 +41,8 @@ describe('error table', () => {
       [undefined as unknown as string, 'connect', 'connect_reset'],
       ['SOMETHING_ELSE', 'resolve', 'dns_error'],
     ];
-    for (const [code, phase, reason] of cases) expect([code, phase, reasonForCode(code, phase)]).toEqual([code, phase, reason]);
+    for (const [code, phase, reason] of cases)
+      expect([code, phase, reasonForCode(code, phase)]).toEqual([code, phase, reason]);
   });
 
   it('only uses reasons from the closed list', () => {
@@ -69,26 +70,42 @@ describe('assertion operators', () => {
   it('treats a missing header or JSON path as absent', () => {
     const facts = { status: 200, headers: {}, responseTime: 5, tlsDaysLeft: null, body: '{"a":1}' };
     const json = new JsonBody(facts.body);
-    expect(checkAssertion({ source: 'header', name: 'x-missing', operator: 'exists' }, facts, json).pass).toBe(false);
-    expect(checkAssertion({ source: 'header', name: 'x-missing', operator: 'ne', value: 'a' }, facts, json).pass).toBe(true);
+    expect(
+      checkAssertion({ source: 'header', name: 'x-missing', operator: 'exists' }, facts, json).pass,
+    ).toBe(false);
+    expect(
+      checkAssertion({ source: 'header', name: 'x-missing', operator: 'ne', value: 'a' }, facts, json).pass,
+    ).toBe(true);
     expect(checkAssertion({ source: 'json', path: '$.a', operator: 'exists' }, facts, json).pass).toBe(true);
-    expect(checkAssertion({ source: 'json', path: '$.b', operator: 'eq', value: 1 }, facts, json)).toMatchObject({
+    expect(
+      checkAssertion({ source: 'json', path: '$.b', operator: 'eq', value: 1 }, facts, json),
+    ).toMatchObject({
       pass: false,
       actual: null,
     });
   });
 
   it('a status assertion replaces the default 2xx; other assertions keep it', () => {
-    const context = { request: 'GET http://x/', statusText: 'Not Found', bodyTruncated: false, bodyLimit: 1024, bodyBytes: 2 };
+    const context = {
+      request: 'GET http://x/',
+      statusText: 'Not Found',
+      bodyTruncated: false,
+      bodyLimit: 1024,
+      bodyBytes: 2,
+    };
     const facts = { status: 404, headers: {}, responseTime: 5, tlsDaysLeft: null, body: 'no' };
     const empty = { keywords: [], forbidden_keywords: [] };
     expect(evaluate({ ...empty, assertions: [] }, facts, context).failure?.reason).toBe('status');
     expect(
-      evaluate({ ...empty, assertions: [{ source: 'response_time', operator: 'lt', value: 100 }] }, facts, context)
-        .failure?.reason,
+      evaluate(
+        { ...empty, assertions: [{ source: 'response_time', operator: 'lt', value: 100 }] },
+        facts,
+        context,
+      ).failure?.reason,
     ).toBe('status');
     expect(
-      evaluate({ ...empty, assertions: [{ source: 'status', operator: 'eq', value: 404 }] }, facts, context).failure,
+      evaluate({ ...empty, assertions: [{ source: 'status', operator: 'eq', value: 404 }] }, facts, context)
+        .failure,
     ).toBeNull();
   });
 });
@@ -113,11 +130,17 @@ describe('redirect rules', () => {
     const target = new URL('https://a.example/next');
     expect(nextHop(request, 301, target)).toMatchObject({ method: 'GET', body: null });
     expect(nextHop(request, 302, target)).toMatchObject({ method: 'GET', body: null });
-    expect(nextHop(request, 303, target)).toMatchObject({ method: 'GET', body: null, dropped: ['Content-Type'] });
+    expect(nextHop(request, 303, target)).toMatchObject({
+      method: 'GET',
+      body: null,
+      dropped: ['Content-Type'],
+    });
     expect(nextHop(request, 307, target)).toMatchObject({ method: 'POST', body: '{}', dropped: [] });
     expect(nextHop(request, 308, target)).toMatchObject({ method: 'POST', body: '{}' });
     expect(nextHop({ ...request, method: 'PUT' }, 301, target)).toMatchObject({ method: 'PUT', body: '{}' });
-    expect(nextHop({ ...request, method: 'HEAD', body: null }, 303, target)).toMatchObject({ method: 'HEAD' });
+    expect(nextHop({ ...request, method: 'HEAD', body: null }, 303, target)).toMatchObject({
+      method: 'HEAD',
+    });
   });
 
   it('drops credentials on a cross-origin hop only', () => {
@@ -131,7 +154,11 @@ describe('redirect rules', () => {
 
 describe('request headers', () => {
   it('lets monitors override Accept but not the probe-owned headers', () => {
-    const headers = requestHeaders({ accept: 'application/json', 'User-Agent': 'evil', 'X-A': '1' }, 'Vigil/1', false);
+    const headers = requestHeaders(
+      { accept: 'application/json', 'User-Agent': 'evil', 'X-A': '1' },
+      'Vigil/1',
+      false,
+    );
     expect(headers.Accept).toBeUndefined();
     expect(headers.accept).toBe('application/json');
     expect(headers['User-Agent']).toBe('Vigil/1');

@@ -18,7 +18,12 @@ import {
   createSelfSigned,
   pemDirectory,
 } from '../support/certs.ts';
-import { startRawServer, startTarget, type TargetHandler, type TargetServer } from '../support/target-server.ts';
+import {
+  startRawServer,
+  startTarget,
+  type TargetHandler,
+  type TargetServer,
+} from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';
 
 const hello: TargetHandler = (req, res) => {
@@ -75,7 +80,11 @@ describe('certificate verification', () => {
   });
 
   it('is down with tls_not_yet_valid for a certificate valid from the future', async () => {
-    const server = await serve({ protocol: 'https', tls: await createNotYetValidLeaf(ca, 2), handler: hello });
+    const server = await serve({
+      protocol: 'https',
+      tls: await createNotYetValidLeaf(ca, 2),
+      handler: hello,
+    });
     const result = await probe(probeSpecFor(server.url('/', 'localhost')), { tlsContext: withCa });
     expectDown(result, 'tls_not_yet_valid', 'tls');
   });
@@ -92,9 +101,17 @@ describe('certificate verification', () => {
   });
 
   it('checks IP literals against IP SANs', async () => {
-    const server = await serve({ protocol: 'https', tls: await createLeaf(ca, { sans: ['localhost'] }), handler: hello });
+    const server = await serve({
+      protocol: 'https',
+      tls: await createLeaf(ca, { sans: ['localhost'] }),
+      handler: hello,
+    });
     expectDown(await probe(probeSpecFor(server.url('/')), { tlsContext: withCa }), 'tls_hostname', 'tls');
-    const withIp = await serve({ protocol: 'https', tls: await createLeaf(ca, { sans: ['127.0.0.1'] }), handler: hello });
+    const withIp = await serve({
+      protocol: 'https',
+      tls: await createLeaf(ca, { sans: ['127.0.0.1'] }),
+      handler: hello,
+    });
     expectUp(await probe(probeSpecFor(withIp.url('/')), { tlsContext: withCa }));
   });
 
@@ -119,7 +136,9 @@ describe('certificate verification', () => {
   });
 
   it('rejects an unreadable or empty CA file with a stable code', () => {
-    expect(() => createProbeTlsContext({ extraCaFile: `${pems.path}/missing.pem` })).toThrow(ProbeTlsConfigError);
+    expect(() => createProbeTlsContext({ extraCaFile: `${pems.path}/missing.pem` })).toThrow(
+      ProbeTlsConfigError,
+    );
     const empty = pems.write('empty.pem', 'not a certificate\n');
     try {
       createProbeTlsContext({ extraCaFile: empty });
@@ -144,7 +163,12 @@ describe('handshake', () => {
   it('retries once with TLS 1.0 allowed for a TLS 1.0-only server and records the fallback', async () => {
     const server = await serve({
       protocol: 'https',
-      tls: { ...(await createLeaf(ca)), minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
+      tls: {
+        ...(await createLeaf(ca)),
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+      },
       handler: hello,
     });
     const result = await probe(probeSpecFor(server.url('/', 'localhost'), { keywords: ['hello'] }), {
@@ -166,7 +190,9 @@ describe('handshake', () => {
       const result = await probe(probeSpecFor(`https://127.0.0.1:${raw.port}/`));
       expectDown(result, 'tls_handshake', 'tls');
       expect(connections).toBe(2);
-      expect(result.log?.connection.some((line) => line.includes('retrying once with TLS 1.0/1.1'))).toBe(true);
+      expect(result.log?.connection.some((line) => line.includes('retrying once with TLS 1.0/1.1'))).toBe(
+        true,
+      );
     } finally {
       await raw.close();
     }
@@ -191,7 +217,8 @@ describe('handshake', () => {
 
   it('never resumes a TLS session: every check is a full handshake', async () => {
     const server = await serve({ protocol: 'https', tls: await createLeaf(ca), handler: hello });
-    for (let i = 0; i < 3; i++) expectUp(await probe(probeSpecFor(server.url('/', 'localhost')), { tlsContext: withCa }));
+    for (let i = 0; i < 3; i++)
+      expectUp(await probe(probeSpecFor(server.url('/', 'localhost')), { tlsContext: withCa }));
     expect(server.requests.map((request) => request.sessionReused)).toEqual([false, false, false]);
   });
 });
@@ -199,9 +226,12 @@ describe('handshake', () => {
 describe('HTTP/2', () => {
   it('negotiates HTTP/2 by ALPN with http.version auto', async () => {
     const server = await serve({ protocol: 'h2', tls: await createLeaf(ca), handler: hello });
-    const result = await probe(probeSpecFor(server.url('/', 'localhost'), { keywords: ['hello over HTTP/2.0'] }), {
-      tlsContext: withCa,
-    });
+    const result = await probe(
+      probeSpecFor(server.url('/', 'localhost'), { keywords: ['hello over HTTP/2.0'] }),
+      {
+        tlsContext: withCa,
+      },
+    );
     expectUp(result);
     expect(result.httpVersion).toBe('2');
     expect(result.tls?.alpn).toBe('h2');
@@ -211,7 +241,10 @@ describe('HTTP/2', () => {
   it('stays on HTTP/1.1 with http.version 1.1', async () => {
     const server = await serve({ protocol: 'h2', tls: await createLeaf(ca), handler: hello });
     const result = await probe(
-      probeSpecFor(server.url('/', 'localhost'), { http: { version: '1.1' }, keywords: ['hello over HTTP/1.1'] }),
+      probeSpecFor(server.url('/', 'localhost'), {
+        http: { version: '1.1' },
+        keywords: ['hello over HTTP/1.1'],
+      }),
       { tlsContext: withCa },
     );
     expectUp(result);

@@ -82,7 +82,9 @@ function validity(options: Validity): { notBefore: Date; notAfter: Date } {
 }
 
 /** A CA certificate (self-signed, basicConstraints CA:true) that can sign leaves. */
-export async function createCa(options: Validity & { commonName?: string } = {}): Promise<CertificateAuthority> {
+export async function createCa(
+  options: Validity & { commonName?: string } = {},
+): Promise<CertificateAuthority> {
   const keys = await generateKeys();
   const name = `CN=${options.commonName ?? 'Vigil Test CA'}`;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -107,7 +109,10 @@ export async function createCa(options: Validity & { commonName?: string } = {})
 }
 
 /** A server certificate for `sans`, signed by `ca`. Set notBefore/notAfter for expired or not-yet-valid leaves. */
-export async function createLeaf(ca: CertificateAuthority, options: LeafOptions = {}): Promise<CertificatePair> {
+export async function createLeaf(
+  ca: CertificateAuthority,
+  options: LeafOptions = {},
+): Promise<CertificatePair> {
   const sans = options.sans ?? DEFAULT_SANS;
   const keys = await generateKeys();
   const certificate = await x509.X509CertificateGenerator.create({

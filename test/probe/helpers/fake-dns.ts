@@ -37,7 +37,9 @@ function ipv6Bytes(address: string): Buffer {
     ? [...left, ...new Array(8 - left.length - right.length).fill('0'), ...right]
     : left;
   const bytes = Buffer.alloc(16);
-  groups.forEach((group, index) => bytes.writeUInt16BE(Number.parseInt(group, 16), index * 2));
+  groups.forEach((group, index) => {
+    bytes.writeUInt16BE(Number.parseInt(group, 16), index * 2);
+  });
   return bytes;
 }
 
@@ -74,7 +76,10 @@ function answer(query: Buffer, records: FakeDnsRecords): { response: Buffer; nam
 }
 
 /** `silent: true` = receive queries and never answer. */
-export async function startFakeDns(records: FakeDnsRecords, options: { silent?: boolean } = {}): Promise<FakeDns> {
+export async function startFakeDns(
+  records: FakeDnsRecords,
+  options: { silent?: boolean } = {},
+): Promise<FakeDns> {
   const socket = dgram.createSocket('udp4');
   const queries: FakeDns['queries'] = [];
   socket.on('message', (message, peer) => {
