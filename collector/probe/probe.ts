@@ -52,14 +52,45 @@ function noop(): void {}
 
 /** Runs one check. Never throws. */
 export async function probe(spec: ProbeSpec, options: ProbeOptions = {}): Promise<CheckResult> {
-  const run = new CheckRun(spec, options);
+  let run: CheckRun | null = null;
   try {
+    run = new CheckRun(spec, options);
     return await run.execute();
   } catch (error) {
-    return run.finishFailed(error);
+    try {
+      if (run !== null) return await run.finishFailed(error);
+    } catch {
+      // Reporting failed too (a bug): fall through to the bare result below.
+    }
+    return internalFailure(error, options);
   } finally {
-    run.release();
+    run?.release();
   }
+}
+
+/** The last resort, so `probe` keeps its promise never to throw. */
+function internalFailure(error: unknown, options: ProbeOptions): CheckResult {
+  return {
+    ok: false,
+    reason: 'protocol_error',
+    message: `the probe could not run this check: ${(error as Error)?.message ?? String(error)}`,
+    phase: null,
+    status: null,
+    httpVersion: null,
+    remote: null,
+    timings: zeroTimings(),
+    tls: null,
+    redirects: [],
+    assertions: [],
+    startedAt: new Date((options.now ?? Date.now)()).toISOString(),
+    log: {
+      request: { line: '', headers: {} },
+      response: null,
+      body: null,
+      bodyTruncated: false,
+      connection: [],
+    },
+  };
 }
 
 interface Hop {
@@ -500,6 +531,14 @@ class CheckRun {
     }
     if (error instanceof BodyDecodeError) {
       return this.result('protocol_error', `${hop?.host ?? 'the server'}: ${error.message}`, 'transfer');
+    }
+    if (hop === null) {
+      // Nothing was sent yet: a spec the probe cannot use, not a network failure.
+      return this.result(
+        'protocol_error',
+        `the check could not start: ${(error as Error)?.message ?? String(error)}`,
+        null,
+      );
     }
     const code = errorCode(error);
     const reason = reasonForCode(code, phase);

@@ -92,7 +92,10 @@ export interface CheckResult {
   reason: FailureReason | null;
   /** A sentence a person acts on; for ok results a short summary. */
   message: string;
-  /** Phase the check was in when it failed or timed out; null when ok. */
+  /**
+   * Phase the check was in when it failed or timed out; null when ok, and null when the failure is
+   * a verdict on a response that arrived in full (status, keywords, assertions, redirects).
+   */
   phase: Phase | null;
   status: number | null;
   httpVersion: string | null;

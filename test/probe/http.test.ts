@@ -338,6 +338,12 @@ describe('broken servers', () => {
     }
   });
 
+  it('returns a result, never throws, for a spec it cannot use', async () => {
+    const broken = { ...probeSpecFor(target.url('/')), url: 42 } as unknown as Parameters<typeof probe>[0];
+    const result = await probe(broken);
+    expect(result).toMatchObject({ ok: false, reason: 'protocol_error' });
+  });
+
   it('is down with protocol_error (not an exception) for a URL that is not http(s)', async () => {
     const result = await probe(probeSpecFor('ftp://127.0.0.1/file'));
     expect(result.reason).toBe('protocol_error');
