@@ -418,13 +418,14 @@ export function startRunner(options: RunnerOptions): RunnerHandle {
     }, flushIntervalMs);
   }
 
-  function flush(): Promise<void> {
+  /** Posts what is buffered. `all`: until empty (drain); else a partial batch waits for the timer. */
+  function flush(all = false): Promise<void> {
     if (flushing !== null) return flushing;
     if (flushTimer !== null) {
       clearTimeout(flushTimer);
       flushTimer = null;
     }
-    flushing = flushLoop().finally(() => {
+    flushing = flushLoop(all).finally(() => {
       flushing = null;
       // Results that arrived while the last answer was on its way.
       if (buffer.size > 0 && !giveUp.signal.aborted) scheduleFlush();
@@ -432,9 +433,13 @@ export function startRunner(options: RunnerOptions): RunnerHandle {
     return flushing;
   }
 
-  async function flushLoop(): Promise<void> {
+  async function flushLoop(all: boolean): Promise<void> {
     let failures = 0;
+    let posted = 0;
     while (buffer.size > 0 && !giveUp.signal.aborted) {
+      // Under a steady stream, results that came in during the last post wait for the flush timer
+      // (or a full batch) instead of going out one post each.
+      if (!all && posted > 0 && buffer.sending.length === 0 && buffer.size < batchLimit) return;
       let current: RunnerSession;
       try {
         current = await getSession();
@@ -446,6 +451,7 @@ export function startRunner(options: RunnerOptions): RunnerHandle {
         const answer = await transport.results(current.token, { results: [...batch] });
         buffer.settleBatch();
         failures = 0;
+        posted += 1;
         counters.accepted += answer.accepted?.length ?? 0;
         counters.duplicates += answer.duplicates?.length ?? 0;
         const rejected = answer.rejected?.length ?? 0;
@@ -570,7 +576,7 @@ export function startRunner(options: RunnerOptions): RunnerHandle {
 
     const deadline = setTimeout(() => giveUp.abort(), drainTimeoutMs);
     try {
-      while (buffer.size > 0 && !giveUp.signal.aborted && fatal === null) await flush();
+      while (buffer.size > 0 && !giveUp.signal.aborted && fatal === null) await flush(true);
       counters.lost = buffer.size;
       if (counters.lost > 0) log.warn({ lost: counters.lost }, 'stopping with results not delivered');
       const last = session;

@@ -58,6 +58,8 @@ export class FakeTransport implements RunnerTransport {
   maxClaimWait = 25_000;
   /** Answer claims with `drain: true` while set. */
   draining = false;
+  /** ms each results call takes (a slow collector). */
+  resultsDelayMs = 0;
 
   /** Makes the next `times` calls of `call` throw. `afterEffect`: results are stored, then the answer is lost. */
   fail(
@@ -161,6 +163,7 @@ export class FakeTransport implements RunnerTransport {
 
   async results(token: string, request: ResultsRequest): Promise<ResultsResponse> {
     const jobIds = request.results.map((r) => r.jobId);
+    if (this.resultsDelayMs > 0) await new Promise((r) => setTimeout(r, this.resultsDelayMs));
     const failure = this.#injected('results');
     if (failure !== null && !failure.afterEffect) {
       this.calls.push({ call: 'results', token, jobIds, outcome: 'error' });

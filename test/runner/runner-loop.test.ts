@@ -143,6 +143,37 @@ describe('runner loop', () => {
     expect(posts.length).toBeGreaterThanOrEqual(12);
   });
 
+  it('sends only full batches until the flush timer fires, and everything at drain', async () => {
+    const transport = new FakeTransport();
+    transport.resultsDelayMs = 100; // the rest of the results arrive while the first post is out
+    const probe = gatedProbe(false);
+    const runner = start(transport, {
+      probe: probe.probe,
+      concurrency: 20,
+      batchSize: 5,
+      flushIntervalMs: 60_000,
+    });
+    await runner.ready;
+    transport.enqueue(...jobs(12));
+    await until(() => probe.waiting === 12, 10_000, 'all running');
+    for (let i = 0; i < 12; i++) {
+      probe.release(1);
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(
+      () => runner.stats().completed === 12 && transport.stored.size === 10,
+      10_000,
+      'two full batches',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    // The two left over wait for the (long) timer rather than going out in a post of their own.
+    expect(transport.callsOf('results').map((p) => p.jobIds.length)).toEqual([5, 5]);
+    expect(runner.stats().buffered).toBe(2);
+    await runner.stop();
+    expect(transport.stored.size).toBe(12);
+    expect(transport.callsOf('results').map((p) => p.jobIds.length)).toEqual([5, 5, 2]);
+  });
+
   it('posts a lone result after the flush interval without waiting for a full batch', async () => {
     const transport = new FakeTransport();
     const runner = start(transport, { batchSize: 100, flushIntervalMs: 30 });
