@@ -58,7 +58,7 @@ export interface RunnerOptions {
   claimWaitMs?: number;
   /** ms between heartbeats (default: what registration answers, 15 000). */
   heartbeatIntervalMs?: number;
-  /** Backoff of retried calls (default 250 ms doubling up to 30 s, with jitter). */
+  /** Backoff of retried calls (default 250 ms doubling up to 10 s, with jitter). */
   backoff?: BackoffOptions;
   /** ms stop() keeps trying to deliver results after the last job finished (default 30 000). */
   drainTimeoutMs?: number;

@@ -62,6 +62,27 @@ describe('vigil runner (process)', () => {
     expect(result.stderr).toMatch(/region `Bad Region` is not a region name/);
   });
 
+  it('exits 1 with VIGIL_ERR_CA_FILE when --ca-file cannot be read', async () => {
+    const result = await runCli(
+      [
+        'runner',
+        '--collector',
+        'http://127.0.0.1:1',
+        '--region',
+        'a',
+        '--key',
+        'k',
+        '--ca-file',
+        '/nonexistent/ca.pem',
+      ],
+      { env: { ...clean, VIGIL_LOG_LEVEL: 'silent' } },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /vigil runner: VIGIL_ERR_CA_FILE: --ca-file is unusable: cannot read CA file \/nonexistent\/ca\.pem/,
+    );
+  });
+
   it('keeps retrying an unreachable collector, then stops cleanly on SIGTERM', async () => {
     const port = await closedPort();
     const child = spawn(
