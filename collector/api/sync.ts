@@ -1,4 +1,5 @@
 // POST /v1/sync: the declarative sync of the monitor set (see schema/plan-types.ts).
+import { hasChanges } from '../../schema/plan.ts';
 import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
 import { sync } from '../sync/sync-service.ts';
 import type { RoutePlugin } from './route.ts';
@@ -22,7 +23,8 @@ export const syncRoutes: RoutePlugin = async (app, ctx) => {
         plan.applied ? 'sync applied' : 'sync planned',
       );
       // The engine picks the changes up before the answer: a monitor created now is scheduled.
-      if (plan.applied) await ctx.runtime.engine.reconcile();
+      // An apply that changed nothing has nothing to reconcile (it would reload every monitor).
+      if (plan.applied && hasChanges(plan.counts)) await ctx.runtime.engine.reconcile();
       return plan;
     },
   );
