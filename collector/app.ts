@@ -57,6 +57,7 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
     store,
     clock: now,
     log: app.log.child({ component: 'incidents' }),
+    ...(options.runtime?.timers === undefined ? {} : { timers: options.runtime.timers }),
     ...options.incidents,
   });
   // Long-polling claims answer at once when closing starts; the engine stops and writes what it

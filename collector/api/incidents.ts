@@ -1,11 +1,18 @@
 // GET /v1/incidents: incidents newest first (open, resolved or all; by monitor or kind), and
 // GET /v1/incidents/:id with the ordered events the verdict emitted for it.
 import { VigilError } from '../errors.ts';
+import { alertViewSchema, alertViews, operationView } from '../incidents/views.ts';
 import type { IncidentQuery } from '../store/runtime-types.ts';
 import { parseInstant } from './checks.ts';
 import type { RoutePlugin } from './route.ts';
 import { incidentView, incidentViewSchema } from './runtime-views.ts';
 import { errorResponses } from './schemas.ts';
+
+/** An incident with its delivery (issue 6): announced or not, issue number and URL per sink. */
+const withAlertSchema = {
+  ...incidentViewSchema,
+  properties: { ...incidentViewSchema.properties, alert: { anyOf: [alertViewSchema, { type: 'null' }] } },
+} as const;
 
 export const incidentRoutes: RoutePlugin = async (app, ctx) => {
   app.get<{
@@ -35,7 +42,7 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
           200: {
             type: 'object',
             required: ['incidents'],
-            properties: { incidents: { type: 'array', items: incidentViewSchema } },
+            properties: { incidents: { type: 'array', items: withAlertSchema } },
           },
           ...errorResponses,
         },
@@ -48,7 +55,12 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
       if (q.kind !== undefined) query.kind = q.kind as NonNullable<IncidentQuery['kind']>;
       if (q.before !== undefined) query.before = parseInstant(q.before, 'before');
       await ctx.runtime.engine.flush();
-      return { incidents: (await ctx.store.incidents.list(query)).map(incidentView) };
+      const incidents = await ctx.store.incidents.list(query);
+      const alerts = await alertViews(
+        ctx.store.alerts,
+        incidents.map((i) => i.id),
+      );
+      return { incidents: incidents.map((i) => ({ ...incidentView(i), alert: alerts.get(i.id) ?? null })) };
     },
   );
 
@@ -71,8 +83,11 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
         throw new VigilError('VIGIL_ERR_NOT_FOUND', `no incident \`${request.params.id}\``);
       }
       const events = await ctx.store.incidents.events(incident.id);
+      const alert = (await alertViews(ctx.store.alerts, [incident.id])).get(incident.id) ?? null;
+      const operations = alert === null ? [] : (await ctx.store.alerts.outbox(alert.id)).map(operationView);
       return {
-        incident: incidentView(incident),
+        incident: { ...incidentView(incident), alert },
+        operations,
         events: events.map((e) => ({ seq: e.seq, ...e.event, at: new Date(e.event.at).toISOString() })),
       };
     },

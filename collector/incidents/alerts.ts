@@ -7,10 +7,10 @@
 //   applyIncidentEvent(alert, event, evidence, monitor, now)  ongoing / resolved
 //   fromRegionEvent(event, now), applyRegionEvent(alert, event, now)
 //   certificateChange(open, observation)                 open / renew / nothing
-//   applyDue(alert, ops, now)                             what queuing the due operations records
+//   applyDue(alert, decision, now)                        what queuing the due operations records
 import type { RegionEvent } from '../verdict/impairment.ts';
 import type { IncidentEvent } from '../verdict/types.ts';
-import type { DueOperation } from './timing.ts';
+import type { TimingDecision } from './timing.ts';
 import type { Alert, CertificateDetail, FirstFailure, MonitorInfo, VoteDetail } from './types.ts';
 
 /** What the store found about the checks an event names. */
@@ -273,11 +273,11 @@ export function certificateChange(
 }
 
 /** The alert after its due operations were queued (or, for `finish`, recorded as never shown). */
-export function applyDue(alert: Alert, ops: readonly DueOperation[], now: number): Alert {
+export function applyDue(alert: Alert, decision: TimingDecision, now: number): Alert {
   const next: Alert = { ...alert, updatedAt: now };
-  for (const op of ops) {
+  for (const op of decision.ops) {
     if (op === 'open') next.announcedAt = now;
-    else if (op === 'remind') next.lastReminderAt = now;
+    else if (op === 'remind') next.lastReminderAt = decision.reminderAt ?? now;
     else {
       next.status = 'closed';
       next.closedAt = now;

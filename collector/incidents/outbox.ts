@@ -16,6 +16,7 @@
 //   after an outage, one comment says how long it has been, not a burst of stale ones.
 // - An issue a person closed: the rest of its lane is skipped (`closed_by_human`).
 import type { Secrets } from '../../schema/types.ts';
+import { realTimers, type TimerHandle, type Timers } from '../engine/timers.ts';
 import type { AlertStore, DeliveryRecord, OutboxRecord } from '../store/alert-types.ts';
 import { eventData } from './event-data.ts';
 import { redactDeep } from './redact.ts';
@@ -42,6 +43,7 @@ export interface OutboxOptions {
   concurrency?: number;
   /** Longest sleep between looks at the outbox (new rows from the engine's flush wake it too). */
   pollMs?: number;
+  timers?: Timers;
 }
 
 const laneOf = (row: Pick<OutboxRecord, 'alertId' | 'sink'>) => `${row.sink}\u0000${row.alertId}`;
@@ -54,7 +56,7 @@ export function backoff(attempts: number, baseMs: number, maxMs: number): number
 export class OutboxWorker {
   readonly #o: OutboxOptions;
   readonly #inFlight = new Map<string, Promise<void>>();
-  #timer: NodeJS.Timeout | null = null;
+  #timer: TimerHandle | null = null;
   #pumping: Promise<void> | null = null;
   #again = false;
   #running = false;
@@ -88,8 +90,7 @@ export class OutboxWorker {
   /** Stops picking rows; waits for the tries in flight (sinks should be closed first to cut waits). */
   async stop(): Promise<void> {
     this.#running = false;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#cancelTimer();
     await this.#pumping;
     await Promise.allSettled([...this.#inFlight.values()]);
   }
@@ -105,8 +106,7 @@ export class OutboxWorker {
   async #pump(): Promise<void> {
     do {
       this.#again = false;
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = null;
+      this.#cancelTimer();
       const heads = await this.#o.alerts.heads(500);
       const now = this.#o.clock();
       let nextDue = Number.POSITIVE_INFINITY;
@@ -134,13 +134,17 @@ export class OutboxWorker {
       if (this.#running) {
         const poll = this.#o.pollMs ?? 500;
         const wait = Math.max(0, Math.min(poll, nextDue - this.#o.clock()));
-        this.#timer = setTimeout(() => {
+        this.#timer = (this.#o.timers ?? realTimers).setTimeout(() => {
           this.#timer = null;
           this.kick();
         }, wait);
-        this.#timer.unref?.();
       }
     } while (this.#again && this.#running);
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== null) (this.#o.timers ?? realTimers).clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
   async #deliver(row: OutboxRecord): Promise<void> {
@@ -159,6 +163,10 @@ export class OutboxWorker {
     }
     if (delivery?.state === 'closed_by_human') {
       await alerts.settle(row.id, { state: 'skipped', error: 'the issue was closed by a person', at: clock() }, null);
+      return;
+    }
+    if (delivery?.state === 'resolved') {
+      await alerts.settle(row.id, { state: 'skipped', error: 'the incident is already resolved', at: clock() }, null);
       return;
     }
     if (delivery?.state === 'failed' && row.op !== 'open') {

@@ -211,7 +211,7 @@ export class AlertRecorder {
       next = { ...next, sinks };
       this.#o.log.info({ alert: alert.id, kind: alert.kind, sinks }, 'incident announced');
     }
-    next = applyDue(next, decision.ops, now);
+    next = applyDue(next, decision, now);
     if (decision.ops.includes('finish')) {
       this.#o.log.info({ alert: alert.id, kind: alert.kind }, 'incident ended before it was announced: recorded only');
     }
@@ -228,8 +228,7 @@ export class AlertRecorder {
   }
 
   /** Queues everything that became due with time; returns how many alerts changed. */
-  async tick(): Promise<number> {
-    const now = this.#o.clock();
+  async tick(now = this.#o.clock()): Promise<number> {
     const active = await this.#o.alerts.active();
     const due: Alert[] = [];
     for (const alert of active) {

@@ -3,6 +3,7 @@
 // sinks). app.ts creates one per app: `start()` before the engine starts (so its first flush is
 // recorded), `stop()` after the engine stopped (its final flush is recorded too).
 import type { CollectorConfig } from '../config.ts';
+import { realTimers, type TimerHandle, type Timers } from '../engine/timers.ts';
 import type { Store } from '../store/types.ts';
 import { OutboxWorker } from './outbox.ts';
 import { AlertRecorder, type RecorderLog } from './recorder.ts';
@@ -22,6 +23,8 @@ export interface IncidentServiceOptions {
   pollMs?: number;
   /** Lanes delivered at once. */
   concurrency?: number;
+  /** The app's timers (a fake clock's in tests). */
+  timers?: Timers;
 }
 
 export class IncidentService {
@@ -29,13 +32,19 @@ export class IncidentService {
   readonly worker: OutboxWorker;
   readonly sinks: ReadonlyMap<SinkName, IncidentSink>;
   readonly #o: IncidentServiceOptions;
-  #timer: NodeJS.Timeout | null = null;
+  #timer: TimerHandle | null = null;
+  readonly #timers: Timers;
   #ticking: Promise<void> = Promise.resolve();
   #running = false;
+  /** Ticks started by the timer and not finished. */
+  #queued = 0;
+  readonly #clock: () => number;
 
   constructor(options: IncidentServiceOptions) {
     this.#o = options;
+    this.#timers = options.timers ?? realTimers;
     const clock = options.clock ?? Date.now;
+    this.#clock = clock;
     const { config, store, log } = options;
     this.sinks = options.sinks ?? createSinks(config, { now: clock, log });
     this.worker = new OutboxWorker({
@@ -49,6 +58,7 @@ export class IncidentService {
       retryMaxMs: config.incidentRetryMaxMs,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      timers: this.#timers,
     });
     this.recorder = new AlertRecorder({
       alerts: store.alerts,
@@ -76,10 +86,10 @@ export class IncidentService {
     if (tickMs > 0) this.#arm(tickMs);
   }
 
-  /** Timing and certificate changes now, then wakes the worker. */
-  tick(): Promise<void> {
+  /** Timing and certificate changes as of `now` (default: the clock), then wakes the worker. */
+  tick(now?: number): Promise<void> {
     const run = this.#ticking.then(async () => {
-      await this.recorder.tick();
+      await this.recorder.tick(now);
       this.worker.kick();
     });
     this.#ticking = run.catch((error: unknown) => this.#o.log.error({ err: error }, 'incidents: tick failed'));
@@ -88,7 +98,7 @@ export class IncidentService {
 
   async stop(): Promise<void> {
     this.#running = false;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
     this.#timer = null;
     await this.#ticking;
     // Close sinks first: waits inside requests (rate limits) end now; unfinished rows stay pending.
@@ -97,13 +107,20 @@ export class IncidentService {
     this.#o.store.runtime.setIncidentSink(null);
   }
 
+  /**
+   * Fixed-rate ticks, each as of the time it fired (a slow one does not shift the next). A tick
+   * that fires while ten are still queued (a stalled store) is dropped: the next one covers it.
+   */
   #arm(tickMs: number): void {
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#timers.setTimeout(() => {
       this.#timer = null;
-      void this.tick().finally(() => {
-        if (this.#running) this.#arm(tickMs);
+      if (!this.#running) return;
+      this.#arm(tickMs);
+      if (this.#queued >= 10) return;
+      this.#queued += 1;
+      void this.tick(this.#clock()).finally(() => {
+        this.#queued -= 1;
       });
     }, tickMs);
-    this.#timer.unref?.();
   }
 }

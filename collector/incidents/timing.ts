@@ -7,8 +7,9 @@
 //   start + after: an incident that qualified but was noticed late (a restart) is still opened,
 //   then resolved in the same step.
 // - While announced and open: a reminder every `remind_every` (0 = never), counted from the last
-//   reminder or the announcement. CHOICE: after a long gap (collector stopped) one reminder, not a
-//   burst of the missed ones.
+//   reminder or the announcement, on a fixed schedule (a reminder sent a tick late does not push
+//   the next ones). CHOICE: after a long gap (collector stopped) one reminder, not a burst of the
+//   missed ones, and the schedule restarts from it.
 // - Ended: resolved once `recovery_after` has passed since the verdict said so; a failure in
 //   between re-opens the alert (the caller folds the new incident in) and the wait starts over.
 //   CHOICE: causes that are not a recovery (paused, removed, escalated to down, flapping settled
@@ -41,6 +42,12 @@ export interface TimingDecision {
   ops: DueOperation[];
   /** When something may become due next (null: only a new event changes anything). */
   nextAt: number | null;
+  /**
+   * With `remind`: the time to record as the reminder's, its place on the schedule. That is its
+   * due time when it is only a little late (a tick later), so reminders stay `remind_every`
+   * apart instead of drifting; `now` after a gap longer than `remind_every`.
+   */
+  reminderAt?: number;
 }
 
 /** End causes that are not a recovery: no `recovery_after` wait. */
@@ -101,7 +108,8 @@ export function dueOperations(
     const remindAt = lastNotice + policy.remindEvery;
     if (now >= remindAt) {
       ops.push('remind');
-      return { ops, nextAt: now + policy.remindEvery };
+      const reminderAt = now - remindAt < policy.remindEvery ? remindAt : now;
+      return { ops, nextAt: reminderAt + policy.remindEvery, reminderAt };
     }
     return { ops, nextAt: remindAt };
   }

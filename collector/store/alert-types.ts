@@ -144,6 +144,8 @@ export interface AlertStore {
   list(query: AlertQuery): Promise<Alert[]>;
   deliveries(alertIds: readonly string[]): Promise<DeliveryRecord[]>;
   outboxSummary(alertIds: readonly string[]): Promise<OutboxSummary[]>;
+  /** Every outbox row of an alert, oldest first. */
+  outbox(alertId: string): Promise<OutboxRecord[]>;
   /** Pending rows and failures: the outbox depth for metrics. */
   outboxDepth(): Promise<{ pending: number; failed: number }>;
 

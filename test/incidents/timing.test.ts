@@ -32,7 +32,7 @@ function play(initial: TimingAlert, policy: ReturnType<typeof policyFor>, until:
     for (const op of ops) {
       log.push([now - T0, op]);
       if (op === 'open') a = { ...a, announcedAt: now };
-      if (op === 'remind') a = { ...a, lastReminderAt: now };
+      if (op === 'remind') a = { ...a, lastReminderAt: dueOperations(a, policy, now).reminderAt ?? now };
       if (op === 'resolve' || op === 'finish') a = { ...a, status: 'closed' };
     }
   }
@@ -96,9 +96,18 @@ describe('timing of a down incident', () => {
 
   it('one reminder after a long gap, not a burst', () => {
     const a = alert({ announcedAt: T0 + 3 * M, lastReminderAt: T0 + 33 * M });
-    const { ops, nextAt } = dueOperations(a, policy, T0 + 300 * M);
+    const { ops, nextAt, reminderAt } = dueOperations(a, policy, T0 + 300 * M);
     expect(ops).toEqual(['remind']);
+    expect(reminderAt).toBe(T0 + 300 * M);
     expect(nextAt).toBe(T0 + 330 * M);
+  });
+
+  it('a reminder sent a little late keeps the schedule', () => {
+    const a = alert({ announcedAt: T0 + 3 * M, lastReminderAt: T0 + 33 * M });
+    const { ops, nextAt, reminderAt } = dueOperations(a, policy, T0 + 63 * M + 1500);
+    expect(ops).toEqual(['remind']);
+    expect(reminderAt).toBe(T0 + 63 * M);
+    expect(nextAt).toBe(T0 + 93 * M);
   });
 
   it('suppressed (maintenance) and quiet (paused, in a window) never open', () => {

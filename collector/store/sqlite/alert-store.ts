@@ -374,6 +374,11 @@ export class SqliteAlertStore implements AlertStore {
     });
   }
 
+  async outbox(alertId: string): Promise<OutboxRecord[]> {
+    const rows = await this.#reader.all<OutboxRow>('SELECT * FROM outbox WHERE alert_id = ? ORDER BY id', [alertId]);
+    return rows.map(toOutbox);
+  }
+
   async outboxDepth(): Promise<{ pending: number; failed: number }> {
     const row = await this.#reader.get<{ pending: number | null; failed: number | null }>(
       "SELECT sum(state = 'pending') AS pending, sum(state = 'failed') AS failed FROM outbox",
