@@ -3,8 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Store } from '../types.ts';
-import { SqliteCheckStore } from './check-store.ts';
 import { SqliteAlertStore } from './alert-store.ts';
+import { SqliteCheckStore } from './check-store.ts';
 import { SqliteDatabase } from './database.ts';
 import { SqliteIncidentStore } from './incident-store.ts';
 import { type Migration, migrate } from './migrate.ts';
