@@ -226,6 +226,8 @@ class CheckRun {
       bytesBeforeDeadline: 0,
     };
     this.hop = hop;
+    // The result describes the final hop: its TLS, not an earlier hop's (https -> http).
+    this.tls = null;
     this.requestSummary = `${request.method} ${url.href}`;
 
     const addresses = await this.resolve(hop);
