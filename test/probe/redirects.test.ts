@@ -140,6 +140,16 @@ describe('locations', () => {
     expect(result.redirects[0]?.timings.tls).toBe(0);
   });
 
+  it('reports no TLS when an https hop redirects to plain http (the result is the final hop)', async () => {
+    const result = await probe(probeSpecFor(secure.url('/to-localhost', 'localhost'), { keywords: ['landed'] }), {
+      tlsContext,
+    });
+    expectUp(result);
+    expect(result.tls).toBeNull();
+    expect(result.redirects[0]?.timings.tls).toBeGreaterThan(0);
+    expect(result.timings.tls).toBe(result.redirects[0]?.timings.tls);
+  });
+
   it('is down with redirect_invalid for a Location that is not a usable URL', async () => {
     expectDown(await probe(probeSpecFor(v4.url('/bad-location'))), 'redirect_invalid');
     expectDown(await probe(probeSpecFor(v4.url('/ftp-location'))), 'redirect_invalid');
