@@ -141,9 +141,12 @@ describe('locations', () => {
   });
 
   it('reports no TLS when an https hop redirects to plain http (the result is the final hop)', async () => {
-    const result = await probe(probeSpecFor(secure.url('/to-localhost', 'localhost'), { keywords: ['landed'] }), {
-      tlsContext,
-    });
+    const result = await probe(
+      probeSpecFor(secure.url('/to-localhost', 'localhost'), { keywords: ['landed'] }),
+      {
+        tlsContext,
+      },
+    );
     expectUp(result);
     expect(result.tls).toBeNull();
     expect(result.redirects[0]?.timings.tls).toBeGreaterThan(0);
