@@ -89,7 +89,7 @@ export interface MonitorSpec {
   body: string | null;
   keywords: string[];
   forbidden_keywords: string[];
-  /** Empty = the default assertion (status is 2xx). */
+  /** The default assertion (status is 2xx) applies unless one of these asserts on `status`. */
   assertions: Assertion[];
   interval: number;
   timeout: number;
