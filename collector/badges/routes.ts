@@ -7,7 +7,7 @@ import type { RoutePlugin } from '../api/route.ts';
 import { VigilError } from '../errors.ts';
 import { statusOf } from '../status/context.ts';
 import { sendCached } from '../status/http.ts';
-import { etagOf } from '../status/service.ts';
+import { render } from '../status/service.ts';
 import { BADGE_TYPES, BADGE_WINDOWS, type BadgeType, type BadgeWindow, badgeFor, COLORS } from './badge.ts';
 import { renderBadge } from './svg.ts';
 
@@ -75,16 +75,14 @@ export const badgeRoutes: RoutePlugin = async (app, ctx) => {
           cacheSeconds: Math.max(0, Math.floor(status.service.maxAgeMs / 1000)),
         });
         return sendCached(request, reply, {
-          body: json,
-          etag: etagOf(json),
+          rendered: await render(json),
           type: 'application/json; charset=utf-8',
           ...common,
         });
       }
       const svg = renderBadge(badge);
       return sendCached(request, reply, {
-        body: svg,
-        etag: etagOf(svg),
+        rendered: await render(svg),
         type: 'image/svg+xml; charset=utf-8',
         ...common,
       });

@@ -113,13 +113,15 @@ export function createMetrics(status: StatusContext, runtime: MetricsRuntime | u
       'vigil_tls_cert_expiry_timestamp_seconds',
       'When the certificate last seen by a region expires (Unix seconds).',
       'gauge',
-      async () =>
-        [...(await snapshot()).byId.values()].flatMap((d) =>
-          d.tls.map((t) => ({
-            labels: { monitor: d.status.id, region: t.region },
-            value: t.expiresAt / 1000,
-          })),
-        ),
+      async () => {
+        const [current, expiries] = await Promise.all([snapshot(), status.service.store.tlsExpiry()]);
+        return expiries.flatMap((t) => {
+          const monitor = current.byHistory.get(t.historyId);
+          return monitor === undefined
+            ? []
+            : [{ labels: { monitor: monitor.status.id, region: t.region }, value: t.expiresAt / 1000 }];
+        });
+      },
     ),
   );
   registry.registerMetric(

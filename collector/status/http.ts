@@ -1,6 +1,8 @@
-// Conditional GET for status resources: an ETag per body, `If-None-Match` answered with 304, and
-// Cache-Control matching the snapshot's lifetime (public, or private behind the read token).
+// Conditional GET for status resources: an ETag per body, `If-None-Match` answered with 304,
+// Cache-Control matching the snapshot's lifetime (public, or private behind the read token), and
+// the precomputed gzip when the client accepts it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Rendered } from './service.ts';
 
 export function cacheControl(isPublic: boolean, maxAgeMs: number): string {
   const seconds = Math.floor(maxAgeMs / 1000);
@@ -16,14 +18,30 @@ export function notModified(request: FastifyRequest, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim() === '*' || strip(tag) === strip(etag));
 }
 
+function acceptsGzip(request: FastifyRequest): boolean {
+  const header = request.headers['accept-encoding'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding?.trim().toLowerCase() !== 'gzip') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
 export function sendCached(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { body: string | Buffer; etag: string; type: string; isPublic: boolean; maxAgeMs: number },
+  options: { rendered: Rendered; type: string; isPublic: boolean; maxAgeMs: number },
 ): FastifyReply {
-  reply.header('etag', options.etag);
+  const { rendered } = options;
+  reply.header('etag', rendered.etag);
   reply.header('cache-control', cacheControl(options.isPublic, options.maxAgeMs));
-  if (!options.isPublic) reply.header('vary', 'Authorization');
-  if (notModified(request, options.etag)) return reply.code(304).send();
-  return reply.type(options.type).send(options.body);
+  reply.header('vary', options.isPublic ? 'Accept-Encoding' : 'Accept-Encoding, Authorization');
+  if (notModified(request, rendered.etag)) return reply.code(304).send();
+  reply.type(options.type);
+  if (rendered.gzip !== null && acceptsGzip(request)) {
+    return reply.header('content-encoding', 'gzip').send(rendered.gzip);
+  }
+  return reply.send(rendered.body);
 }

@@ -6,7 +6,7 @@ import { errorResponses } from '../api/schemas.ts';
 import { VigilError } from '../errors.ts';
 import { statusOf } from './context.ts';
 import { sendCached } from './http.ts';
-import { etagOf } from './service.ts';
+import { render } from './service.ts';
 
 export const statusRoutes: RoutePlugin = async (app, ctx) => {
   const status = await statusOf(ctx);
@@ -31,8 +31,7 @@ export const statusRoutes: RoutePlugin = async (app, ctx) => {
         maxAgeMs: status.service.maxAgeMs,
       };
       if (request.query.monitor === undefined) {
-        const { json, etag } = snapshot.body();
-        return sendCached(request, reply, { body: json, etag, ...common });
+        return sendCached(request, reply, { rendered: await snapshot.body(), ...common });
       }
       const wanted = new Set(
         request.query.monitor
@@ -50,8 +49,8 @@ export const statusRoutes: RoutePlugin = async (app, ctx) => {
           `no monitor with id ${[...wanted].map((id) => `\`${id}\``).join(', ')}`,
         );
       }
-      const json = JSON.stringify({ ...snapshot.model, monitors });
-      return sendCached(request, reply, { body: json, etag: etagOf(json), ...common });
+      const rendered = await render(JSON.stringify({ ...snapshot.model, monitors }));
+      return sendCached(request, reply, { rendered, ...common });
     },
   );
 };

@@ -1,14 +1,21 @@
-// The status snapshot: built from the store, cached for `maxAgeMs`, shared by GET /v1/status, the
-// page, badges and /metrics. Concurrent requests for a stale snapshot share one build.
+// The status snapshot: built from the store, shared by GET /v1/status, the page, badges and
+// /metrics. Requests never wait for a rebuild once a snapshot exists: a snapshot older than
+// `maxAgeMs` is still served while one background rebuild runs (stale-while-revalidate), so the
+// data shown is at most maxAgeMs plus one build old. `maxAgeMs: 0` builds on every call (tests).
 //
-// Cost per build is bounded by the number of monitors, never by history length:
-// - the catalog (parsed specs) is reloaded only when the monitors change (a trigger-kept
-//   generation counter), excluded spans likewise;
-// - uptime comes from incidents and excluded spans of the last 90 days (small tables);
-// - 24-hour response figures come from hourly rollups: the 23 completed hours are summed once per
-//   hour (a GROUP BY in SQLite), the current hour on every build;
-// - the last result per region comes with each monitor's state row.
+// Cost per build is bounded by the number of monitors, never by history length, and most of it
+// is incremental (only what changed since the last build becomes JavaScript objects):
+// - the catalog (parsed specs) and excluded spans are reloaded only when their generation counter
+//   (kept by triggers) moves;
+// - states, incidents (of the 90-day window) and the current hour's rollup rows are read when
+//   their `updated_at` is after the previous build (minus a slack for writes in flight);
+// - uptime comes from incidents and excluded spans; 24-hour response figures from the 23
+//   completed hours (summed by SQLite once per hour) plus the current hour's rows;
+// - the JSON body, its gzip and ETag are made once per snapshot, in the background build.
 import { createHash } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { emptyRollup, HOUR_MS, type HourlyRollup, hourOf, mergeInto } from '../rollups/hourly.ts';
 import { maintenanceSpans } from '../rollups/maintenance.ts';
 import { statsOf } from '../rollups/response.ts';
@@ -17,6 +24,7 @@ import {
   DAY_MS,
   downtimeSpans,
   UPTIME_WINDOW_NAMES,
+  UPTIME_WINDOWS,
   type UptimeWindow,
   uptimeWindows,
 } from '../rollups/uptime.ts';
@@ -28,20 +36,19 @@ import {
   type RunnerSummary,
   type StatusModel,
 } from './model.ts';
-import type {
-  CatalogEntry,
-  IncidentEntry,
-  SpanEntry,
-  StateEntry,
-  StatusStore,
-  TlsExpiryEntry,
-} from './store-types.ts';
+import type { CatalogEntry, IncidentEntry, SpanEntry, StateEntry, StatusStore } from './store-types.ts';
 
 /** Incidents that started this long before the 90-day window are assumed to have ended before it. */
 export const LONGEST_INCIDENT_MS = 30 * DAY_MS;
 export const HISTORY_DAYS = 90;
 /** Runners not seen for this long are offline (the registry's rule). */
 export const RUNNER_OFFLINE_MS = 45_000;
+/** Rows updated this long before the previous build are read again (writes commit after their timestamp). */
+const CHANGE_SLACK_MS = 10_000;
+/** Monitors processed between two yields to the event loop during a build. */
+const YIELD_EVERY = 2000;
+
+const gzipAsync = promisify(gzip);
 
 /** What the page and badges need beyond the JSON model, per monitor. */
 export interface MonitorDetail {
@@ -53,31 +60,48 @@ export interface MonitorDetail {
   incidents: IncidentEntry[];
   /** Merged rollup of the last 24 hours (all regions). */
   response: HourlyRollup;
-  tls: TlsExpiryEntry[];
+}
+
+/** A body as sent: bytes, gzip of them, and the ETag. */
+export interface Rendered {
+  body: Buffer;
+  gzip: Buffer | null;
+  etag: string;
 }
 
 export interface StatusSnapshot {
   at: number;
   model: StatusModel;
   byId: Map<string, MonitorDetail>;
+  byHistory: Map<number, MonitorDetail>;
   /** Issue URLs of open and recent incidents. */
   issueLinks: Map<string, string>;
   /** Incidents of the last 90 days across monitors, newest first (region incidents included). */
   incidents: IncidentEntry[];
   outboxDepth: number | null;
-  /** The JSON body of GET /v1/status and its ETag, made on first use. */
-  body(): { json: string; etag: string };
+  /** The JSON body of GET /v1/status (made once). */
+  body(): Promise<Rendered>;
+  /** Per-snapshot cache of other rendered bodies (pages), by key. */
+  rendered: Map<string, Promise<Rendered>>;
 }
 
 export interface StatusServiceOptions {
   store: StatusStore;
   now: () => number;
-  /** A snapshot younger than this is served as is. 0 = build on every call. */
+  /** A snapshot younger than this is served as is; older ones are served while a rebuild runs. 0 = build on every call. */
   maxAgeMs: number;
 }
 
-export function etagOf(text: string): string {
-  return `"${createHash('sha256').update(text).digest('base64url').slice(0, 32)}"`;
+export function etagOf(data: string | Buffer): string {
+  // Not a security boundary: md5 is the cheapest digest OpenSSL has for multi-megabyte bodies.
+  return `"${createHash('md5').update(data).digest('base64url')}"`;
+}
+
+export async function render(text: string): Promise<Rendered> {
+  const body = Buffer.from(text, 'utf8');
+  // Small bodies are not worth compressing.
+  const gzipped = body.length >= 1024 ? await gzipAsync(body, { level: 6 }) : null;
+  return { body, gzip: gzipped, etag: etagOf(body) };
 }
 
 function pct(ratio: number | null): number | null {
@@ -88,15 +112,31 @@ function round(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms * 10) / 10;
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
 export class StatusService {
   readonly #store: StatusStore;
   readonly #now: () => number;
   readonly maxAgeMs: number;
+  /** Run on each new snapshot before it is published (e.g. to pre-render page 1). */
+  readonly afterBuild: Array<(snapshot: StatusSnapshot) => Promise<void>> = [];
   #snapshot: StatusSnapshot | null = null;
   #building: Promise<StatusSnapshot> | null = null;
   #catalog: { gen: number; entries: CatalogEntry[] } | null = null;
   #spans: { gen: number; byHistory: Map<number, SpanEntry[]> } | null = null;
   #completed: { toHour: number; totals: Map<number, HourlyRollup> } | null = null;
+  /** Incremental caches, with the time of the build that last refreshed them. */
+  #states = new Map<number, StateEntry>();
+  #incidents = new Map<string, IncidentEntry>();
+  #hour: { hour: number; rows: Map<string, { historyId: number; rollup: HourlyRollup }> } | null = null;
+  #lastBuildAt: number | null = null;
+  /** Maintenance spans computed from the declared windows, per lineage, extended as time passes
+   * (cron evaluation costs about a millisecond per occurrence: never redo 90 days per build). */
+  readonly #liveMaintenance = new Map<number, { key: string; from: number; to: number; spans: Span[] }>();
 
   constructor(options: StatusServiceOptions) {
     this.#store = options.store;
@@ -108,35 +148,38 @@ export class StatusService {
     return this.#store;
   }
 
-  /** The current snapshot, rebuilt when older than maxAgeMs. */
+  /** The current snapshot: built now if there is none (or maxAgeMs is 0), else the cached one. */
   async snapshot(): Promise<StatusSnapshot> {
-    const now = this.#now();
     const cached = this.#snapshot;
-    if (cached !== null && this.maxAgeMs > 0 && now - cached.at < this.maxAgeMs) return cached;
+    if (cached === null || this.maxAgeMs === 0) return this.#rebuild();
+    if (this.#now() - cached.at >= this.maxAgeMs) {
+      void this.#rebuild().catch(() => undefined);
+    }
+    return cached;
+  }
+
+  /** Builds a fresh snapshot (one at a time: callers during a build share it). */
+  #rebuild(): Promise<StatusSnapshot> {
     this.#building ??= this.build().finally(() => {
       this.#building = null;
     });
     return this.#building;
   }
 
-  /** Builds a fresh snapshot now (and keeps it). */
   async build(): Promise<StatusSnapshot> {
     const now = this.#now();
     const store = this.#store;
+    const windowStart = now - HISTORY_DAYS * DAY_MS;
     const gens = await store.generations();
+    let full = this.#lastBuildAt === null;
     if (this.#catalog?.gen !== gens.catalog) {
       this.#catalog = { gen: gens.catalog, entries: await store.catalog() };
+      // Monitors came or went: reload states too (a dropped state must not linger).
+      full = true;
     }
     if (this.#spans?.gen !== gens.spans) {
       const byHistory = new Map<number, SpanEntry[]>();
-      for (const span of await store.spans(now - HISTORY_DAYS * DAY_MS - DAY_MS)) {
-        let list = byHistory.get(span.historyId);
-        if (list === undefined) {
-          list = [];
-          byHistory.set(span.historyId, list);
-        }
-        list.push(span);
-      }
+      for (const span of await store.spans(windowStart - DAY_MS)) push(byHistory, span.historyId, span);
       this.#spans = { gen: gens.spans, byHistory };
     }
     const currentHour = hourOf(now);
@@ -144,64 +187,79 @@ export class StatusService {
     if (this.#completed?.toHour !== currentHour) {
       this.#completed = { toHour: currentHour, totals: await store.rollupTotals(firstHour, currentHour) };
     }
-    const windowStart = now - HISTORY_DAYS * DAY_MS;
-    const [states, incidents, current, runners, tls, until, outboxDepth] = await Promise.all([
-      store.states(),
-      store.incidents(windowStart - LONGEST_INCIDENT_MS),
-      store.rollupTotals(currentHour, currentHour + HOUR_MS),
+    const changedAfter = full || this.#lastBuildAt === null ? undefined : this.#lastBuildAt - CHANGE_SLACK_MS;
+    const hourChangedAfter = this.#hour?.hour === currentHour ? changedAfter : undefined;
+    const [states, incidents, hourRows, runners, until, outboxDepth] = await Promise.all([
+      store.states(changedAfter),
+      store.incidents(windowStart - LONGEST_INCIDENT_MS, changedAfter),
+      store.hourRows(currentHour, hourChangedAfter),
       store.runners(),
-      store.tlsExpiry(),
       store.maintenanceUntil(),
       store.outboxDepth(),
     ]);
+    if (changedAfter === undefined) {
+      this.#states = new Map();
+      this.#incidents = new Map();
+    }
+    for (const state of states) this.#states.set(state.historyId, state);
+    for (const incident of incidents) this.#incidents.set(incident.id, incident);
+    if (this.#hour === null || this.#hour.hour !== currentHour || hourChangedAfter === undefined) {
+      this.#hour = { hour: currentHour, rows: new Map() };
+    }
+    for (const row of hourRows) this.#hour.rows.set(`${row.historyId}\u0000${row.region}`, row);
+    this.#lastBuildAt = now;
+
     const catalog = this.#catalog.entries;
     const spans = this.#spans.byHistory;
     const completed = this.#completed.totals;
+    const current = new Map<number, HourlyRollup>();
+    for (const { historyId, rollup } of this.#hour.rows.values()) {
+      const merged = current.get(historyId);
+      if (merged === undefined) current.set(historyId, mergeInto(emptyRollup(), rollup));
+      else mergeInto(merged, rollup);
+    }
 
-    const stateOf = new Map<number, StateEntry>();
-    for (const state of states) stateOf.set(state.historyId, state);
     const incidentsOf = new Map<number, IncidentEntry[]>();
     const relevant: IncidentEntry[] = [];
-    for (const incident of incidents) {
-      if (incident.end !== null && incident.end < windowStart) continue;
-      relevant.push(incident);
-      if (incident.historyId === null) continue;
-      let list = incidentsOf.get(incident.historyId);
-      if (list === undefined) {
-        list = [];
-        incidentsOf.set(incident.historyId, list);
+    for (const [id, incident] of this.#incidents) {
+      if (incident.end !== null && incident.end < windowStart) {
+        this.#incidents.delete(id);
+        continue;
       }
-      list.push(incident);
+      relevant.push(incident);
+      if (incident.historyId !== null) push(incidentsOf, incident.historyId, incident);
     }
     relevant.sort((a, b) => b.start - a.start);
-    const tlsOf = new Map<number, TlsExpiryEntry[]>();
-    for (const entry of tls) {
-      let list = tlsOf.get(entry.historyId);
-      if (list === undefined) {
-        list = [];
-        tlsOf.set(entry.historyId, list);
-      }
-      list.push(entry);
-    }
 
     // Issue links: open incidents and the most recent ones (what the page shows).
     const linkIds = relevant.filter((i, index) => i.resolvedAt === null || index < 50).map((i) => i.id);
     const issueLinks = await store.issueLinks(linkIds);
 
     const byId = new Map<string, MonitorDetail>();
+    const byHistory = new Map<number, MonitorDetail>();
     const monitors: MonitorStatus[] = [];
-    for (const entry of catalog) {
-      const state = stateOf.get(entry.historyId);
+    for (let index = 0; index < catalog.length; index++) {
+      if (index > 0 && index % YIELD_EVERY === 0) await yieldToLoop();
+      const entry = catalog[index]!;
+      const state = this.#states.get(entry.historyId);
       const own = incidentsOf.get(entry.historyId) ?? [];
-      own.sort((a, b) => b.start - a.start);
-      const downtime = downtimeSpans(own, now);
+      if (own.length > 1) own.sort((a, b) => b.start - a.start);
+      const downtime = own.length === 0 ? [] : downtimeSpans(own, now);
       const excluded = this.#excludedSpans(
         entry,
         spans.get(entry.historyId),
         until.get(entry.historyId),
         now,
       );
-      const windows = uptimeWindows(now, entry.createdAt, downtime, excluded);
+      const uptime = {} as Record<UptimeWindow, number | null>;
+      if (downtime.length === 0 && excluded.length === 0) {
+        // Nothing to subtract: every window with counted time is 100%.
+        for (const name of UPTIME_WINDOW_NAMES)
+          uptime[name] = now > Math.max(entry.createdAt, now - UPTIME_WINDOWS[name]) ? 100 : null;
+      } else {
+        const windows = uptimeWindows(now, entry.createdAt, downtime, excluded);
+        for (const name of UPTIME_WINDOW_NAMES) uptime[name] = pct(windows[name].ratio);
+      }
       const response = emptyRollup();
       const a = completed.get(entry.historyId);
       if (a !== undefined) mergeInto(response, a);
@@ -210,8 +268,6 @@ export class StatusService {
       const stats = statsOf(response);
       const open =
         own.find((i) => i.resolvedAt === null && (i.kind === 'down' || i.kind === 'flapping')) ?? null;
-      const uptime = {} as Record<UptimeWindow, number | null>;
-      for (const name of UPTIME_WINDOW_NAMES) uptime[name] = pct(windows[name].ratio);
       const status: MonitorStatus = {
         id: entry.id,
         name: entry.name,
@@ -233,15 +289,9 @@ export class StatusService {
         incident: open === null ? null : openIncident(open, issueLinks),
       };
       monitors.push(status);
-      byId.set(entry.id, {
-        entry,
-        status,
-        downtime,
-        excluded,
-        incidents: own,
-        response,
-        tls: tlsOf.get(entry.historyId) ?? [],
-      });
+      const detail: MonitorDetail = { entry, status, downtime, excluded, incidents: own, response };
+      byId.set(entry.id, detail);
+      byHistory.set(entry.historyId, detail);
     }
 
     const counts: Record<string, number> = {};
@@ -263,22 +313,24 @@ export class StatusService {
       ),
       regions: regionsOf(runners, relevant, now),
     };
-    let body: { json: string; etag: string } | null = null;
+    let body: Promise<Rendered> | null = null;
     const snapshot: StatusSnapshot = {
       at: now,
       model,
       byId,
+      byHistory,
       issueLinks,
       incidents: relevant,
       outboxDepth,
       body() {
-        if (body === null) {
-          const json = JSON.stringify(model);
-          body = { json, etag: etagOf(json) };
-        }
+        body ??= render(JSON.stringify(model));
         return body;
       },
+      rendered: new Map(),
     };
+    // Serialize (and compress) before publishing, so no request pays for it.
+    await snapshot.body();
+    for (const hook of this.afterBuild) await hook(snapshot);
     this.#snapshot = snapshot;
     return snapshot;
   }
@@ -290,13 +342,32 @@ export class StatusService {
     until: number | undefined,
     now: number,
   ): Span[] {
+    if (stored === undefined && entry.maintenance.length === 0) return [];
     const spans: Span[] = [];
     for (const s of stored ?? []) spans.push({ start: s.start, end: s.end ?? now });
     if (entry.maintenance.length > 0) {
       const from = Math.max(until ?? entry.createdAt, now - HISTORY_DAYS * DAY_MS);
-      spans.push(...maintenanceSpans(entry.maintenance, from, now));
+      spans.push(...this.#maintenanceTail(entry, from, now));
     }
     return spans.length === 0 ? spans : normalize(spans);
+  }
+
+  /** Spans of the declared windows over [from, now), from the per-lineage cache. */
+  #maintenanceTail(entry: CatalogEntry, from: number, now: number): Span[] {
+    const key = JSON.stringify(entry.maintenance);
+    let cached = this.#liveMaintenance.get(entry.historyId);
+    if (cached === undefined || cached.key !== key || cached.from > from || cached.to > now) {
+      cached = { key, from, to: from, spans: [] };
+      this.#liveMaintenance.set(entry.historyId, cached);
+    }
+    if (cached.to < now) {
+      const added = maintenanceSpans(entry.maintenance, cached.to, now);
+      cached.spans = normalize([...cached.spans, ...added]).filter(
+        (s) => s.end > now - (HISTORY_DAYS + 1) * DAY_MS,
+      );
+      cached.to = now;
+    }
+    return cached.spans.filter((s) => s.end > from);
   }
 }
 
@@ -317,23 +388,22 @@ function regionsOf(
   now: number,
 ): RegionSummary[] {
   const byRegion = new Map<string, RegionSummary>();
-  for (const r of runners) {
-    let summary = byRegion.get(r.region);
+  const of = (region: string): RegionSummary => {
+    let summary = byRegion.get(region);
     if (summary === undefined) {
-      summary = { region: r.region, runners: 0, online: 0, impaired: false };
-      byRegion.set(r.region, summary);
+      summary = { region, runners: 0, online: 0, impaired: false };
+      byRegion.set(region, summary);
     }
+    return summary;
+  };
+  for (const r of runners) {
+    const summary = of(r.region);
     summary.runners++;
     if (now - r.lastSeen <= RUNNER_OFFLINE_MS) summary.online++;
   }
   for (const incident of incidents) {
     if (incident.kind !== 'region' || incident.resolvedAt !== null || incident.region === null) continue;
-    let summary = byRegion.get(incident.region);
-    if (summary === undefined) {
-      summary = { region: incident.region, runners: 0, online: 0, impaired: false };
-      byRegion.set(incident.region, summary);
-    }
-    summary.impaired = true;
+    of(incident.region).impaired = true;
   }
   return [...byRegion.values()].sort((a, b) => a.region.localeCompare(b.region));
 }

@@ -89,15 +89,24 @@ export interface Generations {
 export interface StatusStore {
   generations(): Promise<Generations>;
   catalog(): Promise<CatalogEntry[]>;
-  states(): Promise<StateEntry[]>;
-  /** Incidents that started at or after `since`, plus every open one. */
-  incidents(since: number): Promise<IncidentEntry[]>;
+  /** Monitor states; with `changedAfter`, only those updated after it (ms). */
+  states(changedAfter?: number): Promise<StateEntry[]>;
+  /**
+   * Incidents that started at or after `since` (with `changedAfter`: only those updated after it),
+   * plus every open one.
+   */
+  incidents(since: number, changedAfter?: number): Promise<IncidentEntry[]>;
   /** Excluded spans that end at or after `since` (or are open). */
   spans(since: number): Promise<SpanEntry[]>;
   /** Per lineage: up to when its maintenance spans are materialized (the span job's progress). */
   maintenanceUntil(): Promise<Map<number, number>>;
   /** Rollups of hours in [fromHour, toHour), merged across regions, per lineage. */
   rollupTotals(fromHour: number, toHour: number): Promise<Map<number, HourlyRollup>>;
+  /** Rollup rows (per lineage and region) of one hour; with `changedAfter`, only those updated after it. */
+  hourRows(
+    hour: number,
+    changedAfter?: number,
+  ): Promise<Array<{ historyId: number; region: string; rollup: HourlyRollup }>>;
   /** Hourly rollups since `fromHour` of these lineages, merged across regions. */
   hourly(historyIds: readonly number[], fromHour: number): Promise<HourlyPoint[]>;
   runners(): Promise<RunnerEntry[]>;

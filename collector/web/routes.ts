@@ -6,7 +6,7 @@ import { dailyUptime } from '../rollups/uptime.ts';
 import { statusOf } from '../status/context.ts';
 import { sendCached } from '../status/http.ts';
 import { DEGRADED_STATES, DOWN_STATES, type MonitorStatus } from '../status/model.ts';
-import { etagOf, HISTORY_DAYS, type StatusSnapshot } from '../status/service.ts';
+import { HISTORY_DAYS, type Rendered, render, type StatusSnapshot } from '../status/service.ts';
 import type { StatusStore } from '../status/store-types.ts';
 import { type PageData, type PageIncident, type PageRow, renderPage } from './page.ts';
 
@@ -95,6 +95,20 @@ export async function pageData(
 
 export const pageRoutes: RoutePlugin = async (app, ctx) => {
   const status = await statusOf(ctx);
+  const title = ctx.config.statusTitle;
+  // A page is rendered once per snapshot; page 1 (what people open) before the snapshot is served.
+  const renderedPage = (snapshot: StatusSnapshot, page: number): Promise<Rendered> => {
+    const key = `page:${page}`;
+    let found = snapshot.rendered.get(key);
+    if (found === undefined) {
+      found = pageData(snapshot, status.service.store, title, page).then((data) => render(renderPage(data)));
+      snapshot.rendered.set(key, found);
+    }
+    return found;
+  };
+  status.service.afterBuild.push(async (snapshot) => {
+    await renderedPage(snapshot, 1);
+  });
   app.get<{ Querystring: { page?: number } }>(
     '/',
     {
@@ -109,21 +123,13 @@ export const pageRoutes: RoutePlugin = async (app, ctx) => {
     },
     async (request, reply) => {
       const snapshot = await status.service.snapshot();
-      const data = await pageData(
-        snapshot,
-        status.service.store,
-        ctx.config.statusTitle,
-        request.query.page ?? 1,
-      );
-      const html = renderPage(data);
       reply.header(
         'content-security-policy',
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
       );
       reply.header('x-content-type-options', 'nosniff');
       return sendCached(request, reply, {
-        body: html,
-        etag: etagOf(html),
+        rendered: await renderedPage(snapshot, request.query.page ?? 1),
         type: 'text/html; charset=utf-8',
         isPublic: status.public,
         maxAgeMs: status.service.maxAgeMs,

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 // GET /v1/status through `inject` on a real SQLite file, with the real engine producing the
 // checks, states and incidents (test/status/world.ts), and history seeded in the same tables.
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { materializeMaintenance } from '../../collector/rollups/sqlite/maintenance-job.ts';
 import { DAY_MS } from '../../collector/rollups/uptime.ts';
@@ -119,6 +120,24 @@ describe('GET /v1/status', () => {
     expect(other.statusCode).toBe(200);
   });
 
+  it('sends the precomputed gzip to clients that accept it', async () => {
+    const plain = await w.h.get('/v1/status');
+    const zipped = await w.h.app.inject({
+      method: 'GET',
+      url: '/v1/status',
+      headers: { 'accept-encoding': 'br;q=1, gzip;q=0.8' },
+    });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.etag).toBe(plain.headers.etag);
+    expect(gunzipSync(zipped.rawPayload).toString('utf8')).toBe(plain.body);
+    const refused = await w.h.app.inject({
+      method: 'GET',
+      url: '/v1/status',
+      headers: { 'accept-encoding': 'gzip;q=0' },
+    });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+  });
+
   it('?monitor= filters; unknown monitors and parameters are errors with codes', async () => {
     const one = await w.h.get('/v1/status?monitor=web,shop');
     expect((one.json() as StatusModel).monitors.map((m) => m.id)).toEqual(['web', 'shop']);
@@ -190,6 +209,36 @@ describe('maintenance and pauses in uptime (through the API)', () => {
   });
 });
 
+describe('snapshot caching', () => {
+  let h: Harness;
+  afterEach(() => h.destroy());
+
+  it('serves a fresh snapshot as is, a stale one while it rebuilds in the background', async () => {
+    h = await harness({ config: { statusMaxAgeMs: 60_000, retentionIntervalMs: 0 } });
+    await h.sync([{ id: 'one', url: 'https://one.example.invalid/' }]);
+    const ids = async () => (await h.json<StatusModel>('/v1/status')).monitors.map((m) => m.id);
+    expect(await ids()).toEqual(['one']);
+    const first = await h.get('/v1/status');
+    expect(first.headers['cache-control']).toBe('public, max-age=60');
+    await h.sync([
+      { id: 'one', url: 'https://one.example.invalid/' },
+      { id: 'two', url: 'https://two.example.invalid/' },
+    ]);
+    // Fresh: the cached snapshot, without `two` yet.
+    expect(await ids()).toEqual(['one']);
+    await h.advance(61_000);
+    // Stale: still served at once, while a rebuild starts...
+    expect(await ids()).toEqual(['one']);
+    // ...whose result a later request gets (polled: the rebuild runs on its own time).
+    let seen = await ids();
+    for (let i = 0; i < 200 && seen.length === 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      seen = await ids();
+    }
+    expect(seen).toEqual(['one', 'two']);
+  });
+});
+
 describe('private status', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -221,7 +270,7 @@ describe('private status', () => {
     }
     const ok = await get('/v1/status', 'Bearer read-token-0123456789');
     expect(ok.headers['cache-control']).toBe('private, no-cache');
-    expect(ok.headers.vary).toBe('Authorization');
+    expect(ok.headers.vary).toBe('Accept-Encoding, Authorization');
     expect((await get('/healthz')).statusCode).toBe(200);
     expect((await get('/readyz')).statusCode).toBe(200);
   });

@@ -1,0 +1,454 @@
+// Status benchmark: 10,000 monitors with 90 days of generated history (hourly rollups, incidents,
+// states with last results per region, issue links) written straight into SQLite, then
+// GET /v1/status and GET / through `inject`: p50/p99 with the snapshot rebuilt on every request
+// (cold: statusMaxAgeMs 0) and served from the snapshot cache (warm, the default 10 s), a
+// conditional GET (304), and the collector's RSS. Baseline from the same run: GET /healthz.
+// The same monitors with 1 day of history show the cost does not grow with history.
+// Targets (issue 8): p99 < 100 ms for JSON, < 300 ms for the page.
+//   node bench/status.ts [monitors] [days]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../collector/app.ts';
+import { DEFAULT_CONFIG } from '../collector/config.ts';
+import { BUCKET_BOUNDS, BUCKET_COUNT } from '../collector/rollups/histogram.ts';
+import { HOUR_MS } from '../collector/rollups/hourly.ts';
+import { DAY_MS } from '../collector/rollups/uptime.ts';
+import type { SqlValue } from '../collector/store/sqlite/connection.ts';
+import { insertRows } from '../collector/store/sqlite/database.ts';
+import { openSqliteStore } from '../collector/store/sqlite/index.ts';
+
+const COUNT = Number(process.argv[2] ?? 10_000);
+const DAYS = Number(process.argv[3] ?? 90);
+const NOW = Math.floor(Date.now() / HOUR_MS) * HOUR_MS + 17 * 60_000;
+const REGIONS = ['eu-west', 'us-east', 'ap-south'];
+
+function spec(i: number): Record<string, unknown> {
+  const id = `m-${String(i).padStart(5, '0')}`;
+  return {
+    id,
+    name: `Service ${i}`,
+    url:
+      i % 10 === 0
+        ? `https://svc-${i}.example.invalid/health?key=\${KEY}`
+        : `https://svc-${i}.example.invalid/health`,
+    method: 'GET',
+    headers: { 'X-Bench': `v${i % 7}` },
+    body: null,
+    keywords: ['ok'],
+    forbidden_keywords: [],
+    assertions: [],
+    interval: 60_000,
+    timeout: 15_000,
+    follow_redirects: 5,
+    tls: { verify: true, expiry_warning_days: 14 },
+    http: { version: 'auto' },
+    ip: 'auto',
+    regions: null,
+    confirm: { regions: 3 },
+    recover: { checks: 3 },
+    flapping: { window: 21, low: 25, high: 50 },
+    alert: {
+      after: 180_000,
+      remind_every: 1_800_000,
+      recovery_after: 0,
+      assignees: [],
+      labels: [],
+      mentions: [],
+      sinks: null,
+    },
+    paused: i % 100 === 7,
+    maintenance: i % 100 === 3 ? [{ cron: '0 3 * * *', duration: 1_800_000, timezone: 'UTC' }] : [],
+    renamed_from: null,
+  };
+}
+
+function verdictJson(state: string, since: number): string {
+  const window = Array.from({ length: 21 }, (_, k) => ({
+    ok: true,
+    at: NOW - (21 - k) * 60_000,
+    reason: null,
+    jobId: `job-${k}-${since}`,
+  }));
+  return JSON.stringify({
+    v: 1,
+    state,
+    since,
+    seq: 1234,
+    round: null,
+    window,
+    score: 0,
+    incident: null,
+    streak: [],
+    note: null,
+    lastCheckAt: NOW - 30_000,
+    closedRounds: ['r1', 'r2', 'r3'],
+    lastVerify: null,
+  });
+}
+
+async function generate(
+  path: string,
+  days: number,
+): Promise<{ ms: number; rollups: number; incidents: number }> {
+  const started = performance.now();
+  const store = await openSqliteStore({ path });
+  const db = store.db;
+  const created = NOW - (days + 30) * DAY_MS;
+  await db.write(async (tx) => {
+    await tx.exec('PRAGMA cache_size = -1000000');
+    const histories: SqlValue[][] = [];
+    const monitors: SqlValue[][] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const s = spec(i);
+      histories.push([i + 1, s.id as string, created]);
+      monitors.push([
+        i + 1,
+        s.id as string,
+        s.name as string,
+        JSON.stringify(s),
+        `h${i}`,
+        '{}',
+        '{}',
+        1,
+        'bench',
+        created,
+        created,
+      ]);
+    }
+    await insertRows(tx, 'monitor_histories', ['history_id', 'first_id', 'created_at'], histories);
+    await insertRows(
+      tx,
+      'monitors',
+      [
+        'history_id',
+        'id',
+        'name',
+        'spec',
+        'spec_hash',
+        'secret_hashes',
+        'secret_values',
+        'revision',
+        'git_revision',
+        'created_at',
+        'updated_at',
+      ],
+      monitors,
+    );
+  });
+
+  // Hourly rollups, one region, `days` days: generated inside SQLite (INSERT ... SELECT over a
+  // recursive CTE, one day of all monitors per statement, in primary-key order); the secondary
+  // index is built once at the end.
+  const bucketCase = `CASE ${BUCKET_BOUNDS.map((b, k) => `WHEN rt <= ${b} THEN ${k}`).join(' ')} ELSE ${BUCKET_BOUNDS.length} END`;
+  const bucketCols = Array.from({ length: BUCKET_COUNT }, (_, k) => `b${k}`);
+  await db.write((tx) => tx.exec('DROP INDEX rollups_by_history'));
+  const firstHour = Math.floor(NOW / HOUR_MS) * HOUR_MS - days * 24 * HOUR_MS;
+  for (let day = 0; day < days; day++) {
+    const from = firstHour + day * 24 * HOUR_MS;
+    await db.write((tx) =>
+      tx.run(
+        `WITH RECURSIVE hours(hour) AS (SELECT ?1 UNION ALL SELECT hour + ${HOUR_MS} FROM hours WHERE hour + ${HOUR_MS} < ?2),
+           m AS (SELECT history_id FROM monitors),
+           g AS (SELECT hour, history_id, 40 + ((history_id * 37 + hour / ${HOUR_MS}) % 400) AS rt FROM hours, m)
+         INSERT INTO rollups (hour, history_id, region, checks, failures, unconfirmed, missed, rt_count, rt_sum, rt_min, rt_max, ${bucketCols.join(', ')}, updated_at)
+         SELECT hour, history_id, 'eu-west', 60, (history_id + hour / ${HOUR_MS}) % 97 = 0, 0, 0, 60, 60 * rt, rt - 5, rt + 20,
+                ${bucketCols.map((_, k) => `CASE WHEN (${bucketCase}) = ${k} THEN 60 ELSE 0 END`).join(', ')}, ?2
+         FROM g ORDER BY hour, history_id`,
+        [from, Math.min(from + 24 * HOUR_MS, NOW + HOUR_MS)],
+      ),
+    );
+  }
+  // The current hour, partly filled (what the triggers keep as results arrive).
+  await db.write((tx) => tx.exec('CREATE INDEX rollups_by_history ON rollups (history_id, hour)'));
+
+  // Incidents: 0..3 resolved per monitor over the window, 2% of monitors down right now (with a
+  // GitHub issue link), states and last results for every monitor.
+  let incidentCount = 0;
+  await db.write(async (tx) => {
+    const incidents: SqlValue[][] = [];
+    const states: SqlValue[][] = [];
+    const alerts: SqlValue[][] = [];
+    const links: SqlValue[][] = [];
+    const deliveries: SqlValue[][] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const hid = i + 1;
+      const id = `m-${String(i).padStart(5, '0')}`;
+      for (let k = 0; k < i % 4; k++) {
+        const start = NOW - Math.floor((((i * 7919 + k * 104729) % 1000) / 1000) * days * DAY_MS) - HOUR_MS;
+        const end = start + (2 + ((i + k) % 88)) * 60_000;
+        incidents.push([
+          `${id}:down:${start}`,
+          hid,
+          id,
+          null,
+          'down',
+          start,
+          end,
+          end,
+          3,
+          'status',
+          null,
+          0,
+          start,
+          end,
+          'recovered',
+          end,
+        ]);
+      }
+      const down = i % 50 === 0;
+      const since = down ? NOW - (5 + (i % 120)) * 60_000 : NOW - ((i % 30) + 1) * DAY_MS;
+      if (down) {
+        const incidentId = `${id}:down:${since}`;
+        incidents.push([
+          incidentId,
+          hid,
+          id,
+          null,
+          'down',
+          since,
+          null,
+          NOW - 30_000,
+          9,
+          'connect_timeout',
+          null,
+          0,
+          since,
+          null,
+          null,
+          NOW,
+        ]);
+        alerts.push([`alert-${incidentId}`, 'down', id, id, 'open', since, null, NOW, '{}']);
+        links.push([incidentId, `alert-${incidentId}`]);
+        deliveries.push([
+          `alert-${incidentId}`,
+          'github',
+          'open',
+          String(i),
+          `https://github.com/acme/status/issues/${i}`,
+          null,
+          null,
+          NOW,
+        ]);
+      }
+      const state = spec(i).paused ? 'paused' : down ? 'down' : 'up';
+      const lastResults = REGIONS.map((region, r) => ({
+        region,
+        jobId: `job-${i}-${r}`,
+        runner: `${region}-1`,
+        purpose: 'scheduled',
+        ok: !down,
+        reason: down ? 'connect_timeout' : null,
+        message: down ? 'connect timeout after 15 s' : '200 OK in 120 ms',
+        status: down ? null : 200,
+        totalMs: down ? 15_000 : 80 + ((i + r) % 200),
+        at: NOW - (r + 1) * 20_000,
+        mark: null,
+      }));
+      states.push([
+        hid,
+        id,
+        state,
+        since,
+        verdictJson(state, since),
+        NOW - 60_000,
+        JSON.stringify(lastResults),
+        NOW,
+      ]);
+    }
+    incidentCount = incidents.length;
+    await insertRows(
+      tx,
+      'incidents',
+      [
+        'id',
+        'history_id',
+        'monitor_id',
+        'region',
+        'kind',
+        'start_at',
+        'end_at',
+        'last_failure',
+        'failed_checks',
+        'reason',
+        'first_job_id',
+        'suppressed',
+        'opened_at',
+        'resolved_at',
+        'resolve_cause',
+        'updated_at',
+      ],
+      incidents,
+    );
+    await insertRows(
+      tx,
+      'monitor_states',
+      [
+        'history_id',
+        'monitor_id',
+        'state',
+        'since',
+        'verdict',
+        'last_round_at',
+        'last_results',
+        'updated_at',
+      ],
+      states,
+    );
+    await insertRows(
+      tx,
+      'alerts',
+      ['id', 'kind', 'monitor_id', 'subject', 'status', 'start_at', 'closed_at', 'updated_at', 'data'],
+      alerts,
+    );
+    await insertRows(tx, 'alert_incidents', ['incident_id', 'alert_id'], links);
+    await insertRows(
+      tx,
+      'alert_deliveries',
+      ['alert_id', 'sink', 'state', 'ref_id', 'ref_url', 'error_code', 'error', 'updated_at'],
+      deliveries,
+    );
+    await insertRows(
+      tx,
+      'runners',
+      [
+        'id',
+        'region',
+        'name',
+        'version',
+        'concurrency',
+        'embedded',
+        'token_hash',
+        'registered_at',
+        'last_seen',
+        'deregistered_at',
+      ],
+      REGIONS.map((region, r) => [
+        `runner-${r}`,
+        region,
+        `${region}-1`,
+        '0.1.0',
+        50,
+        0,
+        `hash-${r}`,
+        NOW - DAY_MS,
+        NOW - 5000,
+        null,
+      ]),
+    );
+  });
+  const rollups = (await db.reader.get<{ n: number }>('SELECT count(*) AS n FROM rollups'))!.n;
+  await store.close();
+  return { ms: performance.now() - started, rollups, incidents: incidentCount };
+}
+
+/** The engine loads the monitors but its timers never fire: the status is measured on a quiet collector. */
+const idleTimers = { setTimeout: () => ({}), clearTimeout: () => undefined };
+
+async function open(path: string, maxAgeMs: number): Promise<FastifyInstance> {
+  return createApp({
+    config: {
+      ...DEFAULT_CONFIG,
+      db: path,
+      adminToken: 'bench-admin-token-0123456789',
+      embeddedRunner: false,
+      statusMaxAgeMs: maxAgeMs,
+      retentionIntervalMs: 0,
+      logLevel: 'silent',
+    },
+    now: () => NOW,
+    runtime: { timers: idleTimers },
+  });
+}
+
+interface Timing {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+  bytes: number;
+}
+
+async function measure(
+  app: FastifyInstance,
+  url: string,
+  n: number,
+  headers: Record<string, string> = {},
+): Promise<Timing> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    const response = await app.inject({ method: 'GET', url, headers });
+    times.push(performance.now() - start);
+    if (response.statusCode >= 400)
+      throw new Error(`${url}: ${response.statusCode} ${response.body.slice(0, 200)}`);
+    bytes = response.rawPayload.length;
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+  return { p50: at(0.5), p99: at(0.99), max: times[times.length - 1]!, n, bytes };
+}
+
+const fmt = (t: Timing, base: Timing) =>
+  `p50 ${t.p50.toFixed(1).padStart(7)} ms  p99 ${t.p99.toFixed(1).padStart(7)} ms  (p50 ${(t.p50 / base.p50).toFixed(0)}x baseline)  n=${t.n}  ${(t.bytes / 1024).toFixed(0)} KiB`;
+
+const dir = await mkdtemp(join(tmpdir(), 'vigil-bench-status-'));
+try {
+  const path = join(dir, 'status.db');
+  console.log(`generating ${COUNT} monitors with ${DAYS} days of history...`);
+  const gen = await generate(path, DAYS);
+  console.log(
+    `  ${gen.rollups.toLocaleString('en')} hourly rollups, ${gen.incidents.toLocaleString('en')} incidents in ${(gen.ms / 1000).toFixed(1)} s`,
+  );
+
+  const rssBefore = process.memoryUsage().rss;
+  const cold = await open(path, 0);
+  const healthz = await measure(cold, '/healthz', 500);
+  const first = await measure(cold, '/v1/status', 1);
+  const coldJson = await measure(cold, '/v1/status', 40);
+  const coldPage = await measure(cold, '/', 40);
+  const coldFiltered = await measure(cold, '/v1/status?monitor=m-00042', 40);
+  await cold.close();
+
+  const warm = await open(path, 10_000);
+  await measure(warm, '/v1/status', 1);
+  const warmJson = await measure(warm, '/v1/status', 300);
+  const etag = (await warm.inject({ method: 'GET', url: '/v1/status' })).headers.etag as string;
+  const notModified = await measure(warm, '/v1/status', 300, { 'if-none-match': etag });
+  const warmPage = await measure(warm, '/', 300);
+  const badge = await measure(warm, '/badge/m-00042.svg?type=uptime', 300);
+  const rss = process.memoryUsage().rss;
+  await warm.close();
+
+  console.log(`\nbaseline GET /healthz              ${fmt(healthz, healthz)}`);
+  console.log(`GET /v1/status, first (cold caches) ${first.p50.toFixed(1)} ms`);
+  console.log(
+    `GET /v1/status, rebuilt each time   ${fmt(coldJson, healthz)}   target p99 < 100 ms: ${coldJson.p99 < 100 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `GET /, rebuilt each time            ${fmt(coldPage, healthz)}   target p99 < 300 ms: ${coldPage.p99 < 300 ? 'met' : 'MISSED'}`,
+  );
+  console.log(`GET /v1/status?monitor=, rebuilt   ${fmt(coldFiltered, healthz)}`);
+  console.log(`GET /v1/status, cached snapshot     ${fmt(warmJson, healthz)}`);
+  console.log(`GET /v1/status, If-None-Match 304   ${fmt(notModified, healthz)}`);
+  console.log(`GET /, cached snapshot              ${fmt(warmPage, healthz)}`);
+  console.log(`GET /badge/:id.svg, cached          ${fmt(badge, healthz)}`);
+  console.log(
+    `RSS ${(rss / 1048576).toFixed(0)} MiB (bench process before the app: ${(rssBefore / 1048576).toFixed(0)} MiB)`,
+  );
+
+  // Same monitors, 1 day of history: the rebuild costs the same.
+  const shortPath = join(dir, 'day1.db');
+  await generate(shortPath, 1);
+  const day1 = await open(shortPath, 0);
+  await measure(day1, '/v1/status', 1);
+  const day1Json = await measure(day1, '/v1/status', 40);
+  await day1.close();
+  console.log(
+    `\nday 1 vs day ${DAYS}: GET /v1/status rebuilt p50 ${day1Json.p50.toFixed(1)} ms vs ${coldJson.p50.toFixed(1)} ms (ratio ${(coldJson.p50 / day1Json.p50).toFixed(2)})`,
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
