@@ -27,10 +27,11 @@
 // is accepted and acts as `github-actions[bot]`.
 //
 // Failures on demand (`fail`, `failWith500`, `secondaryRateLimit`, `primaryRateLimit`,
-// `dropConnection`): a rule matches by method and path and answers its status/headers/body the
-// next `times` matching requests (Infinity = until removed) instead of the real handler, or
-// drops the connection before handling, or handles the request (the mutation happens) and then
-// drops the connection so the client never sees the answer ("a create whose answer was lost").
+// `dropConnection`, `delayAnswer`): a rule matches by method and path and answers its
+// status/headers/body the next `times` matching requests (Infinity = until removed) instead of the
+// real handler, or drops the connection before handling, or handles the request (the mutation
+// happens) and then drops the connection so the client never sees the answer ("a create whose
+// answer was lost"), or handles it and holds the answer for a while (time to kill the client).
 //
 // Every request is logged in `requests` (method, path, query, headers, parsed body, status or
 // 'dropped', and whether a rule answered it); `waitForRequest` resolves on a matching one.
@@ -129,6 +130,11 @@ export interface FailureRule extends RequestMatch {
   body?: unknown;
   /** 'before': close the socket without handling; 'after': handle (mutate), then close it. */
   drop?: 'before' | 'after';
+  /**
+   * Handle the request (the mutation happens at once), then hold the answer this many ms before
+   * sending it: a client killed meanwhile never sees it. Ignored with `drop`.
+   */
+  delayAnswerMs?: number;
 }
 
 export interface FailureHandle {
@@ -232,6 +238,8 @@ export class GitHubServer {
     resolve: (r: LoggedRequest) => void;
   }>();
   private readonly users = new Map<string, GitHubUser>();
+  /** Answers held by `delayAnswerMs` rules, cancelled on close. */
+  private readonly held = new Set<NodeJS.Timeout>();
   private nextId = 1000;
   private seq = 0;
 
@@ -258,6 +266,8 @@ export class GitHubServer {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.held) clearTimeout(timer);
+    this.held.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -418,6 +428,11 @@ export class GitHubServer {
     return this.fail({ ...match, times: options.times ?? 1, drop: options.when ?? 'before' });
   }
 
+  /** Handles matching requests at once but holds their answers for `ms` (default: 1 request). */
+  delayAnswer(match: RequestMatch = {}, ms: number, options: { times?: number } = {}): FailureHandle {
+    return this.fail({ ...match, times: options.times ?? 1, delayAnswerMs: ms });
+  }
+
   /** Resolves with the first logged request (past or future) matching `match`. */
   waitForRequest(
     match: (request: LoggedRequest) => boolean,
@@ -466,6 +481,19 @@ export class GitHubServer {
     if (rule?.drop === 'before') {
       this.log(entry, 'dropped', true);
       req.socket.destroy();
+      return;
+    }
+    if (rule !== undefined && rule.drop === undefined && rule.delayAnswerMs !== undefined) {
+      const reply = this.dispatch(method, url, raw, entry.body, token);
+      const timer = setTimeout(() => {
+        this.held.delete(timer);
+        if (res.destroyed || req.socket.destroyed) this.log(entry, 'dropped', true);
+        else {
+          this.send(res, reply);
+          this.log(entry, reply.status, true);
+        }
+      }, rule.delayAnswerMs);
+      this.held.add(timer);
       return;
     }
     if (rule !== undefined && rule.drop === undefined) {

@@ -1,0 +1,157 @@
+// Exactly one issue per incident across kill -9: a real collector process (embedded runner, a
+// local target answering 500, the local GitHub server), killed with SIGKILL at the two moments
+// that matter, then started again on the same database.
+//
+// Reaching a down incident fast without a test clock: `confirm.regions: 0` (the first failure is
+// final), `alert.after: 0s`, and an id whose first round falls a few seconds after the apply
+// (test/e2e/support.ts `idDueSoon`).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CollectorProcess, startCollectorProcess } from '../support/collector-process.ts';
+import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
+import { applyMonitors, type FlipTarget, getJson, idDueSoon, startFlipTarget, waitFor } from '../e2e/support.ts';
+
+const REPO = 'acme/ops';
+const TOKEN = 'ghs_kill_test_token';
+const ADMIN = 'kill-test-admin-token-0123456789';
+
+interface IncidentsBody {
+  incidents: Array<{
+    id: string;
+    open: boolean;
+    alert: {
+      id: string;
+      deliveries: Array<{ sink: string; state: string; issue: { number: number } | null; attempts: number; pending: number }>;
+    } | null;
+  }>;
+}
+
+let cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  cleanup = [];
+});
+
+function collectorEnv(github: GitHubServer): Record<string, string> {
+  return {
+    VIGIL_GITHUB_REPOSITORY: REPO,
+    VIGIL_GITHUB_TOKEN: TOKEN,
+    VIGIL_GITHUB_API_URL: github.url,
+    VIGIL_GITHUB_WRITE_SPACING_MS: '0',
+    VIGIL_GITHUB_RETRY_BASE_MS: '20',
+    VIGIL_INCIDENT_RETRY_BASE_MS: '200',
+    VIGIL_INCIDENT_RETRY_MAX_MS: '1000',
+    VIGIL_LOG_LEVEL: 'info',
+  };
+}
+
+/** A collector on `dir` (kept across restarts; removed after the test). */
+async function start(github: GitHubServer, dir: string): Promise<CollectorProcess> {
+  const collector = await startCollectorProcess({ token: ADMIN, env: collectorEnv(github), dir });
+  cleanup.push(() => collector.stop('SIGKILL'));
+  return collector;
+}
+
+async function setup(prefix: string) {
+  const github = await startGitHubServer({ repos: [REPO], tokens: { [TOKEN]: { login: 'vigil[bot]' } } });
+  cleanup.push(() => github.close());
+  const target = await startFlipTarget();
+  cleanup.push(() => target.close());
+  target.set('/health', 'error');
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-kill-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const id = idDueSoon(prefix, 30_000, 4_000, 9_000);
+  const yaml = `monitors:
+  - id: ${id}
+    url: ${target.url('/health')}
+    interval: 30s
+    confirm: { regions: 0 }
+    recover: { checks: 1 }
+    alert: { after: 0s, remind_every: 0 }
+`;
+  return { github, target, id, yaml, dir };
+}
+
+const incidents = (collector: CollectorProcess) => getJson<IncidentsBody>(collector, 'v1/incidents');
+
+async function deliveryOf(collector: CollectorProcess) {
+  const body = await incidents(collector);
+  return body.incidents[0]?.alert?.deliveries[0];
+}
+
+describe('kill -9 never loses an operation nor makes a second issue', () => {
+  it('killed after the outbox row was written, before it was delivered', async () => {
+    const { github, id, yaml, dir } = await setup('kill-before');
+    // GitHub is unreachable for now: every request loses its connection.
+    const down = github.dropConnection({}, { times: Number.POSITIVE_INFINITY });
+    const first = await start(github, dir);
+    await applyMonitors(first, yaml);
+    // The down incident is queued and its delivery has been tried, unsuccessfully.
+    await waitFor(
+      'a queued, undelivered open',
+      async () => {
+        const d = await deliveryOf(first);
+        return d !== undefined && d.state === 'pending' && d.pending >= 1 && d.attempts >= 1 ? d : undefined;
+      },
+      40_000,
+    );
+    expect(github.issues(REPO)).toHaveLength(0);
+    expect((await first.stop('SIGKILL')).signal).toBe('SIGKILL');
+
+    down.remove();
+    const second = await start(github, dir);
+    const delivered = await waitFor(
+      'the issue opened after the restart',
+      async () => {
+        const d = await deliveryOf(second);
+        return d?.state === 'open' ? d : undefined;
+      },
+      20_000,
+    );
+    expect(github.issues(REPO)).toHaveLength(1);
+    expect(delivered.issue?.number).toBe(github.issues(REPO)[0]!.number);
+    expect(github.issues(REPO)[0]!.title).toMatch(new RegExp(`^${id} is down: `));
+    // Before creating, the restarted collector looked for an earlier create by its marker.
+    const search = github.requests.findIndex((r) => r.method === 'GET' && r.path === `/repos/${REPO}/issues` && !r.injected);
+    const create = github.requests.findIndex((r) => r.method === 'POST' && r.path === `/repos/${REPO}/issues`);
+    expect(search).toBeGreaterThanOrEqual(0);
+    expect(search).toBeLessThan(create);
+  }, 90_000);
+
+  it('killed between the create and its answer: found again by its marker, then resolved', async () => {
+    const { github, target, yaml, dir } = await setup('kill-during');
+    // The create happens, but its answer is held long enough to kill the collector first.
+    github.delayAnswer({ method: 'POST', path: `/repos/${REPO}/issues` }, 60_000);
+    const first = await start(github, dir);
+    await applyMonitors(first, yaml);
+    await waitFor('the issue created', () => (github.issues(REPO).length === 1 ? true : undefined), 40_000);
+    expect((await deliveryOf(first))?.state).toBe('pending');
+    await first.stop('SIGKILL');
+
+    const second = await start(github, dir);
+    const delivered = await waitFor(
+      'the lost create found again',
+      async () => {
+        const d = await deliveryOf(second);
+        return d?.state === 'open' ? d : undefined;
+      },
+      20_000,
+    );
+    expect(github.issues(REPO)).toHaveLength(1);
+    expect(delivered.issue?.number).toBe(github.issues(REPO)[0]!.number);
+    expect(second.stdout()).toContain('found the issue of an earlier create whose answer was lost');
+
+    // The site recovers: the same issue gets the recovery comment and is closed.
+    target.set('/health', 'ok');
+    await waitFor('the issue closed', () => (github.issues(REPO)[0]!.state === 'closed' ? true : undefined), 60_000);
+    expect(github.issues(REPO)).toHaveLength(1);
+    expect(github.issues(REPO)[0]!.state_reason).toBe('completed');
+    expect(github.commentsOn(REPO, github.issues(REPO)[0]!.number).map((c) => c.body.split('\n')[0])).toEqual([
+      expect.stringContaining('is up again'),
+    ]);
+    const creates = github.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${REPO}/issues`);
+    expect(creates.filter((r) => r.status === 201)).toHaveLength(0);
+  }, 120_000);
+});
