@@ -10,6 +10,7 @@ import type { CollectorConfig } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createRuntime, type RuntimeOptions } from './engine/runtime.ts';
 import { installErrorHandlers } from './errors.ts';
+import { SinkConfigError, validateSinks } from './incidents/registry.ts';
 import { IncidentService, type IncidentServiceOptions } from './incidents/service.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
@@ -45,6 +46,9 @@ const textAjv = new Ajv({
 
 async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<void> {
   const now = options.now ?? Date.now;
+  // A misconfigured incident sink stops the start before anything is opened.
+  const sinkProblems = validateSinks(options.config);
+  if (sinkProblems.length > 0) throw new SinkConfigError(sinkProblems);
   const store = options.store ?? (await openSqliteStore({ path: options.config.db, now }));
   const runtime = createRuntime(options.config, store, app.log, {
     ...(options.now === undefined ? {} : { clock: options.now }),

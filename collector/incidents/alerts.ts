@@ -33,7 +33,9 @@ export function mergeVotes(current: readonly VoteDetail[], incoming: readonly Vo
   return [...byRegion.values()].sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : 0));
 }
 
-function base(now: number): Pick<
+function base(
+  now: number,
+): Pick<
   Alert,
   | 'resolvedAt'
   | 'endCause'
@@ -178,7 +180,12 @@ export function fromRegionEvent(event: RegionEvent, now: number): Alert {
     suppressed: false,
     votes: [],
     firstFailure: null,
-    region: { candidates: event.candidates, failing: event.failing, ratio: event.ratio, monitors: event.monitors },
+    region: {
+      candidates: event.candidates,
+      failing: event.failing,
+      ratio: event.ratio,
+      monitors: event.monitors,
+    },
     incidentIds: [event.incidentId],
   };
 }
@@ -281,7 +288,8 @@ export function applyDue(alert: Alert, decision: TimingDecision, now: number): A
     else {
       next.status = 'closed';
       next.closedAt = now;
-      next.outcome = op === 'resolve' ? 'announced' : 'recorded';
+      // `alert.sinks: []`: the incident is only recorded, even though its timing ran its course.
+      next.outcome = op === 'resolve' && next.sinks.length > 0 ? 'announced' : 'recorded';
     }
   }
   return next;

@@ -12,7 +12,12 @@ export function eventData(snapshot: OperationSnapshot): Record<string, unknown> 
     monitor:
       alert.monitor === null
         ? null
-        : { id: alert.monitor.id, name: alert.monitor.name, method: alert.monitor.method, url: alert.monitor.url },
+        : {
+            id: alert.monitor.id,
+            name: alert.monitor.name,
+            method: alert.monitor.method,
+            url: alert.monitor.url,
+          },
     region: alert.kind === 'region' ? alert.subject : null,
     start: iso(alert.start),
     end: snapshot.op === 'resolve' ? iso(alert.end ?? alert.lastFailure) : null,

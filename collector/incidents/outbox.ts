@@ -21,7 +21,7 @@ import type { AlertStore, DeliveryRecord, OutboxRecord } from '../store/alert-ty
 import { eventData } from './event-data.ts';
 import { redactDeep } from './redact.ts';
 import { renderOperation } from './render.ts';
-import { type IncidentSink, type SinkName, SinkError } from './sink.ts';
+import { type IncidentSink, SinkError, type SinkName } from './sink.ts';
 
 export interface OutboxLog {
   info(data: Record<string, unknown>, message: string): void;
@@ -121,7 +121,9 @@ export class OutboxWorker {
         due += 1;
         if (this.#inFlight.size >= (this.#o.concurrency ?? 4) || !this.#running) continue;
         const run = this.#deliver(row)
-          .catch((error: unknown) => this.#o.log.error({ err: error, outbox: row.id }, 'outbox: delivery crashed'))
+          .catch((error: unknown) =>
+            this.#o.log.error({ err: error, outbox: row.id }, 'outbox: delivery crashed'),
+          )
           .finally(() => {
             this.#inFlight.delete(lane);
             this.kick();
@@ -162,24 +164,41 @@ export class OutboxWorker {
       return;
     }
     if (delivery?.state === 'closed_by_human') {
-      await alerts.settle(row.id, { state: 'skipped', error: 'the issue was closed by a person', at: clock() }, null);
+      await alerts.settle(
+        row.id,
+        { state: 'skipped', error: 'the issue was closed by a person', at: clock() },
+        null,
+      );
       return;
     }
     if (delivery?.state === 'resolved') {
-      await alerts.settle(row.id, { state: 'skipped', error: 'the incident is already resolved', at: clock() }, null);
+      await alerts.settle(
+        row.id,
+        { state: 'skipped', error: 'the incident is already resolved', at: clock() },
+        null,
+      );
       return;
     }
     if (delivery?.state === 'failed' && row.op !== 'open') {
       // Its open failed for good (already logged): there is nothing to comment on or close.
       await alerts.settle(
         row.id,
-        { state: 'failed', errorCode: 'VIGIL_ERR_SINK_NO_ISSUE', error: 'the incident was never opened in this sink', at: clock() },
+        {
+          state: 'failed',
+          errorCode: 'VIGIL_ERR_SINK_NO_ISSUE',
+          error: 'the incident was never opened in this sink',
+          at: clock(),
+        },
         null,
       );
       return;
     }
     if (row.op === 'remind' && (await alerts.laneAfter(row)).length > 0) {
-      await alerts.settle(row.id, { state: 'skipped', error: 'superseded by a later update', at: clock() }, null);
+      await alerts.settle(
+        row.id,
+        { state: 'skipped', error: 'superseded by a later update', at: clock() },
+        null,
+      );
       return;
     }
 
@@ -209,10 +228,14 @@ export class OutboxWorker {
       const error =
         thrown instanceof SinkError
           ? thrown
-          : new SinkError('VIGIL_ERR_SINK_NETWORK', `unexpected error: ${(thrown as Error)?.message ?? thrown}`, {
-              transient: true,
-              cause: thrown,
-            });
+          : new SinkError(
+              'VIGIL_ERR_SINK_NETWORK',
+              `unexpected error: ${(thrown as Error)?.message ?? thrown}`,
+              {
+                transient: true,
+                cause: thrown,
+              },
+            );
       await this.#failed(row, prior + 1, error, delivery);
       return;
     }
@@ -255,7 +278,14 @@ export class OutboxWorker {
       const next = Math.max(now + wait, error.retryAt ?? 0);
       if (this.#running && (attempts === 1 || attempts % 10 === 0)) {
         log.warn(
-          { alert: row.alertId, sink: row.sink, op: row.op, attempts, code: error.code, retryInMs: next - now },
+          {
+            alert: row.alertId,
+            sink: row.sink,
+            op: row.op,
+            attempts,
+            code: error.code,
+            retryInMs: next - now,
+          },
           `incident delivery will be retried: ${error.message}`,
         );
       }
@@ -279,6 +309,10 @@ export class OutboxWorker {
             error: error.message,
           }
         : null;
-    await alerts.settle(row.id, { state: 'failed', errorCode: error.code, error: error.message, at: now }, lane);
+    await alerts.settle(
+      row.id,
+      { state: 'failed', errorCode: error.code, error: error.message, at: now },
+      lane,
+    );
   }
 }

@@ -25,8 +25,8 @@ import {
 } from './alerts.ts';
 import { redactDeep } from './redact.ts';
 import { sinksFor } from './registry.ts';
-import type { OperationSnapshot } from './snapshot.ts';
 import type { SinkName } from './sink.ts';
+import type { OperationSnapshot } from './snapshot.ts';
 import { dueOperations, IMMEDIATE_END_CAUSES, policyFor } from './timing.ts';
 import type { Alert, FirstFailure, MonitorInfo, Operation, VoteDetail } from './types.ts';
 
@@ -134,14 +134,21 @@ export class AlertRecorder {
     const info = monitor === undefined ? null : monitorInfo(monitor);
     const known = await tx.alertForIncident(event.incidentId);
     if (known !== undefined) {
-      const evidence = await this.#evidence(tx, event.votes, known.firstFailure === null ? event.firstJobId : null);
+      const evidence = await this.#evidence(
+        tx,
+        event.votes,
+        known.firstFailure === null ? event.firstJobId : null,
+      );
       const next = applyIncidentEvent(known, event, evidence, info, now);
       await tx.saveAlert(next);
       return next;
     }
     if (event.type !== 'opened') {
       // An incident opened before incident delivery existed (or its alert was lost): start one.
-      this.#o.log.warn({ incident: event.incidentId, type: event.type }, 'incident event for an unknown alert');
+      this.#o.log.warn(
+        { incident: event.incidentId, type: event.type },
+        'incident event for an unknown alert',
+      );
     }
     const evidence = await this.#evidence(tx, event.votes, event.firstJobId);
     if (event.kind === 'down' && event.type !== 'resolved') {
@@ -213,7 +220,10 @@ export class AlertRecorder {
     }
     next = applyDue(next, decision, now);
     if (decision.ops.includes('finish')) {
-      this.#o.log.info({ alert: alert.id, kind: alert.kind }, 'incident ended before it was announced: recorded only');
+      this.#o.log.info(
+        { alert: alert.id, kind: alert.kind },
+        'incident ended before it was announced: recorded only',
+      );
     }
     const secrets = monitor?.secrets ?? {};
     const entries: OutboxEntry[] = [];
@@ -260,7 +270,10 @@ export class AlertRecorder {
 
   // ---------------------------------------------------------------- certificate watch
 
-  async #certificateChanges(active: readonly Alert[], now: number): Promise<Array<{ monitorId: string; alert: Alert }>> {
+  async #certificateChanges(
+    active: readonly Alert[],
+    now: number,
+  ): Promise<Array<{ monitorId: string; alert: Alert }>> {
     if (this.#checkCursor === null) return [];
     const upTo = await this.#o.alerts.lastCheckId();
     if (upTo <= this.#checkCursor) return [];
@@ -277,7 +290,11 @@ export class AlertRecorder {
       const current = open.get(o.monitorId) ?? null;
       const expiring = o.daysLeft <= warningDays;
       if ((current === null) !== expiring) continue;
-      const cert = (await this.#o.alerts.certificateOf(o.checkId)) ?? { validTo: null, subject: null, issuer: null };
+      const cert = (await this.#o.alerts.certificateOf(o.checkId)) ?? {
+        validTo: null,
+        subject: null,
+        issuer: null,
+      };
       const change = certificateChange(
         current,
         { monitorId: o.monitorId, at: o.startedAt, daysLeft: o.daysLeft, warningDays, ...cert },

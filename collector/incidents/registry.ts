@@ -16,7 +16,9 @@ import { webhookSink } from './webhook/sink.ts';
 interface RegisteredSink {
   readonly name: SinkName;
   /** null: not configured; else its problems and how to build it. */
-  prepare(config: CollectorConfig): { problems: SinkConfigProblem[]; create(deps: SinkDependencies): IncidentSink } | null;
+  prepare(
+    config: CollectorConfig,
+  ): { problems: SinkConfigProblem[]; create(deps: SinkDependencies): IncidentSink } | null;
 }
 
 function register<C>(definition: SinkDefinition<C>): RegisteredSink {

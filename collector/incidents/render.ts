@@ -150,7 +150,10 @@ export function displayUrl(url: string): string {
   }
 }
 
-function links(snapshot: OperationSnapshot, publicUrl: string | null): { status: string; history: string } | null {
+function links(
+  snapshot: OperationSnapshot,
+  publicUrl: string | null,
+): { status: string; history: string } | null {
   if (publicUrl === null) return null;
   const base = publicUrl.replace(/\/+$/, '');
   const id = snapshot.alert.monitor?.id ?? snapshot.alert.monitorId;
@@ -162,7 +165,9 @@ function links(snapshot: OperationSnapshot, publicUrl: string | null): { status:
 
 function mentionsOf(monitor: MonitorInfo | null): string {
   const mentions = monitor?.alert.mentions ?? [];
-  return mentions.length === 0 ? '' : `cc ${mentions.map((m) => (m.startsWith('@') ? m : `@${m}`)).join(' ')}`;
+  return mentions.length === 0
+    ? ''
+    : `cc ${mentions.map((m) => (m.startsWith('@') ? m : `@${m}`)).join(' ')}`;
 }
 
 function votesTable(votes: readonly VoteDetail[]): string {
@@ -256,7 +261,7 @@ function renderLog(first: FirstFailure, budget: LogBudget): string {
 }
 
 /** Joins sections; the log section is rendered at the largest budget that fits the limit. */
-function fit(head: string[], log: ((budget: LogBudget) => string) | null, tail: string[]): string {
+function assemble(head: string[], log: ((budget: LogBudget) => string) | null, tail: string[]): string {
   const join = (middle: string[]) => [...head, ...middle, ...tail].filter((s) => s.length > 0).join('\n\n');
   if (log !== null) {
     for (const budget of LOG_BUDGETS) {
@@ -295,7 +300,9 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
     '<sub>Opened by Vigil. It is closed automatically when the incident ends; closing it by hand stops further updates.</sub>',
   ];
   const target =
-    monitor === null ? [] : ([['URL', code(`${monitor.method} ${displayUrl(monitor.url)}`)]] as [string, string][]);
+    monitor === null
+      ? []
+      : ([['URL', code(`${monitor.method} ${displayUrl(monitor.url)}`)]] as [string, string][]);
   const started: [string, string] = ['Started', `${utc(alert.start)} (${ago(alert.start, ctx.now)})`];
 
   switch (alert.kind) {
@@ -316,7 +323,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
         votesTable(alert.votes),
       ];
       const first = alert.firstFailure;
-      return fit(head, first === null ? null : (budget) => renderLog(first, budget), tail);
+      return assemble(head, first === null ? null : (budget) => renderLog(first, budget), tail);
     }
     case 'flapping': {
       const head = [
@@ -332,7 +339,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
         'Its checks keep changing between up and down. This issue closes when the flapping score falls below the low threshold.',
       ];
       const first = alert.firstFailure;
-      return fit(head, first === null ? null : (budget) => renderLog(first, budget), tail);
+      return assemble(head, first === null ? null : (budget) => renderLog(first, budget), tail);
     }
     case 'certificate': {
       const cert = alert.certificate;
@@ -350,7 +357,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
         ]),
         'This issue closes when a renewed certificate is seen.',
       ];
-      return fit(head, null, tail);
+      return assemble(head, null, tail);
     }
     case 'region': {
       const region = alert.region;
@@ -368,7 +375,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
           ? ''
           : `Failing there: ${region.monitors.map((m) => code(m)).join(', ')}`,
       ];
-      return fit(head, null, tail);
+      return assemble(head, null, tail);
     }
   }
 }
@@ -381,7 +388,7 @@ function remindBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
     `⏰ **${name}** is still ${state} after **${duration(ctx.now - alert.start)}** (since ${utc(alert.start)}); ${alert.failedChecks} failed check${alert.failedChecks === 1 ? '' : 's'} so far.`,
     ...(alert.votes.length === 0 ? [] : ['#### Latest votes per region', votesTable(alert.votes)]),
   ];
-  return fit(head, null, [deliveryMarker(ctx.deliveryId)]);
+  return assemble(head, null, [deliveryMarker(ctx.deliveryId)]);
 }
 
 const END_SENTENCES: Record<string, string> = {
@@ -397,7 +404,7 @@ function resolveBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   const end = alert.end ?? alert.lastFailure;
   if (alert.kind === 'certificate') {
     const cert = alert.certificate;
-    return fit(
+    return assemble(
       [
         `✅ A renewed certificate was seen for **${name}**${cert?.validTo ? `: valid until ${inline(cert.validTo)}` : ''}${cert === null ? '' : ` (${cert.daysLeft} days left)`}. Closing this issue.`,
       ],
@@ -415,7 +422,7 @@ function resolveBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
     alert.endCause !== null && END_SENTENCES[alert.endCause] !== undefined
       ? END_SENTENCES[alert.endCause]!
       : 'Closing this issue.';
-  return fit(
+  return assemble(
     [
       headline,
       factsTable([
@@ -431,7 +438,12 @@ function resolveBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   );
 }
 
-function chatText(snapshot: OperationSnapshot, title: string, ctx: RenderContext, link: string | null): string {
+function chatText(
+  snapshot: OperationSnapshot,
+  title: string,
+  ctx: RenderContext,
+  link: string | null,
+): string {
   const { alert } = snapshot;
   const name = nameOf(snapshot);
   const suffix = link === null ? '' : ` ${link}`;

@@ -2,7 +2,10 @@
 // primary rate-limit reset (`x-ratelimit-remaining: 0` + `x-ratelimit-reset`).
 
 /** A header's value as text, or null. */
-export function headerValue(headers: Record<string, string | number | undefined> | undefined, name: string): string | null {
+export function headerValue(
+  headers: Record<string, string | number | undefined> | undefined,
+  name: string,
+): string | null {
   const value = headers?.[name];
   return value === undefined ? null : String(value);
 }
@@ -25,4 +28,3 @@ export function retryAtOf(
   }
   return null;
 }
-

@@ -92,7 +92,9 @@ export class IncidentService {
       await this.recorder.tick(now);
       this.worker.kick();
     });
-    this.#ticking = run.catch((error: unknown) => this.#o.log.error({ err: error }, 'incidents: tick failed'));
+    this.#ticking = run.catch((error: unknown) =>
+      this.#o.log.error({ err: error }, 'incidents: tick failed'),
+    );
     return run;
   }
 

@@ -116,7 +116,8 @@ export function httpSinkError(
   if (status === 408) return new SinkError('VIGIL_ERR_SINK_NETWORK', message, opts(true));
   if (status === 401) return new SinkError('VIGIL_ERR_SINK_AUTH', message, opts(false));
   if (status === 403) return new SinkError('VIGIL_ERR_SINK_FORBIDDEN', message, opts(false));
-  if (status === 404 || status === 410) return new SinkError('VIGIL_ERR_SINK_NOT_FOUND', message, opts(false));
+  if (status === 404 || status === 410)
+    return new SinkError('VIGIL_ERR_SINK_NOT_FOUND', message, opts(false));
   return new SinkError('VIGIL_ERR_SINK_REJECTED', message, opts(false));
 }
 

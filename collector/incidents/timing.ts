@@ -60,7 +60,10 @@ export const IMMEDIATE_END_CAUSES: ReadonlySet<string> = new Set([
 ]);
 
 /** The timing that applies to one kind of alert. `alert` is null for region alerts. */
-export function policyFor(kind: AlertKind, alert: Pick<AlertConfig, 'after' | 'remind_every' | 'recovery_after'> | null): TimingPolicy {
+export function policyFor(
+  kind: AlertKind,
+  alert: Pick<AlertConfig, 'after' | 'remind_every' | 'recovery_after'> | null,
+): TimingPolicy {
   switch (kind) {
     case 'down':
       return {

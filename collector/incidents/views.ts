@@ -76,7 +76,10 @@ function alertView(alert: Alert, deliveries: DeliveryRecord[], summaries: Outbox
 }
 
 /** The delivery view of each incident that has an alert, by incident id. */
-export async function alertViews(store: AlertStore, incidentIds: readonly string[]): Promise<Map<string, AlertView>> {
+export async function alertViews(
+  store: AlertStore,
+  incidentIds: readonly string[],
+): Promise<Map<string, AlertView>> {
   const alerts = await store.forIncidents(incidentIds);
   const ids = [...new Set([...alerts.values()].map((a) => a.id))];
   const [deliveries, summaries] = await Promise.all([store.deliveries(ids), store.outboxSummary(ids)]);

@@ -9,9 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { applyMonitors, getJson, idDueSoon, startFlipTarget, waitFor } from '../e2e/support.ts';
 import { type CollectorProcess, startCollectorProcess } from '../support/collector-process.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
-import { applyMonitors, type FlipTarget, getJson, idDueSoon, startFlipTarget, waitFor } from '../e2e/support.ts';
 
 const REPO = 'acme/ops';
 const TOKEN = 'ghs_kill_test_token';
@@ -23,7 +23,13 @@ interface IncidentsBody {
     open: boolean;
     alert: {
       id: string;
-      deliveries: Array<{ sink: string; state: string; issue: { number: number } | null; attempts: number; pending: number }>;
+      deliveries: Array<{
+        sink: string;
+        state: string;
+        issue: { number: number } | null;
+        attempts: number;
+        pending: number;
+      }>;
     } | null;
   }>;
 }
@@ -114,8 +120,12 @@ describe('kill -9 never loses an operation nor makes a second issue', () => {
     expect(delivered.issue?.number).toBe(github.issues(REPO)[0]!.number);
     expect(github.issues(REPO)[0]!.title).toMatch(new RegExp(`^${id} is down: `));
     // Before creating, the restarted collector looked for an earlier create by its marker.
-    const search = github.requests.findIndex((r) => r.method === 'GET' && r.path === `/repos/${REPO}/issues` && !r.injected);
-    const create = github.requests.findIndex((r) => r.method === 'POST' && r.path === `/repos/${REPO}/issues`);
+    const search = github.requests.findIndex(
+      (r) => r.method === 'GET' && r.path === `/repos/${REPO}/issues` && !r.injected,
+    );
+    const create = github.requests.findIndex(
+      (r) => r.method === 'POST' && r.path === `/repos/${REPO}/issues`,
+    );
     expect(search).toBeGreaterThanOrEqual(0);
     expect(search).toBeLessThan(create);
   }, 90_000);
@@ -145,12 +155,16 @@ describe('kill -9 never loses an operation nor makes a second issue', () => {
 
     // The site recovers: the same issue gets the recovery comment and is closed.
     target.set('/health', 'ok');
-    await waitFor('the issue closed', () => (github.issues(REPO)[0]!.state === 'closed' ? true : undefined), 60_000);
+    await waitFor(
+      'the issue closed',
+      () => (github.issues(REPO)[0]!.state === 'closed' ? true : undefined),
+      60_000,
+    );
     expect(github.issues(REPO)).toHaveLength(1);
     expect(github.issues(REPO)[0]!.state_reason).toBe('completed');
-    expect(github.commentsOn(REPO, github.issues(REPO)[0]!.number).map((c) => c.body.split('\n')[0])).toEqual([
-      expect.stringContaining('is up again'),
-    ]);
+    expect(github.commentsOn(REPO, github.issues(REPO)[0]!.number).map((c) => c.body.split('\n')[0])).toEqual(
+      [expect.stringContaining('is up again')],
+    );
     const creates = github.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${REPO}/issues`);
     expect(creates.filter((r) => r.status === 201)).toHaveLength(0);
   }, 120_000);

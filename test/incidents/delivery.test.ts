@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../collector/store/alert-types.ts';
 import { checkResult, drive, type Harness, harness, START } from '../engine/harness.ts';
-import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
+import { startGitHubServer } from '../support/github-server.ts';
 
 const REPO = 'acme/ops';
 const TOKEN = 'ghs_delivery_token';
@@ -17,7 +17,14 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(options: { token?: string; alert?: Record<string, unknown>; secrets?: Record<string, string>; url?: string } = {}) {
+async function setup(
+  options: {
+    token?: string;
+    alert?: Record<string, unknown>;
+    secrets?: Record<string, string>;
+    url?: string;
+  } = {},
+) {
   const server = await startGitHubServer({ repos: [REPO], tokens: { [TOKEN]: { login: 'vigil[bot]' } } });
   cleanup.push(() => server.close());
   const h = await harness({
@@ -111,8 +118,12 @@ describe('incidents as GitHub issues', () => {
     expect(issue!.body).toContain('<summary>Response log of the first failing check');
     expect(issue!.body).toContain('GET / HTTP/1.1');
     expect(issue!.body).toContain('boom');
-    expect(issue!.body).toMatch(/\| r1 \| ❌ down \| <code>status<\/code> \| 500 \| <code>127\.0\.0\.1<\/code> \|/);
-    expect(issue!.body).toContain('[Monitor history](https://status.example.invalid/v1/monitors/shop/checks)');
+    expect(issue!.body).toMatch(
+      /\| r1 \| ❌ down \| <code>status<\/code> \| 500 \| <code>127\.0\.0\.1<\/code> \|/,
+    );
+    expect(issue!.body).toContain(
+      '[Monitor history](https://status.example.invalid/v1/monitors/shop/checks)',
+    );
 
     const [alert] = await h.app.vigil.store.alerts.list({ status: 'all', limit: 10 });
     expect(alert!.start).toBeGreaterThanOrEqual(failFrom);
@@ -144,7 +155,9 @@ describe('incidents as GitHub issues', () => {
     const [resolved] = await h.app.vigil.store.alerts.list({ status: 'all', limit: 10 });
     expect(resolved).toMatchObject({ status: 'closed', outcome: 'announced' });
     expect(last).toContain('✅ **Shop** is up again.');
-    expect(last).toContain(`| Started | ${new Date(resolved!.start).toISOString().slice(0, 19).replace('T', ' ')} UTC |`);
+    expect(last).toContain(
+      `| Started | ${new Date(resolved!.start).toISOString().slice(0, 19).replace('T', ' ')} UTC |`,
+    );
     expect(last).toContain(
       `| Ended (last failing check) | ${new Date(resolved!.end!).toISOString().slice(0, 19).replace('T', ' ')} UTC |`,
     );
@@ -198,7 +211,13 @@ describe('incidents as GitHub issues', () => {
     expect(issue.state).toBe('closed');
     const handled = server.requests.filter((r) => !r.injected && r.method !== 'GET');
     const kinds = handled.map((r) =>
-      r.path.endsWith('/labels') ? 'label' : r.method === 'PATCH' ? 'close' : r.path.endsWith('/comments') ? 'comment' : 'create',
+      r.path.endsWith('/labels')
+        ? 'label'
+        : r.method === 'PATCH'
+          ? 'close'
+          : r.path.endsWith('/comments')
+            ? 'comment'
+            : 'create',
     );
     expect(kinds.filter((k) => k !== 'label')).toEqual([
       'create',
@@ -224,7 +243,12 @@ describe('incidents as GitHub issues', () => {
     // The create failed once for good; the reminders and the resolution had no issue to go to.
     expect(server.requests.length).toBe(tries);
     const rows = await outbox(h);
-    expect(rows[0]).toMatchObject({ op: 'open', state: 'failed', errorCode: 'VIGIL_ERR_SINK_AUTH', attempts: 1 });
+    expect(rows[0]).toMatchObject({
+      op: 'open',
+      state: 'failed',
+      errorCode: 'VIGIL_ERR_SINK_AUTH',
+      attempts: 1,
+    });
     expect(rows.slice(1).every((r) => r.state === 'failed' || r.state === 'skipped')).toBe(true);
     const body = await h.json<IncidentsBody>('/v1/incidents');
     expect(body.incidents[0]!.alert!.deliveries[0]).toMatchObject({
@@ -286,6 +310,7 @@ describe('incidents as GitHub issues', () => {
   it('a secret value never reaches GitHub', async () => {
     const CANARY = 'canary-5e3c7a1b9d';
     const { server, h } = await setup({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
       url: 'https://shop.example.invalid/?token=${SHOP_TOKEN}',
       secrets: { SHOP_TOKEN: CANARY },
       alert: { after: '0s', remind_every: '5m', mentions: ['@ops'] },
@@ -324,7 +349,11 @@ describe('incidents as GitHub issues', () => {
           alertId: alert!.id,
           sink: 'github',
           op: 'remind',
-          snapshot: { op: 'remind', alert: { ...alert!, votes: [{ ...alert!.votes[0]!, region: CANARY }] }, at: h.clock.now() },
+          snapshot: {
+            op: 'remind',
+            alert: { ...alert!, votes: [{ ...alert!.votes[0]!, region: CANARY }] },
+            at: h.clock.now(),
+          },
           at: h.clock.now(),
         },
       ]),
@@ -336,9 +365,17 @@ describe('incidents as GitHub issues', () => {
 
     const issue = server.issues(REPO)[0]!;
     expect(server.issues(REPO)).toHaveLength(1);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
     expect(issue.body).toContain('${SHOP_TOKEN}');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
     expect(issue.body).toContain('bad token ${SHOP_TOKEN}');
-    expect(server.commentsOn(REPO, issue.number).map((c) => c.body).join()).toContain('| ${SHOP_TOKEN} | ❌ down |');
+    expect(
+      server
+        .commentsOn(REPO, issue.number)
+        .map((c) => c.body)
+        .join(),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
+    ).toContain('| ${SHOP_TOKEN} | ❌ down |');
     const everything = JSON.stringify(server.requests.map((r) => [r.path, r.query, r.body, r.headers]));
     expect(everything).not.toContain(CANARY);
     expect(everything).not.toContain(encodeURIComponent(CANARY));

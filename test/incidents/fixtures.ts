@@ -1,7 +1,6 @@
 // Test data for incident delivery: alerts, votes and response logs as the recorder builds them.
 import type { OperationSnapshot } from '../../collector/incidents/snapshot.ts';
-import type { Alert, MonitorInfo, VoteDetail } from '../../collector/incidents/types.ts';
-import type { Operation } from '../../collector/incidents/types.ts';
+import type { Alert, MonitorInfo, Operation, VoteDetail } from '../../collector/incidents/types.ts';
 import type { ResponseLog } from '../../collector/probe/types.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -11,6 +10,7 @@ export function monitorInfo(overrides: Partial<MonitorInfo> = {}): MonitorInfo {
     id: 'api',
     name: 'API',
     method: 'GET',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
     url: 'https://api.example.invalid/health?key=${API_KEY}',
     alert: { labels: ['team:payments'], assignees: ['octocat'], mentions: ['@my-org/on-call'] },
     ...overrides,
@@ -34,7 +34,11 @@ export function vote(region: string, ok: boolean, at = T0, extra: Partial<VoteDe
 
 export function responseLog(overrides: Partial<ResponseLog> = {}): ResponseLog {
   return {
-    request: { line: 'GET /health?key=${API_KEY} HTTP/1.1', headers: { accept: '*/*', 'user-agent': 'Vigil/0.1.0' } },
+    request: {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
+      line: 'GET /health?key=${API_KEY} HTTP/1.1',
+      headers: { accept: '*/*', 'user-agent': 'Vigil/0.1.0' },
+    },
     response: { status: 500, headers: { 'content-type': 'text/html', server: 'nginx' } },
     body: '<h1>Internal Server Error</h1>',
     bodyTruncated: false,
@@ -65,7 +69,13 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     closedAt: null,
     outcome: null,
     votes: [vote('eu-west', false), vote('us-east', false), vote('ap-south', true)],
-    firstFailure: { region: 'eu-west', jobId: `job-eu-west-${T0}`, at: T0, message: 'status 500 is not 2xx', log: responseLog() },
+    firstFailure: {
+      region: 'eu-west',
+      jobId: `job-eu-west-${T0}`,
+      at: T0,
+      message: 'status 500 is not 2xx',
+      log: responseLog(),
+    },
     score: null,
     certificate: null,
     region: null,

@@ -62,7 +62,10 @@ describe('GitHub Issues sink', () => {
   it('opens the issue with title, body, labels (created first) and assignees', async () => {
     const outcome = await sink.open(delivery('open'));
     const [issue] = server.issues(REPO);
-    expect(outcome.ref).toEqual({ id: String(issue!.number), url: `${server.url}/web/${REPO}/issues/${issue!.number}` });
+    expect(outcome.ref).toEqual({
+      id: String(issue!.number),
+      url: `${server.url}/web/${REPO}/issues/${issue!.number}`,
+    });
     expect(issue!.title).toBe('API is down: status 500 is not 2xx');
     expect(issue!.body).toContain(`<!-- vigil:incident:api:down:${T0} -->`);
     expect(issue!.labels).toEqual(['vigil', 'incident', 'monitor:api', 'team:payments']);
@@ -205,12 +208,17 @@ describe('GitHub failures', () => {
   });
 
   it('secondary rate limit: waits retry-after inside the request, then succeeds', async () => {
-    const limit = server.secondaryRateLimit({ method: 'POST', path: `/repos/${REPO}/issues` }, { retryAfterSeconds: 1 });
+    const limit = server.secondaryRateLimit(
+      { method: 'POST', path: `/repos/${REPO}/issues` },
+      { retryAfterSeconds: 1 },
+    );
     const started = Date.now();
     await sink.open(delivery('open'));
     expect(limit.used).toBe(1);
     expect(server.issues(REPO)).toHaveLength(1);
-    const [limited, retried] = server.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/issues'));
+    const [limited, retried] = server.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/issues'),
+    );
     expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(950);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
@@ -237,7 +245,10 @@ describe('GitHub failures', () => {
   });
 
   it('connection dropped before an answer: transient VIGIL_ERR_SINK_NETWORK', async () => {
-    server.dropConnection({ method: 'POST', path: `/repos/${REPO}/labels` }, { times: Number.POSITIVE_INFINITY });
+    server.dropConnection(
+      { method: 'POST', path: `/repos/${REPO}/labels` },
+      { times: Number.POSITIVE_INFINITY },
+    );
     const error = await failure(sink.open(delivery('open')));
     expect(error).toMatchObject({ code: 'VIGIL_ERR_SINK_NETWORK', transient: true });
     expect(server.issues(REPO)).toHaveLength(0);

@@ -30,15 +30,21 @@ describe('the incident issue', () => {
   it('body: marker first, URL, start in UTC and relative, reason, votes table, log in <details>, links, mentions', () => {
     const { body, labels, assignees } = renderOperation(snapshot('open'), ctx);
     expect(body.startsWith(incidentMarker(`api:down:${T0}`))).toBe(true);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
     expect(body).toContain('<code>GET https://api.example.invalid/health?key=${API_KEY}</code>');
     expect(body).toContain('2026-01-05 12:00:00 UTC (5m ago)');
     expect(body).toContain('<code>status</code>: status 500 is not 2xx');
     expect(body).toContain(
       '| Region | Result | Reason | Status | IP | Resolve ms | Connect ms | TLS ms | Processing ms | Transfer ms |',
     );
-    expect(body).toContain('| eu-west | ❌ down | <code>status</code> | 500 | <code>203.0.113.7</code> | 1.3 | 10.5 | 20 | 150 | 3 |');
+    expect(body).toContain(
+      '| eu-west | ❌ down | <code>status</code> | 500 | <code>203.0.113.7</code> | 1.3 | 10.5 | 20 | 150 | 3 |',
+    );
     expect(body).toContain('| ap-south | ✅ up |  | 200 |');
-    expect(body).toMatch(/<details>\n<summary>Response log of the first failing check \(eu-west, 2026-01-05 12:00:00 UTC\)<\/summary>/);
+    expect(body).toMatch(
+      /<details>\n<summary>Response log of the first failing check \(eu-west, 2026-01-05 12:00:00 UTC\)<\/summary>/,
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
     expect(body).toContain('GET /health?key=${API_KEY} HTTP/1.1\naccept: */*');
     expect(body).toContain('**Response**: 500');
     expect(body).toContain('<h1>Internal Server Error</h1>');
@@ -70,6 +76,7 @@ describe('the incident issue', () => {
 
   it('a password in the URL is hidden; secret references stay as written', () => {
     expect(displayUrl('https://user:hunter2@example.invalid/x')).toBe('https://user:***@example.invalid/x');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${NAME}` secret reference
     expect(displayUrl('https://example.invalid/${TOKEN}')).toBe('https://example.invalid/${TOKEN}');
   });
 
@@ -85,7 +92,9 @@ describe('the incident issue', () => {
           bodyTruncated: true,
           response: {
             status: 500,
-            headers: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`x-header-${i}`, 'v'.repeat(300)])),
+            headers: Object.fromEntries(
+              Array.from({ length: 400 }, (_, i) => [`x-header-${i}`, 'v'.repeat(300)]),
+            ),
           },
           connection: Array.from({ length: 500 }, (_, i) => `line ${i} ${'c'.repeat(200)}`),
         }),
@@ -115,7 +124,13 @@ describe('the incident issue', () => {
 
     const cert = makeAlert({
       kind: 'certificate',
-      certificate: { daysLeft: 5, validTo: '2026-01-10T00:00:00.000Z', subject: 'CN=api', issuer: 'CN=CA', warningDays: 14 },
+      certificate: {
+        daysLeft: 5,
+        validTo: '2026-01-10T00:00:00.000Z',
+        subject: 'CN=api',
+        issuer: 'CN=CA',
+        warningDays: 14,
+      },
     });
     const c = renderOperation(snapshot('open', cert), ctx);
     expect(c.title).toBe('API: TLS certificate expires in 5 days');
@@ -148,14 +163,21 @@ describe('comments', () => {
       ...ctx,
       now: T0 + 63 * 60_000,
     });
-    expect(body).toContain('⏰ **API** is still down after **1h 3m** (since 2026-01-05 12:00:00 UTC); 31 failed checks so far.');
+    expect(body).toContain(
+      '⏰ **API** is still down after **1h 3m** (since 2026-01-05 12:00:00 UTC); 31 failed checks so far.',
+    );
     expect(body).toContain('#### Latest votes per region');
     expect(body.endsWith(deliveryMarker(41))).toBe(true);
     expect(text).toBe('⏰ API is still down after 1h 3m https://status.example.invalid/');
   });
 
   it('recovery: start, end (last failing check), duration and failed checks', () => {
-    const resolved = makeAlert({ status: 'closed', end: T0 + 754_000, failedChecks: 14, endCause: 'recovered' });
+    const resolved = makeAlert({
+      status: 'closed',
+      end: T0 + 754_000,
+      failedChecks: 14,
+      endCause: 'recovered',
+    });
     const { body, text } = renderOperation(snapshot('resolve', resolved), ctx);
     expect(body).toContain('✅ **API** is up again.');
     expect(body).toContain('| Started | 2026-01-05 12:00:00 UTC |');
@@ -168,6 +190,8 @@ describe('comments', () => {
 
   it('says why when the end is not a recovery', () => {
     const paused = makeAlert({ status: 'closed', end: T0 + 60_000, endCause: 'paused' });
-    expect(renderOperation(snapshot('resolve', paused), ctx).body).toContain('The monitor was paused; closing this issue.');
+    expect(renderOperation(snapshot('resolve', paused), ctx).body).toContain(
+      'The monitor was paused; closing this issue.',
+    );
   });
 });

@@ -23,7 +23,12 @@ function alert(fields: Partial<TimingAlert> = {}): TimingAlert {
 }
 
 /** Plays time forward in 1 s steps, applying due operations as the recorder would. */
-function play(initial: TimingAlert, policy: ReturnType<typeof policyFor>, until: number, events: Array<[number, Partial<TimingAlert>]> = []) {
+function play(
+  initial: TimingAlert,
+  policy: ReturnType<typeof policyFor>,
+  until: number,
+  events: Array<[number, Partial<TimingAlert>]> = [],
+) {
   let a = { ...initial };
   const log: Array<[number, string]> = [];
   for (let now = a.start; now <= until; now += S) {
@@ -43,12 +48,16 @@ describe('timing of a down incident', () => {
   const policy = policyFor('down', down);
 
   it('a blip shorter than alert.after is recorded, never announced', () => {
-    const log = play(alert(), policy, T0 + 10 * M, [[T0 + 2 * M, { status: 'recovering', resolvedAt: T0 + 2 * M }]]);
+    const log = play(alert(), policy, T0 + 10 * M, [
+      [T0 + 2 * M, { status: 'recovering', resolvedAt: T0 + 2 * M }],
+    ]);
     expect(log).toEqual([[2 * M, 'finish']]);
   });
 
   it('opens once it lasted alert.after, reminds every remind_every, resolves on recovery', () => {
-    const log = play(alert(), policy, T0 + 80 * M, [[T0 + 75 * M, { status: 'recovering', resolvedAt: T0 + 75 * M }]]);
+    const log = play(alert(), policy, T0 + 80 * M, [
+      [T0 + 75 * M, { status: 'recovering', resolvedAt: T0 + 75 * M }],
+    ]);
     expect(log).toEqual([
       [3 * M, 'open'],
       [33 * M, 'remind'],
@@ -58,7 +67,11 @@ describe('timing of a down incident', () => {
   });
 
   it('after: 0 opens at once; remind_every: 0 never reminds', () => {
-    const log = play(alert(), policyFor('down', { after: 0, remind_every: 0, recovery_after: 0 }), T0 + 120 * M);
+    const log = play(
+      alert(),
+      policyFor('down', { after: 0, remind_every: 0, recovery_after: 0 }),
+      T0 + 120 * M,
+    );
     expect(log).toEqual([[0, 'open']]);
   });
 
@@ -69,7 +82,11 @@ describe('timing of a down incident', () => {
       nextAt: T0 + 33 * M,
     });
     expect(
-      dueOperations(alert({ announcedAt: T0 + 3 * M, status: 'recovering', resolvedAt: T0 + 9 * M }), policyFor('down', { ...down, recovery_after: 5 * M }), T0 + 10 * M),
+      dueOperations(
+        alert({ announcedAt: T0 + 3 * M, status: 'recovering', resolvedAt: T0 + 9 * M }),
+        policyFor('down', { ...down, recovery_after: 5 * M }),
+        T0 + 10 * M,
+      ),
     ).toEqual({ ops: [], nextAt: T0 + 14 * M });
   });
 
@@ -114,7 +131,11 @@ describe('timing of a down incident', () => {
     expect(dueOperations(alert({ suppressed: true }), policy, T0 + 60 * M).ops).toEqual([]);
     expect(dueOperations(alert(), policy, T0 + 60 * M, { quiet: true }).ops).toEqual([]);
     expect(
-      dueOperations(alert({ suppressed: true, status: 'recovering', resolvedAt: T0 + 60 * M }), policy, T0 + 61 * M).ops,
+      dueOperations(
+        alert({ suppressed: true, status: 'recovering', resolvedAt: T0 + 60 * M }),
+        policy,
+        T0 + 61 * M,
+      ).ops,
     ).toEqual(['finish']);
     // quiet stops reminders, but an announced incident still resolves
     const announced = alert({ announcedAt: T0 + 3 * M });
@@ -129,15 +150,28 @@ describe('timing of a down incident', () => {
   it('causes that are not a recovery resolve without waiting recovery_after', () => {
     const p = policyFor('down', { ...down, recovery_after: 30 * M });
     for (const cause of ['paused', 'removed', 'escalated']) {
-      const a = alert({ announcedAt: T0 + 3 * M, status: 'recovering', resolvedAt: T0 + 10 * M, endCause: cause });
+      const a = alert({
+        announcedAt: T0 + 3 * M,
+        status: 'recovering',
+        resolvedAt: T0 + 10 * M,
+        endCause: cause,
+      });
       expect(dueOperations(a, p, T0 + 10 * M).ops).toEqual(['resolve']);
     }
-    const recovered = alert({ announcedAt: T0 + 3 * M, status: 'recovering', resolvedAt: T0 + 10 * M, endCause: 'recovered' });
+    const recovered = alert({
+      announcedAt: T0 + 3 * M,
+      status: 'recovering',
+      resolvedAt: T0 + 10 * M,
+      endCause: 'recovered',
+    });
     expect(dueOperations(recovered, p, T0 + 10 * M).ops).toEqual([]);
   });
 
   it('closed alerts have nothing due', () => {
-    expect(dueOperations(alert({ status: 'closed' }), policy, T0 + 100 * M)).toEqual({ ops: [], nextAt: null });
+    expect(dueOperations(alert({ status: 'closed' }), policy, T0 + 100 * M)).toEqual({
+      ops: [],
+      nextAt: null,
+    });
   });
 });
 

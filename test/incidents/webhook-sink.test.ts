@@ -68,7 +68,11 @@ function delivery(op: Operation, id = 7): Delivery {
     alertId: snap.alert.id,
     priorAttempts: 0,
     queuedAt: T0,
-    message: renderOperation(snap, { now: T0 + 300_000, publicUrl: 'https://status.example.invalid', deliveryId: id }),
+    message: renderOperation(snap, {
+      now: T0 + 300_000,
+      publicUrl: 'https://status.example.invalid',
+      deliveryId: id,
+    }),
     ref: null,
     data: { id: snap.alert.id, kind: 'down', status: op === 'resolve' ? 'resolved' : 'open' },
   };
@@ -100,7 +104,12 @@ describe('webhook sink', () => {
     expect(body).toMatchObject({
       event: 'incident.opened',
       delivery: 7,
-      incident: { id: `api:down:${T0}`, kind: 'down', status: 'open', title: 'API is down: status 500 is not 2xx' },
+      incident: {
+        id: `api:down:${T0}`,
+        kind: 'down',
+        status: 'open',
+        title: 'API is down: status 500 is not 2xx',
+      },
     });
     // The signature covers the timestamp and the raw body: a changed body or an old message fails.
     const ts = Number(message!.headers['x-vigil-timestamp']);
@@ -109,16 +118,19 @@ describe('webhook sink', () => {
     expect(verifyWebhook(SECRET, headers, `${message!.raw} `, Date.now())).toBe('mismatch');
     expect(verifyWebhook('other-secret', headers, message!.raw, Date.now())).toBe('mismatch');
     expect(verifyWebhook(SECRET, headers, message!.raw, Date.now() + 3_600_000)).toBe('expired');
-    expect(verifyWebhook(SECRET, { signature: undefined, timestamp: undefined }, message!.raw, Date.now())).toBe(
-      'missing',
-    );
+    expect(
+      verifyWebhook(SECRET, { signature: undefined, timestamp: undefined }, message!.raw, Date.now()),
+    ).toBe('missing');
   });
 
   it('reminder and resolution events', async () => {
     const sink = make();
     await sink.remind(delivery('remind', 8));
     await sink.resolve(delivery('resolve', 9));
-    expect(received.map((r) => r.headers['x-vigil-event'])).toEqual(['incident.reminder', 'incident.resolved']);
+    expect(received.map((r) => r.headers['x-vigil-event'])).toEqual([
+      'incident.reminder',
+      'incident.resolved',
+    ]);
     expect(received.every((r) => r.verdict === 'valid')).toBe(true);
   });
 
@@ -174,7 +186,11 @@ describe('webhook sink', () => {
 
   it('validate: an http(s) URL', () => {
     expect(webhookSink.validate({ url: 'mailto:x@example.invalid', secret: null })).toEqual([
-      { sink: 'webhook', setting: 'VIGIL_WEBHOOK_URL', message: 'expected an http(s) URL, got `mailto:x@example.invalid`' },
+      {
+        sink: 'webhook',
+        setting: 'VIGIL_WEBHOOK_URL',
+        message: 'expected an http(s) URL, got `mailto:x@example.invalid`',
+      },
     ]);
     expect(webhookSink.validate({ url: 'https://hooks.example.invalid/x', secret: null })).toEqual([]);
   });

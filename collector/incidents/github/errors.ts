@@ -25,5 +25,11 @@ export function toSinkError(error: unknown, what: string, now: number): SinkErro
       (headerValue(headers, 'x-ratelimit-remaining') === '0' ||
         headerValue(headers, 'retry-after') !== null ||
         /rate limit/i.test(e.message ?? '')));
-  return httpSinkError(e.status, `${message} (HTTP ${e.status})`, retryAtOf(headers, now), rateLimited, error);
+  return httpSinkError(
+    e.status,
+    `${message} (HTTP ${e.status})`,
+    retryAtOf(headers, now),
+    rateLimited,
+    error,
+  );
 }

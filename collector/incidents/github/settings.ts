@@ -27,7 +27,11 @@ export function githubSettings(config: CollectorConfig): GitHubSinkSettings | nu
 
 export function validateGitHubSettings(settings: GitHubSinkSettings): SinkConfigProblem[] {
   const problems: SinkConfigProblem[] = [];
-  if (!REPOSITORY.test(settings.repository) || settings.repository.endsWith('/.') || settings.repository.endsWith('/..')) {
+  if (
+    !REPOSITORY.test(settings.repository) ||
+    settings.repository.endsWith('/.') ||
+    settings.repository.endsWith('/..')
+  ) {
     problems.push({
       sink: 'github',
       setting: 'VIGIL_GITHUB_REPOSITORY',

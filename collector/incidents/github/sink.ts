@@ -13,7 +13,14 @@
 // and a resolve retried after its close went through is told apart from a person's close.
 import { VERSION } from '../../../cli/version.ts';
 import { deliveryMarker, incidentMarker } from '../render.ts';
-import type { Delivery, IncidentSink, SinkDefinition, SinkDependencies, SinkOutcome, SinkRef } from '../sink.ts';
+import type {
+  Delivery,
+  IncidentSink,
+  SinkDefinition,
+  SinkDependencies,
+  SinkOutcome,
+  SinkRef,
+} from '../sink.ts';
 import { SinkError } from '../sink.ts';
 import { createGitHubClient, type GitHubClient } from './client.ts';
 import { toSinkError } from './errors.ts';
@@ -76,16 +83,18 @@ export class GitHubIssuesSink implements IncidentSink {
     const { message } = delivery;
     await this.#ensureLabels(message.labels);
     const create = (assignees: string[]) =>
-      this.#call('create issue', (request) =>
-        this.#client.rest.issues.create({
-          owner: this.#owner,
-          repo: this.#repo,
-          title: message.title,
-          body: message.body,
-          labels: message.labels,
-          assignees,
-          request,
-        }),
+      this.#call(
+        'create issue',
+        (request) =>
+          this.#client.rest.issues.create({
+            owner: this.#owner,
+            repo: this.#repo,
+            title: message.title,
+            body: message.body,
+            labels: message.labels,
+            assignees,
+            request,
+          }),
         true,
       );
     let issue: Awaited<ReturnType<typeof create>>;
@@ -93,11 +102,19 @@ export class GitHubIssuesSink implements IncidentSink {
       issue = await create(message.assignees);
     } catch (error) {
       // An assignee who cannot be assigned (not a collaborator) must not cost the incident.
-      if (!(error instanceof SinkError) || error.status !== 422 || message.assignees.length === 0) throw error;
-      if (!/assignee/i.test(JSON.stringify((error.cause as { response?: { data?: unknown } })?.response?.data ?? ''))) {
+      if (!(error instanceof SinkError) || error.status !== 422 || message.assignees.length === 0)
+        throw error;
+      if (
+        !/assignee/i.test(
+          JSON.stringify((error.cause as { response?: { data?: unknown } })?.response?.data ?? ''),
+        )
+      ) {
         throw error;
       }
-      this.#deps.log.warn({ sink: 'github', assignees: message.assignees }, 'assignees refused; opening the issue without them');
+      this.#deps.log.warn(
+        { sink: 'github', assignees: message.assignees },
+        'assignees refused; opening the issue without them',
+      );
       issue = await create([]);
     }
     return { ref: { id: String(issue.data.number), url: issue.data.html_url } };
@@ -156,14 +173,16 @@ export class GitHubIssuesSink implements IncidentSink {
   }
 
   async #comment(number: number, body: string): Promise<void> {
-    await this.#call(`comment on issue #${number}`, (request) =>
-      this.#client.rest.issues.createComment({
-        owner: this.#owner,
-        repo: this.#repo,
-        issue_number: number,
-        body,
-        request,
-      }),
+    await this.#call(
+      `comment on issue #${number}`,
+      (request) =>
+        this.#client.rest.issues.createComment({
+          owner: this.#owner,
+          repo: this.#repo,
+          issue_number: number,
+          body,
+          request,
+        }),
       true,
     );
   }
@@ -187,7 +206,9 @@ export class GitHubIssuesSink implements IncidentSink {
           request,
         }),
       );
-      const found = response.data.find((issue) => issue.pull_request === undefined && issue.body?.includes(marker));
+      const found = response.data.find(
+        (issue) => issue.pull_request === undefined && issue.body?.includes(marker),
+      );
       if (found !== undefined) {
         this.#deps.log.info(
           { sink: 'github', incident: delivery.alertId, issue: found.number },

@@ -24,7 +24,8 @@ export function verifyWebhook(
   toleranceSeconds = 300,
 ): SignatureCheck {
   if (headers.signature === undefined || headers.timestamp === undefined) return 'missing';
-  if (!/^\d+$/.test(headers.timestamp) || !/^sha256=[0-9a-f]{64}$/.test(headers.signature)) return 'malformed';
+  if (!/^\d+$/.test(headers.timestamp) || !/^sha256=[0-9a-f]{64}$/.test(headers.signature))
+    return 'malformed';
   const timestamp = Number(headers.timestamp);
   if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return 'expired';
   const expected = Buffer.from(signWebhook(secret, timestamp, rawBody));

@@ -129,7 +129,13 @@ export function validateWebhookSettings(settings: WebhookSinkSettings): SinkConf
     url = null;
   }
   if (url !== null && (url.protocol === 'https:' || url.protocol === 'http:')) return [];
-  return [{ sink: 'webhook', setting: 'VIGIL_WEBHOOK_URL', message: `expected an http(s) URL, got \`${settings.url}\`` }];
+  return [
+    {
+      sink: 'webhook',
+      setting: 'VIGIL_WEBHOOK_URL',
+      message: `expected an http(s) URL, got \`${settings.url}\``,
+    },
+  ];
 }
 
 export const webhookSink: SinkDefinition<WebhookSinkSettings> = {

@@ -375,7 +375,9 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async outbox(alertId: string): Promise<OutboxRecord[]> {
-    const rows = await this.#reader.all<OutboxRow>('SELECT * FROM outbox WHERE alert_id = ? ORDER BY id', [alertId]);
+    const rows = await this.#reader.all<OutboxRow>('SELECT * FROM outbox WHERE alert_id = ? ORDER BY id', [
+      alertId,
+    ]);
     return rows.map(toOutbox);
   }
 
