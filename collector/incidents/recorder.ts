@@ -144,14 +144,20 @@ export class AlertRecorder {
       return next;
     }
     if (event.type !== 'opened') {
-      // An incident opened before incident delivery existed (or its alert was lost): start one.
+      // An incident opened before incident delivery existed (or its alert was lost).
       this.#o.log.warn(
         { incident: event.incidentId, type: event.type },
         'incident event for an unknown alert',
       );
     }
     const evidence = await this.#evidence(tx, event.votes, event.firstJobId);
-    if (event.kind === 'down' && event.type !== 'resolved') {
+    if (event.type === 'resolved') {
+      // Its whole life went unseen: record it, never announce an outage that is already over.
+      const recorded = fromIncidentEvent(event, evidence, info, now);
+      await tx.saveAlert({ ...recorded, status: 'closed', closedAt: now, outcome: 'recorded' });
+      return null;
+    }
+    if (event.kind === 'down') {
       const waiting = await this.#waitingForRecovery(tx, event.monitorId, monitor, now);
       if (waiting !== null) {
         const next = continueAlert(waiting, event, evidence, info, now);

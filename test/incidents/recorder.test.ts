@@ -199,6 +199,25 @@ describe('incident kinds', () => {
     expect(await h.app.vigil.store.alerts.outbox(silent.id)).toEqual([]);
   });
 
+  it('an incident first seen resolved (opened before delivery existed) is recorded, never announced', async () => {
+    const { server, h } = await setup([{ id: 'web', alert: { after: '0s' } }]);
+    const start = h.clock.now() - 10 * M;
+    await flush(h, [
+      await monitorEvent(h, 'web', {
+        type: 'resolved',
+        cause: 'recovered',
+        start,
+        end: start + 5 * M,
+        lastFailure: start + 5 * M,
+        incidentId: `web:down:${start}`,
+      }),
+    ]);
+    expect(server.requests).toEqual([]);
+    expect(await h.app.vigil.store.alerts.list({ status: 'all', limit: 10 })).toEqual([
+      expect.objectContaining({ status: 'closed', outcome: 'recorded', announcedAt: null }),
+    ]);
+  });
+
   it('a failure recording incidents never blocks the engine: its own writes commit', async () => {
     const { h } = await setup([{ id: 'web', alert: { after: '0s' } }]);
     const { db } = h.app.vigil.store as SqliteStore;
