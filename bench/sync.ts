@@ -14,6 +14,7 @@ import { syncPlan } from '../collector/client.ts';
 import { DEFAULT_CONFIG } from '../collector/config.ts';
 import { insertRows, SqliteDatabase } from '../collector/store/sqlite/database.ts';
 import { hashSpec } from '../collector/sync/secrets.ts';
+import { sync } from '../collector/sync/sync-service.ts';
 import { specHash } from '../schema/hash.ts';
 import { toDocument } from '../schema/normalize.ts';
 import { diffPlan, planId } from '../schema/plan.ts';
@@ -178,7 +179,25 @@ try {
   t = performance.now();
   JSON.stringify(wire[1]);
   parts.push(['client JSON.stringify of the body', performance.now() - t]);
-  console.log('\nbreakdown of one plan (in process, one run):');
+
+  // And of one apply (create): the sync itself (validate, hash, plan, one write transaction),
+  // then the engine's reconcile the route awaits before answering.
+  const probe = await createApp({
+    config: { ...DEFAULT_CONFIG, db: join(dir, 'breakdown.db'), adminToken: TOKEN },
+    logger: false,
+  });
+  const ctx = probe.vigil;
+  t = performance.now();
+  await sync(
+    { monitors: ctx.store.monitors, fingerprintKey: ctx.fingerprintKey, now: Date.now },
+    request(0, false),
+  );
+  parts.push(['apply create: sync() (validate…write, no HTTP)', performance.now() - t]);
+  t = performance.now();
+  await ctx.runtime.engine.reconcile();
+  parts.push(['apply create: engine reconcile', performance.now() - t]);
+  await probe.close();
+  console.log('\nbreakdown (in process, one run):');
   for (const [name, ms] of parts) console.log(`  ${name.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms`);
   console.log(`\nrss ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
 } finally {
