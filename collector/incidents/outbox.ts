@@ -17,7 +17,7 @@
 // - An issue a person closed: the rest of its lane is skipped (`closed_by_human`).
 import type { Secrets } from '../../schema/types.ts';
 import { realTimers, type TimerHandle, type Timers } from '../engine/timers.ts';
-import type { AlertStore, DeliveryRecord, OutboxRecord } from '../store/alert-types.ts';
+import type { AlertStore, DeliveryRecord, OutboxHead, OutboxRecord } from '../store/alert-types.ts';
 import { eventData } from './event-data.ts';
 import { redactDeep } from './redact.ts';
 import { renderOperation } from './render.ts';
@@ -120,7 +120,7 @@ export class OutboxWorker {
         }
         due += 1;
         if (this.#inFlight.size >= (this.#o.concurrency ?? 4) || !this.#running) continue;
-        const run = this.#deliver(row)
+        const run = this.#deliverHead(row)
           .catch((error: unknown) =>
             this.#o.log.error({ err: error, outbox: row.id }, 'outbox: delivery crashed'),
           )
@@ -134,7 +134,7 @@ export class OutboxWorker {
         for (const resolve of this.#idleWaiters.splice(0)) resolve();
       }
       if (this.#running) {
-        const poll = this.#o.pollMs ?? 500;
+        const poll = this.#o.pollMs ?? 200;
         const wait = Math.max(0, Math.min(poll, nextDue - this.#o.clock()));
         this.#timer = (this.#o.timers ?? realTimers).setTimeout(() => {
           this.#timer = null;
@@ -147,6 +147,11 @@ export class OutboxWorker {
   #cancelTimer(): void {
     if (this.#timer !== null) (this.#o.timers ?? realTimers).clearTimeout(this.#timer);
     this.#timer = null;
+  }
+
+  async #deliverHead(head: OutboxHead): Promise<void> {
+    const row = await this.#o.alerts.outboxRow(head.id);
+    if (row?.state === 'pending') await this.#deliver(row);
   }
 
   async #deliver(row: OutboxRecord): Promise<void> {
@@ -193,7 +198,7 @@ export class OutboxWorker {
       );
       return;
     }
-    if (row.op === 'remind' && (await alerts.laneAfter(row)).length > 0) {
+    if (row.op === 'remind' && (await alerts.laneHasMore(row))) {
       await alerts.settle(
         row.id,
         { state: 'skipped', error: 'superseded by a later update', at: clock() },

@@ -27,6 +27,9 @@ export interface OutboxRecord {
   doneAt: number | null;
 }
 
+/** What the worker looks at to choose the next rows. */
+export type OutboxHead = Omit<OutboxRecord, 'snapshot'>;
+
 /**
  * Where an alert stands in one sink:
  * - pending: nothing delivered yet; open: the issue (or message) exists;
@@ -149,10 +152,11 @@ export interface AlertStore {
   /** Pending rows and failures: the outbox depth for metrics. */
   outboxDepth(): Promise<{ pending: number; failed: number }>;
 
-  /** The first pending row of each (alert, sink) lane, oldest lanes first. */
-  heads(limit: number): Promise<OutboxRecord[]>;
-  /** Later pending rows of the same lane (after `id`). */
-  laneAfter(row: Pick<OutboxRecord, 'id' | 'alertId' | 'sink'>): Promise<OutboxRecord[]>;
+  /** The first pending row of each (alert, sink) lane, oldest lanes first, without its snapshot. */
+  heads(limit: number): Promise<OutboxHead[]>;
+  outboxRow(id: number): Promise<OutboxRecord | undefined>;
+  /** Whether the lane has pending rows after `id`. */
+  laneHasMore(row: Pick<OutboxRecord, 'id' | 'alertId' | 'sink'>): Promise<boolean>;
   delivery(alertId: string, sink: string): Promise<DeliveryRecord | undefined>;
   /** Counts a try as started (before it is made); returns the tries started before it. */
   startAttempt(id: number): Promise<number>;

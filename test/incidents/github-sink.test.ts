@@ -84,10 +84,26 @@ describe('GitHub Issues sink', () => {
     expect(server.requests.filter((r) => r.path === `/repos/${REPO}/labels`)).toHaveLength(4);
   });
 
-  it('existing labels are fine (422 already_exists)', async () => {
+  it('labels that exist cost no write; a token that may not create labels still opens the issue', async () => {
     server.addIssue(REPO, { title: 'seed', labels: ['vigil', 'incident', 'monitor:api', 'team:payments'] });
     await sink.open(delivery('open'));
     expect(server.issues(REPO)).toHaveLength(2);
+    expect(server.requests.filter((r) => r.path.includes('/labels') && r.method === 'POST')).toEqual([]);
+
+    await sink.close?.();
+    sink = makeSink();
+    server.fail({
+      method: 'POST',
+      path: `/repos/${REPO}/labels`,
+      status: 403,
+      times: Number.POSITIVE_INFINITY,
+      body: { message: 'Must have admin rights to Repository.' },
+    });
+    const other = delivery('open', null, { alertId: 'web:down:1' });
+    other.message = { ...other.message, labels: ['vigil', 'incident', 'monitor:web'] };
+    const { ref } = await sink.open(other);
+    expect(ref).not.toBeNull();
+    expect(server.issues(REPO)).toHaveLength(3);
   });
 
   it('a create whose answer was lost is found by its hidden marker before creating again', async () => {

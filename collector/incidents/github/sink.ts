@@ -243,24 +243,50 @@ export class GitHubIssuesSink implements IncidentSink {
     return false;
   }
 
+  /**
+   * Creates the labels that are missing (with Vigil's colors), once per label and process. A read
+   * first: reads are not spaced like writes, so labels that exist cost no write. A token that may
+   * not create labels does not cost the incident: the create goes on (GitHub then adds the labels
+   * that exist, and creates the others itself where it may).
+   */
   async #ensureLabels(labels: readonly string[]): Promise<void> {
     for (const name of labels) {
       if (this.#labels.has(name.toLowerCase())) continue;
-      try {
-        await this.#call(`create label ${name}`, (request) =>
-          this.#client.rest.issues.createLabel({
-            owner: this.#owner,
-            repo: this.#repo,
-            name,
-            color: LABEL_COLORS[name] ?? (name.startsWith('monitor:') ? 'c5def5' : 'ededed'),
-            request,
-          }),
-        );
-      } catch (error) {
-        // 422 already_exists is the common case: the label is there.
-        if (!(error instanceof SinkError) || error.status !== 422) throw error;
+      if (!(await this.#labelExists(name))) {
+        try {
+          await this.#call(`create label ${name}`, (request) =>
+            this.#client.rest.issues.createLabel({
+              owner: this.#owner,
+              repo: this.#repo,
+              name,
+              color: LABEL_COLORS[name] ?? (name.startsWith('monitor:') ? 'c5def5' : 'ededed'),
+              request,
+            }),
+          );
+        } catch (error) {
+          if (!(error instanceof SinkError) || error.transient) throw error;
+          // 422 already_exists: created meanwhile. 403: not allowed to create labels.
+          if (error.status !== 422) {
+            this.#deps.log.warn(
+              { sink: 'github', label: name, code: error.code },
+              `cannot create label: ${error.message}`,
+            );
+          }
+        }
       }
       this.#labels.add(name.toLowerCase());
+    }
+  }
+
+  async #labelExists(name: string): Promise<boolean> {
+    try {
+      await this.#call(`get label ${name}`, (request) =>
+        this.#client.rest.issues.getLabel({ owner: this.#owner, repo: this.#repo, name, request }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof SinkError && error.status === 404) return false;
+      throw error;
     }
   }
 

@@ -13,6 +13,7 @@ import type {
   DeliveryRecord,
   DeliveryState,
   OutboxEntry,
+  OutboxHead,
   OutboxRecord,
   OutboxSummary,
   TlsObservation,
@@ -60,13 +61,12 @@ interface MonitorRow {
   secret_values: string;
 }
 
-function toOutbox(row: OutboxRow): OutboxRecord {
+function toHead(row: Omit<OutboxRow, 'snapshot'>): OutboxHead {
   return {
     id: row.id,
     alertId: row.alert_id,
     sink: row.sink,
     op: row.op,
-    snapshot: JSON.parse(row.snapshot) as OperationSnapshot,
     state: row.state,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
@@ -75,6 +75,10 @@ function toOutbox(row: OutboxRow): OutboxRecord {
     createdAt: row.created_at,
     doneAt: row.done_at,
   };
+}
+
+function toOutbox(row: OutboxRow): OutboxRecord {
+  return { ...toHead(row), snapshot: JSON.parse(row.snapshot) as OperationSnapshot };
 }
 
 function toDelivery(row: DeliveryRow): DeliveryRecord {
@@ -388,24 +392,31 @@ export class SqliteAlertStore implements AlertStore {
     return { pending: row?.pending ?? 0, failed: row?.failed ?? 0 };
   }
 
-  async heads(limit: number): Promise<OutboxRecord[]> {
-    const rows = await this.#reader.all<OutboxRow>(
-      `SELECT o.* FROM outbox o
+  async heads(limit: number): Promise<OutboxHead[]> {
+    const rows = await this.#reader.all<Omit<OutboxRow, 'snapshot'>>(
+      `SELECT o.id, o.alert_id, o.sink, o.op, o.state, o.attempts, o.next_attempt_at, o.error_code, o.error,
+              o.created_at, o.done_at
+       FROM outbox o
        WHERE o.state = 'pending'
          AND o.id = (SELECT min(p.id) FROM outbox p
                      WHERE p.state = 'pending' AND p.alert_id = o.alert_id AND p.sink = o.sink)
        ORDER BY o.id LIMIT ?`,
       [limit],
     );
-    return rows.map(toOutbox);
+    return rows.map(toHead);
   }
 
-  async laneAfter(row: Pick<OutboxRecord, 'id' | 'alertId' | 'sink'>): Promise<OutboxRecord[]> {
-    const rows = await this.#reader.all<OutboxRow>(
-      `SELECT * FROM outbox WHERE state = 'pending' AND alert_id = ? AND sink = ? AND id > ? ORDER BY id`,
+  async outboxRow(id: number): Promise<OutboxRecord | undefined> {
+    const row = await this.#reader.get<OutboxRow>('SELECT * FROM outbox WHERE id = ?', [id]);
+    return row === undefined ? undefined : toOutbox(row);
+  }
+
+  async laneHasMore(row: Pick<OutboxRecord, 'id' | 'alertId' | 'sink'>): Promise<boolean> {
+    const found = await this.#reader.get<{ id: number }>(
+      `SELECT id FROM outbox WHERE state = 'pending' AND alert_id = ? AND sink = ? AND id > ? LIMIT 1`,
       [row.alertId, row.sink, row.id],
     );
-    return rows.map(toOutbox);
+    return found !== undefined;
   }
 
   async delivery(alertId: string, sink: string): Promise<DeliveryRecord | undefined> {
