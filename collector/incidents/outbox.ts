@@ -87,7 +87,7 @@ export class OutboxWorker {
       });
   }
 
-  /** Stops picking rows; waits for the tries in flight (sinks should be closed first to cut waits). */
+  /** Stops picking rows at once; resolves when the tries in flight ended (close the sinks to cut them short). */
   async stop(): Promise<void> {
     this.#running = false;
     this.#cancelTimer();

@@ -103,9 +103,11 @@ export class IncidentService {
     if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
     this.#timer = null;
     await this.#ticking;
-    // Close sinks first: waits inside requests (rate limits) end now; unfinished rows stay pending.
+    // The worker stops taking rows, then the sinks close: waits inside requests (rate limits) end
+    // now, and what was cut off stays pending, due at once after the restart.
+    const stopping = this.worker.stop();
     await Promise.all([...this.sinks.values()].map((sink) => sink.close?.()));
-    await this.worker.stop();
+    await stopping;
     this.#o.store.runtime.setIncidentSink(null);
   }
 

@@ -127,6 +127,37 @@ describe('GitHub Issues sink', () => {
     expect(server.issues(REPO)).toHaveLength(3);
   });
 
+  it('assignees GitHub refuses do not cost the incident: opened without them', async () => {
+    server.fail({
+      method: 'POST',
+      path: `/repos/${REPO}/issues`,
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'Issue', field: 'assignees', code: 'invalid' }],
+      },
+    });
+    await sink.open(delivery('open'));
+    expect(server.issues(REPO)).toHaveLength(1);
+    expect(server.issues(REPO)[0]!.assignees).toEqual([]);
+    const creates = server.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${REPO}/issues`);
+    expect(creates.map((r) => (r.body as { assignees: string[] }).assignees)).toEqual([['octocat'], []]);
+  });
+
+  it('other validation failures of a create are permanent: VIGIL_ERR_SINK_REJECTED', async () => {
+    server.fail({
+      method: 'POST',
+      path: `/repos/${REPO}/issues`,
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'Issue', field: 'title', code: 'invalid' }],
+      },
+    });
+    const error = await failure(sink.open(delivery('open')));
+    expect(error).toMatchObject({ code: 'VIGIL_ERR_SINK_REJECTED', transient: false, status: 422 });
+  });
+
   it('reminds with a comment; a retried comment is not posted twice', async () => {
     const { ref } = await sink.open(delivery('open'));
     const remind = delivery('remind', ref!);

@@ -232,6 +232,27 @@ describe('outbox worker', () => {
     });
   });
 
+  it('shutting down mid-try: the try is cut short and the row is due again at once after the restart', async () => {
+    const alert = makeAlert();
+    let abort!: (error: SinkError) => void;
+    const started = new Promise<void>((ready) => {
+      github.script = () =>
+        new Promise<SinkError>((resolve) => {
+          abort = resolve;
+          ready();
+        });
+    });
+    await queue(alert, ['open']);
+    const w = start();
+    await started;
+    const stopping = w.stop();
+    // What closing the sink does to a request in flight.
+    abort(new SinkError('VIGIL_ERR_SINK_NETWORK', 'aborted', { transient: true }));
+    await stopping;
+    worker = null;
+    expect((await rows(alert))[0]).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: now });
+  });
+
   it('a sink no longer configured: failed with VIGIL_ERR_SINK_NOT_CONFIGURED', async () => {
     const alert = makeAlert();
     await queue(alert, ['open'], 'webhook');
