@@ -8,6 +8,7 @@
 //
 // Snapshots queued in the outbox are redacted with the monitor's secret values here, so the
 // outbox never holds one (messages are redacted once more when delivered).
+import type { MonitorSpec } from '../../schema/types.ts';
 import type { AlertMonitor, AlertStore, AlertTx, CheckEvidence, OutboxEntry } from '../store/alert-types.ts';
 import type { StoredIncidentEvent } from '../store/runtime-types.ts';
 import type { MonitorStore } from '../store/types.ts';
@@ -27,7 +28,7 @@ import { redactDeep } from './redact.ts';
 import { sinksFor } from './registry.ts';
 import type { SinkName } from './sink.ts';
 import type { OperationSnapshot } from './snapshot.ts';
-import { dueOperations, IMMEDIATE_END_CAUSES, policyFor } from './timing.ts';
+import { dueOperations, IMMEDIATE_END_CAUSES, policyFor, type TimingDecision } from './timing.ts';
 import type { Alert, FirstFailure, MonitorInfo, Operation, VoteDetail } from './types.ts';
 
 export interface RecorderLog {
@@ -45,6 +46,13 @@ export interface RecorderOptions {
   log: RecorderLog;
   /** Called after a transaction of ours queued outbox rows (wake the worker). */
   onQueued?: () => void;
+}
+
+/** What is due for `alert` at `now` under its monitor's current settings. */
+function decide(alert: Alert, spec: MonitorSpec | undefined, now: number): TimingDecision {
+  // Paused or inside a maintenance window: nothing is announced or reminded.
+  const quiet = spec !== undefined && (spec.paused || inMaintenance(spec.maintenance, now));
+  return dueOperations(alert, policyFor(alert.kind, spec?.alert ?? null), now, { quiet });
 }
 
 export function monitorInfo(monitor: Pick<AlertMonitor, 'id' | 'name' | 'spec'>): MonitorInfo {
@@ -212,8 +220,7 @@ export class AlertRecorder {
   /** Queues what is due for `alert` now and saves it. Returns the alert as saved. */
   async #settle(tx: AlertTx, alert: Alert, monitor: AlertMonitor | undefined, now: number): Promise<Alert> {
     const spec = monitor?.spec;
-    const quiet = spec !== undefined && (spec.paused || inMaintenance(spec.maintenance, now));
-    const decision = dueOperations(alert, policyFor(alert.kind, spec?.alert ?? null), now, { quiet });
+    const decision = decide(alert, spec, now);
     if (decision.ops.length === 0) {
       await tx.saveAlert(alert);
       return alert;
@@ -249,13 +256,13 @@ export class AlertRecorder {
     const due: Alert[] = [];
     for (const alert of active) {
       const spec = alert.monitorId === null ? undefined : (await this.#o.monitors.get(alert.monitorId))?.spec;
-      const quiet = spec !== undefined && (spec.paused || inMaintenance(spec.maintenance, now));
-      if (dueOperations(alert, policyFor(alert.kind, spec?.alert ?? null), now, { quiet }).ops.length > 0) {
-        due.push(alert);
-      }
+      if (decide(alert, spec, now).ops.length > 0) due.push(alert);
     }
-    const certificates = await this.#certificateChanges(active, now);
-    if (due.length === 0 && certificates.length === 0) return 0;
+    const { changes: certificates, upTo } = await this.#certificateChanges(active, now);
+    if (due.length === 0 && certificates.length === 0) {
+      this.#checkCursor = upTo;
+      return 0;
+    }
     await this.#o.alerts.write(async (tx) => {
       for (const { id, monitorId } of due) {
         // Read again inside the transaction: the engine's flush may have changed it since.
@@ -270,21 +277,24 @@ export class AlertRecorder {
         await tx.recordIncident(saved, monitor?.historyId ?? null);
       }
     });
+    // Only now: a failed write looks at the same checks again next time.
+    this.#checkCursor = upTo;
     this.#o.onQueued?.();
     return due.length + certificates.length;
   }
 
   // ---------------------------------------------------------------- certificate watch
 
+  /** Certificate alerts to open or resolve from the checks stored since the last look (up to `upTo`). */
   async #certificateChanges(
     active: readonly Alert[],
     now: number,
-  ): Promise<Array<{ monitorId: string; alert: Alert }>> {
-    if (this.#checkCursor === null) return [];
+  ): Promise<{ changes: Array<{ monitorId: string; alert: Alert }>; upTo: number | null }> {
+    const cursor = this.#checkCursor;
+    if (cursor === null) return { changes: [], upTo: null };
     const upTo = await this.#o.alerts.lastCheckId();
-    if (upTo <= this.#checkCursor) return [];
-    const observations = await this.#o.alerts.tlsObservations(this.#checkCursor, upTo);
-    this.#checkCursor = upTo;
+    if (upTo <= cursor) return { changes: [], upTo: cursor };
+    const observations = await this.#o.alerts.tlsObservations(cursor, upTo);
     // The latest observation per monitor decides.
     const latest = new Map(observations.map((o) => [o.monitorId, o]));
     const open = new Map(active.filter((a) => a.kind === 'certificate').map((a) => [a.subject, a]));
@@ -315,6 +325,6 @@ export class AlertRecorder {
         changes.push({ monitorId: o.monitorId, alert: change.alert });
       }
     }
-    return changes;
+    return { changes, upTo };
   }
 }
