@@ -220,8 +220,16 @@ export type CertificateChange =
   | { type: 'none' };
 
 /**
- * Opens a certificate alert when the days left fall to `tls.expiry_warning_days` or below;
- * resolves the open one when a certificate with more days left than that is seen (renewed).
+ * `tls.expiry_warning_days` as the language documents it: warn when the certificate expires in
+ * fewer days than this; 0 = never warn.
+ */
+export function certificateExpiring(daysLeft: number, warningDays: number): boolean {
+  return warningDays > 0 && daysLeft < warningDays;
+}
+
+/**
+ * Opens a certificate alert when the certificate is expiring (see `certificateExpiring`);
+ * resolves the open one when a certificate that is not is seen (renewed).
  */
 export function certificateChange(
   open: Alert | null,
@@ -236,7 +244,7 @@ export function certificateChange(
     issuer: observation.issuer,
     warningDays: observation.warningDays,
   };
-  const expiring = observation.daysLeft <= observation.warningDays;
+  const expiring = certificateExpiring(observation.daysLeft, observation.warningDays);
   if (open === null) {
     if (!expiring) return { type: 'none' };
     const id = `${observation.monitorId}:certificate:${observation.validTo ?? observation.at}`;

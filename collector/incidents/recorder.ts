@@ -19,6 +19,7 @@ import {
   applyIncidentEvent,
   applyRegionEvent,
   certificateChange,
+  certificateExpiring,
   continueAlert,
   type Evidence,
   fromIncidentEvent,
@@ -304,7 +305,7 @@ export class AlertRecorder {
       if (record === undefined) continue;
       const warningDays = record.spec.tls.expiry_warning_days;
       const current = open.get(o.monitorId) ?? null;
-      const expiring = o.daysLeft <= warningDays;
+      const expiring = certificateExpiring(o.daysLeft, warningDays);
       if ((current === null) !== expiring) continue;
       const cert = (await this.#o.alerts.certificateOf(o.checkId)) ?? {
         validTo: null,

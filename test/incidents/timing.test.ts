@@ -1,5 +1,6 @@
 // The pure timing rules with a fake clock: what is due when.
 import { describe, expect, it } from 'vitest';
+import { certificateExpiring } from '../../collector/incidents/alerts.ts';
 import { dueOperations, policyFor, type TimingAlert } from '../../collector/incidents/timing.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -198,5 +199,15 @@ describe('timing of the other kinds', () => {
         [100 * M, 'resolve'],
       ]);
     }
+  });
+});
+
+describe('certificate warning threshold', () => {
+  it('warns when the certificate expires in fewer days than tls.expiry_warning_days; 0 = never', () => {
+    expect(certificateExpiring(13, 14)).toBe(true);
+    expect(certificateExpiring(14, 14)).toBe(false);
+    expect(certificateExpiring(-2, 14)).toBe(true);
+    expect(certificateExpiring(-2, 0)).toBe(false);
+    expect(certificateExpiring(0, 0)).toBe(false);
   });
 });
