@@ -158,6 +158,19 @@ describe('GitHub Issues sink', () => {
     expect(error).toMatchObject({ code: 'VIGIL_ERR_SINK_REJECTED', transient: false, status: 422 });
   });
 
+  it('the marker is found even when the labels were dropped', async () => {
+    const marker = `<!-- vigil:incident:api:down:${T0} -->`;
+    const dropped = server.addIssue(REPO, {
+      title: 'API is down: status 500 is not 2xx',
+      body: `${marker}\n...`,
+    });
+    const outcome = await sink.open(delivery('open', null, { priorAttempts: 1 }));
+    expect(outcome.ref?.id).toBe(String(dropped.number));
+    expect(server.issues(REPO)).toHaveLength(1);
+    const searches = server.requests.filter((r) => r.method === 'GET' && r.path === `/repos/${REPO}/issues`);
+    expect(searches.map((r) => r.query.labels)).toEqual(['vigil', undefined]);
+  });
+
   it('reminds with a comment; a retried comment is not posted twice', async () => {
     const { ref } = await sink.open(delivery('open'));
     const remind = delivery('remind', ref!);

@@ -187,36 +187,42 @@ export class GitHubIssuesSink implements IncidentSink {
     );
   }
 
-  /** The incident's issue among recent `vigil` issues, found by its hidden marker. */
+  /**
+   * The incident's issue, found by its hidden marker among recent issues labelled `vigil`; then,
+   * in case the labels were dropped (GitHub drops them silently for a token without push access),
+   * among all recent issues. Never by title.
+   */
   async #findIssue(delivery: Delivery): Promise<SinkRef | null> {
     const marker = incidentMarker(delivery.alertId);
     const since = new Date(delivery.queuedAt - SEARCH_SLACK_MS).toISOString();
-    for (let page = 1; page <= SEARCH_PAGES; page++) {
-      const response = await this.#call('search issues by marker', (request) =>
-        this.#client.rest.issues.listForRepo({
-          owner: this.#owner,
-          repo: this.#repo,
-          labels: 'vigil',
-          state: 'all',
-          sort: 'created',
-          direction: 'desc',
-          since,
-          per_page: 100,
-          page,
-          request,
-        }),
-      );
-      const found = response.data.find(
-        (issue) => issue.pull_request === undefined && issue.body?.includes(marker),
-      );
-      if (found !== undefined) {
-        this.#deps.log.info(
-          { sink: 'github', incident: delivery.alertId, issue: found.number },
-          'found the issue of an earlier create whose answer was lost',
+    for (const labels of ['vigil', undefined]) {
+      for (let page = 1; page <= SEARCH_PAGES; page++) {
+        const response = await this.#call('search issues by marker', (request) =>
+          this.#client.rest.issues.listForRepo({
+            owner: this.#owner,
+            repo: this.#repo,
+            ...(labels === undefined ? {} : { labels }),
+            state: 'all',
+            sort: 'created',
+            direction: 'desc',
+            since,
+            per_page: 100,
+            page,
+            request,
+          }),
         );
-        return { id: String(found.number), url: found.html_url };
+        const found = response.data.find(
+          (issue) => issue.pull_request === undefined && issue.body?.includes(marker),
+        );
+        if (found !== undefined) {
+          this.#deps.log.info(
+            { sink: 'github', incident: delivery.alertId, issue: found.number },
+            'found the issue of an earlier create whose answer was lost',
+          );
+          return { id: String(found.number), url: found.html_url };
+        }
+        if (response.data.length < 100) break;
       }
-      if (response.data.length < 100) break;
     }
     return null;
   }
