@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from './app.ts';
 import type { CollectorConfig } from './config.ts';
 import { EMBEDDED_REGION, startEmbedded } from './engine/embedded-runner.ts';
+import { tuneHeapGrowth } from './engine/heap.ts';
 
 /** Printed on stderr once listening; `collector-process.ts` and scripts parse it. */
 export const LISTENING_PREFIX = 'vigil collector: listening on ';
@@ -27,6 +28,7 @@ export async function startCollector(
   config: CollectorConfig,
   print: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<RunningCollector> {
+  tuneHeapGrowth();
   const app = await createApp({ config, logger: { level: config.logLevel } });
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -24,6 +24,7 @@
 // - A check's start time is the runner's `startedAt` when plausible, else the claim time.
 import { randomBytes } from 'node:crypto';
 import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
 import { JobQueue } from '../jobs/queue.ts';
 import type { MissReason, QueuedJob, QueueOutcome } from '../jobs/types.ts';
@@ -50,6 +51,7 @@ import type {
   VerdictEvent,
 } from '../verdict/types.ts';
 import { buildCheck } from './check-record.ts';
+import { SpecInterner } from './intern.ts';
 import { Histogram, type HistogramSnapshot, RecentIds } from './stats.ts';
 import type { TimerHandle, Timers } from './timers.ts';
 import { type FlushStats, WriteBuffer } from './write-buffer.ts';
@@ -119,9 +121,23 @@ export interface EngineStats {
   flush: FlushStats;
   loop: { ticks: number; maxTickMs: number; delayP99Ms: number | null; delayMaxMs: number | null };
   regions: RegionView;
+  /** process.memoryUsage() in MB (the process, not only the engine). */
+  memory: {
+    rss: number;
+    heapUsed: number;
+    heapTotal: number;
+    /** V8: heap pages resident, and bytes malloc'ed by V8 itself. */
+    heapPhysical: number;
+    malloced: number;
+    external: number;
+    arrayBuffers: number;
+    /** Resident MB per V8 heap space (new_space, old_space, code_space, large_object_space...). */
+    spaces: Record<string, number>;
+  };
 }
 
-const RECENT_TTL = 10 * 60_000;
+/** Answered job ids kept in memory; older duplicates are found in the store (storedJobs). */
+const RECENT_TTL = 2 * 60_000;
 
 function toJobSpec(spec: MonitorSpec): JobSpec {
   return {
@@ -156,6 +172,7 @@ export class Engine {
   readonly #jobPrefix = `${randomBytes(4).toString('hex')}-`;
   #jobSeq = 0;
   readonly #recent = new RecentIds(RECENT_TTL);
+  readonly #interner = new SpecInterner();
   /** Detector incident id -> the stored region incident it continues (after a restart). */
   readonly #regionAlias = new Map<string, string>();
   #restoredRegions: Map<string, IncidentRecord> | null = null;
@@ -493,12 +510,13 @@ export class Engine {
       // Its jobs were lost with the previous process: they count as missed now.
       state = { ...state, round: { ...state.round, deadline: now } };
     }
+    const spec = this.#interner.intern(record.spec);
     const live: Live = {
       historyId: record.historyId,
       id: record.id,
-      record,
-      spec: record.spec,
-      jobSpec: toJobSpec(record.spec),
+      record: { ...record, spec },
+      spec,
+      jobSpec: toJobSpec(spec),
       secrets: m.secrets,
       state,
       lastRoundAt: stored?.lastRoundAt ?? null,
@@ -566,10 +584,11 @@ export class Engine {
     }
     for (const { live, m } of changed) {
       const renamed = live.id !== m.record.id;
+      const spec = this.#interner.intern(m.record.spec);
       live.id = m.record.id;
-      live.record = m.record;
-      live.spec = m.record.spec;
-      live.jobSpec = toJobSpec(m.record.spec);
+      live.record = { ...m.record, spec };
+      live.spec = spec;
+      live.jobSpec = toJobSpec(spec);
       live.secrets = m.secrets;
       this.#byId.set(live.id, live);
       this.#upsertScheduler(live);
@@ -726,6 +745,25 @@ export class Engine {
         delayMaxMs: delay && delay.count > 0 ? Math.round(delay.max / 1e4) / 100 : null,
       },
       regions: this.#view,
+      memory: memoryMb(),
     };
   }
+}
+
+function memoryMb(): EngineStats['memory'] {
+  const m = process.memoryUsage();
+  const v8 = getHeapStatistics();
+  const mb = (n: number) => Math.round(n / 1e5) / 10;
+  return {
+    rss: mb(m.rss),
+    heapUsed: mb(m.heapUsed),
+    heapTotal: mb(m.heapTotal),
+    heapPhysical: mb(v8.total_physical_size),
+    malloced: mb(v8.malloced_memory),
+    spaces: Object.fromEntries(
+      getHeapSpaceStatistics().map((sp) => [sp.space_name, mb(sp.physical_space_size)]),
+    ),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers),
+  };
 }

@@ -59,20 +59,21 @@ export interface HistogramSnapshot {
   buckets: Array<[number, number]>;
 }
 
-/** Ids seen in the last `ttl` ms (answered jobs: a retried result batch is a duplicate). */
+/**
+ * Ids seen in the last `ttl` ms (answered jobs: a retried result batch is a duplicate without a
+ * database lookup). One Map in insertion order, which is time order: pruning drops its head.
+ */
 export class RecentIds {
   readonly #ttl: number;
   readonly #at = new Map<string, number>();
-  #order: Array<[number, string]> = [];
-  #head = 0;
 
   constructor(ttl: number) {
     this.#ttl = ttl;
   }
 
   add(id: string, now: number): void {
+    this.#at.delete(id);
     this.#at.set(id, now);
-    this.#order.push([now, id]);
   }
 
   has(id: string): boolean {
@@ -80,14 +81,9 @@ export class RecentIds {
   }
 
   prune(now: number): void {
-    while (this.#head < this.#order.length && this.#order[this.#head]![0] <= now - this.#ttl) {
-      const [at, id] = this.#order[this.#head]!;
-      if (this.#at.get(id) === at) this.#at.delete(id);
-      this.#head++;
-    }
-    if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
-      this.#order = this.#order.slice(this.#head);
-      this.#head = 0;
+    for (const [id, at] of this.#at) {
+      if (at > now - this.#ttl) break;
+      this.#at.delete(id);
     }
   }
 

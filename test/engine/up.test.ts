@@ -35,7 +35,7 @@ function up(
   cwd: string,
   args: string[] = [],
 ): { child: ChildProcess; stderr(): string; exit: Promise<number | null> } {
-  const env = { ...process.env, VIGIL_PORT: '0', VIGIL_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_PORT: '0', VIGIL_LOG_LEVEL: 'warn' };
   delete env.VIGIL_ADMIN_TOKEN;
   delete env.VIGIL_DB;
   const child = spawn(process.execPath, [CLI, 'up', ...args], {
