@@ -336,6 +336,7 @@ export class Engine {
         const live = this.#byId.get(item.monitorId);
         if (!live) return;
         this.#counts.missed[item.missed.reason] += 1;
+        this.#buffer.missed(live.historyId, item.missed.region, item.due);
         this.#step(live, { type: 'missed', missed: item.missed });
         return;
       }
@@ -396,6 +397,7 @@ export class Engine {
     this.#counts.missed[reason] += 1;
     const live = this.#byHistory.get(job.historyId);
     if (!live) return;
+    this.#buffer.missed(live.historyId, job.region, job.due);
     if (report && job.periodic) this.#scheduler.report(live.id, job.round.id);
     this.#step(live, {
       type: 'missed',

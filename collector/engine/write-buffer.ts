@@ -44,6 +44,7 @@ export class WriteBuffer {
   #drops = new Set<number>();
   #events: EngineIncidentEvent[] = [];
   #runners = new Map<string, RunnerRecord>();
+  #missed: FlushBatch['missed'] = [];
   #timer: TimerHandle | null = null;
   /** Completes when the last flush started has ended (never rejects). */
   #tail: Promise<void> = Promise.resolve();
@@ -66,7 +67,8 @@ export class WriteBuffer {
       this.#states.size +
       this.#drops.size +
       this.#events.length +
-      this.#runners.size
+      this.#runners.size +
+      this.#missed.length
     );
   }
 
@@ -107,6 +109,12 @@ export class WriteBuffer {
 
   runner(r: RunnerRecord): void {
     this.#runners.set(r.id, r);
+    this.#changed();
+  }
+
+  /** A job that never ran (counted in the hourly rollups). */
+  missed(historyId: number, region: string | null, at: number): void {
+    this.#missed.push({ historyId, region, at });
     this.#changed();
   }
 
@@ -175,6 +183,7 @@ export class WriteBuffer {
       dropStates: [...this.#drops],
       events: this.#events,
       runners: [...this.#runners.values()],
+      missed: this.#missed,
     };
     this.#checks = new Map();
     this.#logs = [];
@@ -183,6 +192,7 @@ export class WriteBuffer {
     this.#drops = new Set();
     this.#events = [];
     this.#runners = new Map();
+    this.#missed = [];
     return { batch, states };
   }
 
@@ -203,6 +213,7 @@ export class WriteBuffer {
     const runners = new Map(batch.runners.map((r) => [r.id, r]));
     for (const [id, r] of this.#runners) runners.set(id, r);
     this.#runners = runners;
+    this.#missed = [...batch.missed, ...this.#missed];
   }
 
   async #flushOnce(): Promise<void> {
@@ -214,7 +225,8 @@ export class WriteBuffer {
       batch.states.length +
       batch.dropStates.length +
       batch.events.length +
-      batch.runners.length;
+      batch.runners.length +
+      batch.missed.length;
     const start = performance.now();
     try {
       await this.#o.store.flush(batch);

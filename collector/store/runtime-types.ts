@@ -171,6 +171,11 @@ export interface FlushBatch {
   dropStates: number[];
   events: EngineIncidentEvent[];
   runners: RunnerRecord[];
+  /**
+   * Jobs that never ran (no runner, lease expired twice, deadline): counted in the hourly rollups'
+   * `missed` column (region null = a whole round missed before a region was chosen). Never checks.
+   */
+  missed: Array<{ historyId: number; region: string | null; at: number }>;
 }
 
 export interface RecentCheck {

@@ -1,6 +1,7 @@
 // The engine wiring the scheduler, verdict, job queue and storage, through the HTTP API with a
 // fake clock and a real SQLite file: leases, misses, quorum, marks, incidents, pause, cadence.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SqliteStore } from '../../collector/store/sqlite/index.ts';
 import { checkResult, drive, type Harness, harness } from './harness.ts';
 
 let open: Harness[] = [];
@@ -36,6 +37,14 @@ type Stats = {
   requeued: number;
   results: { accepted: number; rejected: number; duplicates: number };
 };
+
+/** Misses per region in the hourly rollups (region '' = a whole round missed). */
+async function missedRows(h: Harness): Promise<Array<{ region: string; missed: number }>> {
+  const store = h.app.vigil.store as SqliteStore;
+  return store.db.reader.all(
+    'SELECT region, sum(missed) AS missed FROM rollups WHERE missed > 0 GROUP BY region ORDER BY region',
+  );
+}
 
 const stats = (h: Harness) => h.json<Stats>('/v1/engine/stats', true);
 const monitor = (h: Harness, id: string) => h.json<MonitorBody>(`/v1/monitors/${id}`);
@@ -76,6 +85,9 @@ describe('leases', () => {
     const m = await monitor(h, 'web');
     expect(m.state).toBe('pending');
     expect(await checks(h, 'web')).toEqual([]);
+    // Counted as missed in the hourly rollups, in the region it was last given to.
+    await h.app.vigil.runtime.engine.flush();
+    expect(await missedRows(h)).toEqual([{ region: 'a', missed: 1 }]);
   });
 
   it('re-queues to another region when the region has no other runner', async () => {
@@ -209,6 +221,26 @@ describe('votes and misses', () => {
     expect(m.state).toBe('pending');
     expect(m.note).toBe('no runner in regions eu-west, eu-central');
     expect((await stats(h)).missed.no_runner).toBeGreaterThan(0);
+    await h.app.vigil.runtime.engine.flush();
+    expect(await missedRows(h)).toEqual([{ region: '', missed: (await stats(h)).missed.no_runner }]);
+  });
+});
+
+describe('maintenance', () => {
+  it('checks and states go on inside a window, the incident is recorded as suppressed', async () => {
+    const h = await make();
+    for (const region of ['r1', 'r2']) await h.register(region);
+    const start = new Date(h.clock.now() - 60_000).toISOString();
+    const end = new Date(h.clock.now() + 3_600_000).toISOString();
+    await h.sync([{ id: 'web', url: 'https://web.example.invalid/', maintenance: [{ start, end }] }]);
+    await drive(h, 70_000, () => true);
+    await drive(h, 130_000, () => false);
+    const m = await monitor(h, 'web');
+    expect(m.state).toBe('down');
+    expect(m.incident).toMatchObject({ suppressed: true });
+    const list = await h.json<{ incidents: Array<{ suppressed: boolean; open: boolean }> }>('/v1/incidents');
+    expect(list.incidents).toEqual([expect.objectContaining({ suppressed: true, open: true })]);
+    expect((await checks(h, 'web')).length).toBeGreaterThan(3);
   });
 });
 

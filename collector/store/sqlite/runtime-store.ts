@@ -2,6 +2,7 @@
 // (checks, logs, marks, states, incidents and their events, runners) in a single transaction and
 // runs the incident sink inside it.
 import type { MonitorSpec, Secrets } from '../../../schema/types.ts';
+import { HOUR_MS } from '../../rollups/hourly.ts';
 import type {
   FlushBatch,
   IncidentEventSink,
@@ -179,6 +180,25 @@ export class SqliteRuntimeStore implements RuntimeStore {
         `ON CONFLICT (history_id) DO UPDATE SET monitor_id = excluded.monitor_id, state = excluded.state,
            since = excluded.since, verdict = excluded.verdict, last_round_at = excluded.last_round_at,
            last_results = excluded.last_results, updated_at = excluded.updated_at`,
+      );
+    }
+    if (batch.missed.length > 0) {
+      // Hourly rollups (migration 3) count misses; checks and marks reach them by triggers.
+      const counts = new Map<string, [number, number, string, number]>();
+      for (const m of batch.missed) {
+        const hour = Math.floor(m.at / HOUR_MS) * HOUR_MS;
+        const key = `${hour}\u0000${m.historyId}\u0000${m.region ?? ''}`;
+        const row = counts.get(key);
+        if (row) row[3] += 1;
+        else counts.set(key, [hour, m.historyId, m.region ?? '', 1]);
+      }
+      const now = Math.max(...batch.missed.map((m) => m.at));
+      await insertRows(
+        tx,
+        'rollups',
+        ['hour', 'history_id', 'region', 'missed', 'updated_at'],
+        [...counts.values()].map(([hour, historyId, region, n]) => [hour, historyId, region, n, now]),
+        'ON CONFLICT (hour, history_id, region) DO UPDATE SET missed = missed + excluded.missed, updated_at = max(updated_at, excluded.updated_at)',
       );
     }
     if (batch.events.length > 0) {
