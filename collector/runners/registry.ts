@@ -76,6 +76,21 @@ export class RunnerRegistry {
     const now = this.#clock();
     for (const r of records) {
       if (r.deregisteredAt !== null) continue;
+      if (r.embedded) {
+        // The embedded runner of the previous process: this one registers its own.
+        this.#byId.set(r.id, {
+          ...r,
+          deregisteredAt: now,
+          reportedInFlight: 0,
+          reportedFree: 0,
+          leased: 0,
+          checks: new MinuteRate(),
+          online: false,
+          persistedSeen: r.lastSeen,
+          dirty: true,
+        });
+        continue;
+      }
       const session: RunnerSession = {
         ...r,
         reportedInFlight: 0,

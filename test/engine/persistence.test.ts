@@ -127,3 +127,29 @@ describe('impaired region', () => {
     expect(marks.has('impaired')).toBe(true);
   });
 });
+
+describe('embedded runner sessions', () => {
+  it('a restart retires the previous process embedded runner instead of listing it twice', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-restart-'));
+    dirs.push(dir);
+    const clock = new FakeClock(START);
+    const first = await make({ dir, clock });
+    await first.app.vigil.runtime.transport.register({
+      region: 'local',
+      name: 'embedded',
+      version: '1',
+      concurrency: 5,
+    });
+    await first.advance(1000);
+    await first.close();
+    const second = await make({ dir, clock });
+    await second.app.vigil.runtime.transport.register({
+      region: 'local',
+      name: 'embedded',
+      version: '1',
+      concurrency: 5,
+    });
+    const list = await second.json<{ runners: Array<{ name: string; embedded: boolean }> }>('/v1/runners');
+    expect(list.runners).toEqual([expect.objectContaining({ name: 'embedded', embedded: true })]);
+  });
+});
