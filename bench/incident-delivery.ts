@@ -14,7 +14,8 @@ import { Octokit } from '@octokit/rest';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../collector/app.ts';
 import { type CollectorConfig, DEFAULT_CONFIG } from '../collector/config.ts';
-import type { EngineIncidentEvent, FlushBatch } from '../collector/store/runtime-types.ts';
+import type { EngineIncidentEvent } from '../collector/store/runtime-types.ts';
+import { EMPTY_FLUSH as EMPTY } from '../test/incidents/fixtures.ts';
 import { type GitHubServer, startGitHubServer } from '../test/support/github-server.ts';
 
 const COUNT = Number(process.argv[2] ?? 200);
@@ -22,17 +23,6 @@ const SINGLES = Number(process.argv[3] ?? 5);
 const REPO = 'bench/ops';
 const TOKEN = 'ghs_bench_token';
 const ADMIN = 'bench-admin-token-0123456789';
-// `missed` came with the rollups (issue 8): listed so the batch fits FlushBatch before and after.
-const EMPTY = {
-  checks: [],
-  logs: [],
-  marks: [],
-  states: [],
-  dropStates: [],
-  events: [],
-  runners: [],
-  missed: [],
-} as FlushBatch;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,6 +2,7 @@
 import type { OperationSnapshot } from '../../collector/incidents/snapshot.ts';
 import type { Alert, MonitorInfo, Operation, VoteDetail } from '../../collector/incidents/types.ts';
 import type { ResponseLog } from '../../collector/probe/types.ts';
+import type { FlushBatch } from '../../collector/store/runtime-types.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 
@@ -90,3 +91,18 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
 export function snapshot(op: Operation, alert: Alert = makeAlert(), at = T0 + 180_000): OperationSnapshot {
   return { op, alert, at };
 }
+
+/**
+ * A flush batch with nothing in it (add `events`). `missed` came with the rollups (issue 8): it is
+ * listed so the batch fits FlushBatch before and after that change.
+ */
+export const EMPTY_FLUSH = {
+  checks: [],
+  logs: [],
+  marks: [],
+  states: [],
+  dropStates: [],
+  events: [],
+  runners: [],
+  missed: [],
+} as FlushBatch;

@@ -1,12 +1,13 @@
 // The recorder inside the engine's flush, with incident and region events written through the
 // real store (as the engine writes them), and the certificate watch over stored checks.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineIncidentEvent, FlushBatch } from '../../collector/store/runtime-types.ts';
+import type { EngineIncidentEvent } from '../../collector/store/runtime-types.ts';
 import type { SqliteStore } from '../../collector/store/sqlite/index.ts';
 import type { RegionEvent } from '../../collector/verdict/impairment.ts';
 import type { IncidentEvent } from '../../collector/verdict/types.ts';
 import { checkResult, type Harness, harness } from '../engine/harness.ts';
 import { startGitHubServer } from '../support/github-server.ts';
+import { EMPTY_FLUSH as EMPTY } from './fixtures.ts';
 
 const REPO = 'acme/ops';
 const TOKEN = 'ghs_recorder_token';
@@ -37,18 +38,6 @@ async function setup(monitors: Record<string, unknown>[], regions: string[] = []
   await h.sync(monitors.map((m) => ({ url: `https://${m.id}.example.invalid/`, ...m })));
   return { server, h };
 }
-
-// `missed` came with the rollups (issue 8): listed so the batch fits FlushBatch before and after.
-const EMPTY = {
-  checks: [],
-  logs: [],
-  marks: [],
-  states: [],
-  dropStates: [],
-  events: [],
-  runners: [],
-  missed: [],
-} as FlushBatch;
 
 async function flush(h: Harness, events: EngineIncidentEvent[]): Promise<void> {
   await h.app.vigil.store.runtime.flush({ ...EMPTY, events });
