@@ -564,17 +564,27 @@ export class Engine {
 
   async #reconcileOnce(): Promise<void> {
     if (!this.#started || this.#stopped) return;
-    const monitors = await this.#o.store.runtime.loadMonitors();
+    // Versions first (no specs): only new and changed lineages are loaded in full.
+    const versions = await this.#o.store.runtime.loadMonitorVersions();
+    const wanted = versions
+      .filter((v) => {
+        const live = this.#byHistory.get(v.historyId);
+        return (
+          !live ||
+          live.record.revision !== v.revision ||
+          live.record.specHash !== v.specHash ||
+          live.id !== v.id
+        );
+      })
+      .map((v) => v.historyId);
+    const monitors = wanted.length > 0 ? await this.#o.store.runtime.loadMonitors(wanted) : [];
     if (this.#stopped) return;
-    const current = new Map(monitors.map((m) => [m.record.historyId, m]));
+    const current = new Set(versions.map((v) => v.historyId));
     for (const live of [...this.#byHistory.values()]) if (!current.has(live.historyId)) this.#remove(live);
     const changed: Array<{ live: Live; m: RuntimeMonitorRecord }> = [];
     for (const m of monitors) {
       const live = this.#byHistory.get(m.record.historyId);
-      if (
-        live &&
-        (live.record.revision !== m.record.revision || live.record.specHash !== m.record.specHash)
-      ) {
+      if (live) {
         changed.push({ live, m });
         if (live.id !== m.record.id) {
           // Renamed: off the old id everywhere first (another monitor may be taking it).

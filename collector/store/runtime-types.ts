@@ -186,8 +186,12 @@ export interface RecentCheck {
 }
 
 export interface RuntimeStore {
-  /** Every current monitor with its secret values (engine start and reload only). */
-  loadMonitors(): Promise<RuntimeMonitorRecord[]>;
+  /** Current monitors with their secret values: all, or those lineages (engine start, reconcile). */
+  loadMonitors(historyIds?: readonly number[]): Promise<RuntimeMonitorRecord[]>;
+  /** What identifies a monitor's version, for every current monitor (cheap: no specs). */
+  loadMonitorVersions(): Promise<
+    Array<{ historyId: number; id: string; revision: number; specHash: string }>
+  >;
   loadStates(): Promise<StoredState[]>;
   /** Checks started at or after `since`, oldest first (impairment detector replay). */
   recentChecks(since: number): Promise<RecentCheck[]>;

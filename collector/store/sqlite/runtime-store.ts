@@ -57,12 +57,43 @@ export class SqliteRuntimeStore implements RuntimeStore {
     this.#sink = sink;
   }
 
-  async loadMonitors(): Promise<RuntimeMonitorRecord[]> {
-    const rows = await this.#db.reader.all<MonitorWithSecretsRow>(
-      `SELECT history_id, id, name, spec, spec_hash, secret_hashes, secret_values, revision,
-              git_revision, created_at, updated_at
-       FROM monitors ORDER BY id`,
-    );
+  async loadMonitorVersions(): Promise<
+    Array<{ historyId: number; id: string; revision: number; specHash: string }>
+  > {
+    const rows = await this.#db.reader.all<{
+      history_id: number;
+      id: string;
+      revision: number;
+      spec_hash: string;
+    }>('SELECT history_id, id, revision, spec_hash FROM monitors');
+    return rows.map((r) => ({
+      historyId: r.history_id,
+      id: r.id,
+      revision: r.revision,
+      specHash: r.spec_hash,
+    }));
+  }
+
+  async loadMonitors(historyIds?: readonly number[]): Promise<RuntimeMonitorRecord[]> {
+    const columns = `history_id, id, name, spec, spec_hash, secret_hashes, secret_values, revision,
+              git_revision, created_at, updated_at`;
+    let rows: MonitorWithSecretsRow[];
+    if (historyIds === undefined) {
+      rows = await this.#db.reader.all<MonitorWithSecretsRow>(
+        `SELECT ${columns} FROM monitors ORDER BY history_id`,
+      );
+    } else {
+      rows = [];
+      for (let start = 0; start < historyIds.length; start += 500) {
+        const chunk = historyIds.slice(start, start + 500);
+        rows.push(
+          ...(await this.#db.reader.all<MonitorWithSecretsRow>(
+            `SELECT ${columns} FROM monitors WHERE history_id IN (${chunk.map(() => '?').join(',')})`,
+            chunk,
+          )),
+        );
+      }
+    }
     return rows.map((row) => ({
       record: {
         historyId: row.history_id,
