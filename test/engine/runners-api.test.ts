@@ -188,6 +188,31 @@ describe('POST /v1/runners/results', () => {
     expect((await h.json<{ state: string }>('/v1/monitors/web')).state).toBe('up');
   });
 
+  it('stores messages and response logs with secret values redacted', async () => {
+    const h = await make();
+    const r = await h.register('a');
+    await h.sync(
+      [{ id: 'api', url: 'https://api.example.invalid/?key=${API_KEY}', confirm: { regions: 0 } }],
+      {
+        API_KEY: 'hunter2-secret-key',
+      },
+    );
+    const [job] = await h.nextJobs(r);
+    expect(job!.secrets).toEqual({ API_KEY: 'hunter2-secret-key' });
+    const leaked = checkResult(false, h.clock.now(), {
+      message: 'GET https://api.example.invalid/?key=hunter2-secret-key answered 500',
+    });
+    leaked.log!.request.line = 'GET /?key=hunter2-secret-key HTTP/1.1';
+    leaked.log!.body = 'echo: hunter2-secret-key';
+    await h.post(r, [{ jobId: job!.jobId, result: leaked }]);
+    const withLogs = await h.get('/v1/monitors/api/checks?log=true', true);
+    expect(withLogs.statusCode).toBe(200);
+    expect(withLogs.body).not.toContain('hunter2');
+    expect(withLogs.body).toContain('?key=${API_KEY}');
+    const status = await h.get('/v1/monitors/api');
+    expect(status.body).not.toContain('hunter2');
+  });
+
   it('validates result bodies', async () => {
     const h = await make();
     const r = await h.register('a');
