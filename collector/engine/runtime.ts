@@ -32,6 +32,7 @@ export interface RuntimeOptions
   timers?: Timers;
   rng?: Rng;
   offlineAfter?: number;
+  forgetAfter?: number;
 }
 
 export interface Runtime {
@@ -58,8 +59,9 @@ export function createRuntime(
   const registry = new RunnerRegistry({
     clock,
     ...(options.offlineAfter === undefined ? {} : { offlineAfter: options.offlineAfter }),
+    ...(options.forgetAfter === undefined ? {} : { forgetAfter: options.forgetAfter }),
   });
-  const { clock: _c, timers: _t, rng: _r, offlineAfter: _o, ...tuning } = options;
+  const { clock: _c, timers: _t, rng: _r, offlineAfter: _o, forgetAfter: _f, ...tuning } = options;
   const engine = new Engine({
     store,
     registry,

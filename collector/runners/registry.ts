@@ -10,6 +10,8 @@ import type { RunnerRecord } from '../store/runtime-types.ts';
 import { MinuteRate } from './rate.ts';
 
 export const OFFLINE_AFTER = 45_000;
+/** A runner silent this long is forgotten (its session ends; GET /v1/runners stops listing it). */
+export const FORGET_AFTER = 24 * 3600_000;
 /** last_seen is persisted at most this often per runner (the live value is in memory). */
 const PERSIST_SEEN_EVERY = 10_000;
 
@@ -58,17 +60,20 @@ export function hashSessionToken(token: string): string {
 export interface RegistryOptions {
   clock: () => number;
   offlineAfter?: number;
+  forgetAfter?: number;
 }
 
 export class RunnerRegistry {
   readonly #clock: () => number;
   readonly offlineAfter: number;
+  readonly forgetAfter: number;
   readonly #byId = new Map<string, RunnerSession>();
   readonly #byToken = new Map<string, RunnerSession>();
 
   constructor(options: RegistryOptions) {
     this.#clock = options.clock;
     this.offlineAfter = options.offlineAfter ?? OFFLINE_AFTER;
+    this.forgetAfter = options.forgetAfter ?? FORGET_AFTER;
   }
 
   /** Sessions stored by an earlier run; online only if seen recently. */
@@ -156,7 +161,10 @@ export class RunnerRegistry {
     this.#byToken.delete(session.tokenHash);
   }
 
-  /** Marks runners silent for `offlineAfter` offline; returns those that just went offline. */
+  /**
+   * Marks runners silent for `offlineAfter` offline (returns those that just went offline) and
+   * forgets those silent for a day.
+   */
   sweep(): RunnerSession[] {
     const now = this.#clock();
     const gone: RunnerSession[] = [];
@@ -166,6 +174,7 @@ export class RunnerRegistry {
         s.dirty = true;
         gone.push(s);
       }
+      if (!s.online && s.deregisteredAt === null && now - s.lastSeen >= this.forgetAfter) this.deregister(s);
     }
     return gone;
   }

@@ -229,7 +229,7 @@ describe('POST /v1/runners/results', () => {
 
 describe('GET /v1/runners', () => {
   it('lists region, name, version, last seen, in-flight, checks/min, online and region impairment', async () => {
-    const h = await make();
+    const h = await make({ runtime: { forgetAfter: 120_000 } });
     const a = await h.register('a', 'runner-a');
     const b = await h.register('b', 'runner-b');
     await h.sync([{ id: 'web', url: 'https://web.example.invalid/', regions: ['a'] }]);
@@ -264,5 +264,11 @@ describe('GET /v1/runners', () => {
     list = await h.json('/v1/runners');
     expect(list.runners.find((r) => r.id === b.id)).toMatchObject({ online: false });
     expect(list.regions.find((r) => r.region === 'b')).toMatchObject({ live: false, online: 0 });
+    // Silent for long (a day; 2 minutes here): forgotten, its session ends.
+    await h.advance(80_000);
+    list = await h.json('/v1/runners');
+    expect(list.runners.map((r) => r.id)).toEqual([a.id]);
+    const claim = await h.claimRaw(b, { max: 1, wait: 0, inFlight: 0 });
+    expect((claim.json() as ApiError).code).toBe('VIGIL_ERR_RUNNER_UNKNOWN');
   });
 });
