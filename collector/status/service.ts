@@ -16,9 +16,9 @@ import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { percentile } from '../rollups/histogram.ts';
 import { emptyRollup, HOUR_MS, type HourlyRollup, hourOf, mergeInto } from '../rollups/hourly.ts';
 import { maintenanceSpans } from '../rollups/maintenance.ts';
-import { statsOf } from '../rollups/response.ts';
 import { normalize, type Span } from '../rollups/spans.ts';
 import {
   DAY_MS,
@@ -32,6 +32,7 @@ import {
   type MonitorStatus,
   type OpenIncident,
   overallOf,
+  type RegionLastResult,
   type RegionSummary,
   type RunnerSummary,
   type StatusModel,
@@ -104,6 +105,11 @@ export async function render(text: string): Promise<Rendered> {
   return { body, gzip: gzipped, etag: etagOf(body) };
 }
 
+function meanAndP95(r: HourlyRollup): { mean: number | null; p95: number | null; count: number } {
+  if (r.rtCount === 0) return { mean: null, p95: null, count: 0 };
+  return { mean: r.rtSum / r.rtCount, p95: percentile(r.buckets, 0.95, r.rtMin, r.rtMax), count: r.rtCount };
+}
+
 function pct(ratio: number | null): number | null {
   return ratio === null ? null : Math.round(ratio * 1e6) / 1e4;
 }
@@ -130,7 +136,7 @@ export class StatusService {
   #spans: { gen: number; byHistory: Map<number, SpanEntry[]> } | null = null;
   #completed: { toHour: number; totals: Map<number, HourlyRollup> } | null = null;
   /** Incremental caches, with the time of the build that last refreshed them. */
-  #states = new Map<number, StateEntry>();
+  #states = new Map<number, StateView>();
   #incidents = new Map<string, IncidentEntry>();
   #hour: { hour: number; rows: Map<string, { historyId: number; rollup: HourlyRollup }> } | null = null;
   #lastBuildAt: number | null = null;
@@ -201,7 +207,7 @@ export class StatusService {
       this.#states = new Map();
       this.#incidents = new Map();
     }
-    for (const state of states) this.#states.set(state.historyId, state);
+    for (const state of states) this.#states.set(state.historyId, viewOf(state));
     for (const incident of incidents) this.#incidents.set(incident.id, incident);
     if (this.#hour === null || this.#hour.hour !== currentHour || hourChangedAfter === undefined) {
       this.#hour = { hour: currentHour, rows: new Map() };
@@ -265,7 +271,7 @@ export class StatusService {
       if (a !== undefined) mergeInto(response, a);
       const b = current.get(entry.historyId);
       if (b !== undefined) mergeInto(response, b);
-      const stats = statsOf(response);
+      const stats = meanAndP95(response);
       const open =
         own.find((i) => i.resolvedAt === null && (i.kind === 'down' || i.kind === 'flapping')) ?? null;
       const status: MonitorStatus = {
@@ -273,19 +279,10 @@ export class StatusService {
         name: entry.name,
         url: entry.url,
         state: entry.paused ? 'paused' : (state?.state ?? 'pending'),
-        since: state === undefined ? null : new Date(state.since).toISOString(),
+        since: state === undefined ? null : state.since,
         uptime,
         responseTime: { meanMs: round(stats.mean), p95Ms: round(stats.p95), checks: stats.count },
-        regions: (state?.lastResults ?? []).map((r) => ({
-          region: r.region,
-          ok: r.ok,
-          at: new Date(r.at).toISOString(),
-          reason: r.reason,
-          message: r.message,
-          status: r.status,
-          responseTimeMs: round(r.totalMs),
-          mark: r.mark,
-        })),
+        regions: state?.regions ?? [],
         incident: open === null ? null : openIncident(open, issueLinks),
       };
       monitors.push(status);
@@ -323,7 +320,7 @@ export class StatusService {
       incidents: relevant,
       outboxDepth,
       body() {
-        body ??= render(JSON.stringify(model));
+        body ??= serialize(model).then(render);
         return body;
       },
       rendered: new Map(),
@@ -369,6 +366,44 @@ export class StatusService {
     }
     return cached.spans.filter((s) => s.end > from);
   }
+}
+
+/** A state row with what the JSON shows of it made once (not once per build). */
+interface StateView {
+  state: string;
+  since: string;
+  regions: RegionLastResult[];
+}
+
+function viewOf(state: StateEntry): StateView {
+  return {
+    state: state.state,
+    since: new Date(state.since).toISOString(),
+    regions: state.lastResults.map((r) => ({
+      region: r.region,
+      ok: r.ok,
+      at: new Date(r.at).toISOString(),
+      reason: r.reason,
+      message: r.message,
+      status: r.status,
+      responseTimeMs: round(r.totalMs),
+      mark: r.mark,
+    })),
+  };
+}
+
+/** JSON.stringify(model), monitor by monitor with yields: a 10,000-monitor body never blocks the loop at once. */
+async function serialize(model: StatusModel): Promise<string> {
+  const { monitors, ...rest } = model;
+  const parts: string[] = [];
+  for (let i = 0; i < monitors.length; i++) {
+    if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
+    parts.push(JSON.stringify(monitors[i]));
+  }
+  const head = JSON.stringify({ ...rest, monitors: [] });
+  // `"monitors":[]` is spliced open; the rest of the object keeps JSON.stringify's key order.
+  const at = head.indexOf('"monitors":[]') + '"monitors":['.length;
+  return `${head.slice(0, at)}${parts.join(',')}${head.slice(at)}`;
 }
 
 function openIncident(incident: IncidentEntry, links: Map<string, string>): OpenIncident {
