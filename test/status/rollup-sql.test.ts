@@ -43,7 +43,17 @@ afterEach(async () => {
 });
 
 function batch(parts: Partial<FlushBatch>): FlushBatch {
-  return { checks: [], logs: [], marks: [], states: [], dropStates: [], events: [], runners: [], ...parts };
+  return {
+    checks: [],
+    logs: [],
+    marks: [],
+    states: [],
+    dropStates: [],
+    events: [],
+    runners: [],
+    missed: [],
+    ...parts,
+  };
 }
 
 function record(
@@ -103,7 +113,7 @@ async function stored(): Promise<Map<string, HourlyRollup>> {
 }
 
 describe('rollup triggers', () => {
-  it('agree with the pure rollups on random checks, marks and duplicates', async () => {
+  it('agree with the pure rollups on random checks, marks, misses and duplicates', async () => {
     const rng = mulberry32(11);
     const reasons: FailureReason[] = [
       'status',
@@ -147,7 +157,13 @@ describe('rollup triggers', () => {
     );
     // A retried batch: the first 50 again (ignored by ON CONFLICT, so never counted twice).
     await store.runtime.flush(batch({ checks: records.slice(0, 300) }));
-    await store.runtime.flush(batch({ checks: records.slice(300) }));
+    // Jobs that never ran (the engine's part of the same flush): counted as missed, never checks.
+    const missed = [
+      { historyId: 1, region: 'eu', at: T0 + 60_000 },
+      { historyId: 1, region: 'eu', at: T0 + 120_000 },
+      { historyId: 2, region: null, at: T0 + HOUR_MS + 5 },
+    ];
+    await store.runtime.flush(batch({ checks: records.slice(300), missed }));
     const firstIds = new Set(records.slice(0, 250).map((r) => r.id));
     await store.runtime.flush(
       batch({ marks: [...sameFlush.filter((m) => !firstIds.has(m.jobId)), ...later] }),
@@ -174,9 +190,12 @@ describe('rollup triggers', () => {
           ? []
           : [{ historyId: r.historyId, region: r.region, at: r.startedAt, mark }];
       }),
+      missed,
     });
     const actual = await stored();
-    expect(actual.size).toBe(expected.length);
+    expect([...actual.keys()].sort()).toEqual(
+      expected.map((d) => `${d.historyId}/${d.region}/${d.hour}`).sort(),
+    );
     for (const delta of expected) {
       const got = actual.get(`${delta.historyId}/${delta.region}/${delta.hour}`);
       expect(got).toBeDefined();
