@@ -1,21 +1,16 @@
 // Starts the background jobs of the status side with the app and stops them with it: retention
 // pruning (job.ts) and, on the same cadence, the materialization of maintenance spans.
 import type { RoutePlugin } from '../api/route.ts';
-import { materializeMaintenance } from '../rollups/sqlite/maintenance-job.ts';
 import { statusOf } from '../status/context.ts';
-import type { SqliteDatabase } from '../store/sqlite/database.ts';
 import { RetentionJob } from './job.ts';
-import { SqliteRetention } from './sqlite.ts';
 
 export const retentionJobs: RoutePlugin = async (app, ctx) => {
-  const db = (ctx.store as { db?: SqliteDatabase }).db;
-  if (db === undefined) return;
   const status = await statusOf(ctx);
-  const prune = new SqliteRetention(db);
+  const retention = ctx.store.retention;
   const job = new RetentionJob({
-    retention: prune,
+    retention,
     beforePass: async () => {
-      await materializeMaintenance(db, await status.service.store.catalog(), ctx.now());
+      await retention.materializeMaintenance(await status.service.store.catalog(), ctx.now());
     },
     policy: {
       checksDays: ctx.config.retentionChecksDays,

@@ -2,6 +2,8 @@
 // transaction, found through an index on time, so an engine flush never waits behind a long
 // delete. Deleting checks fires no trigger: rollups keep what they counted. Incidents and their
 // events are left alone: issue delivery (the outbox) refers to them.
+import { materializeMaintenance } from '../rollups/sqlite/maintenance-job.ts';
+import type { CatalogEntry } from '../status/store-types.ts';
 import type { SqliteDatabase } from '../store/sqlite/database.ts';
 import type { Cutoffs } from './policy.ts';
 
@@ -30,7 +32,15 @@ const STEPS: Record<RetentionTarget, { sql: string; cutoff: keyof Cutoffs }> = {
   },
 };
 
-export class SqliteRetention {
+/** The store's side of retention (Store.retention); a PostgreSQL store implements the same. */
+export interface RetentionStore {
+  /** Deletes up to `batch` expired rows of `target` in one short transaction; returns how many went. */
+  step(target: RetentionTarget, cutoffs: Cutoffs, batch: number): Promise<number>;
+  /** Writes the maintenance spans of [progress, now) for monitors with windows; returns spans written. */
+  materializeMaintenance(catalog: readonly CatalogEntry[], now: number): Promise<number>;
+}
+
+export class SqliteRetention implements RetentionStore {
   readonly #db: SqliteDatabase;
 
   constructor(db: SqliteDatabase) {
@@ -41,5 +51,9 @@ export class SqliteRetention {
   step(target: RetentionTarget, cutoffs: Cutoffs, batch: number): Promise<number> {
     const { sql, cutoff } = STEPS[target];
     return this.#db.write(async (tx) => (await tx.run(sql, [cutoffs[cutoff], batch])).changes);
+  }
+
+  materializeMaintenance(catalog: readonly CatalogEntry[], now: number): Promise<number> {
+    return materializeMaintenance(this.#db, catalog, now);
   }
 }

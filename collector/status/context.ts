@@ -6,7 +6,6 @@ import type { AppContext } from '../context.ts';
 import type { Store } from '../store/types.ts';
 import { requireRead } from './access.ts';
 import { StatusService } from './service.ts';
-import { SqliteStatusStore } from './sqlite-store.ts';
 import type { StatusStore } from './store-types.ts';
 
 export interface StatusContext {
@@ -17,15 +16,9 @@ export interface StatusContext {
 
 const contexts = new WeakMap<AppContext, Promise<StatusContext>>();
 
-/** The status reads of a store: its own `status` member, or the SQLite reads on its database. */
+/** The status reads of a store (Store.status). */
 export function statusStoreOf(store: Store): StatusStore {
-  const withStatus = store as Store & {
-    status?: StatusStore;
-    db?: ConstructorParameters<typeof SqliteStatusStore>[0];
-  };
-  if (withStatus.status !== undefined) return withStatus.status;
-  if (withStatus.db !== undefined) return new SqliteStatusStore(withStatus.db);
-  throw new Error('this store has no status reads');
+  return store.status;
 }
 
 export function statusOf(ctx: AppContext): Promise<StatusContext> {

@@ -132,6 +132,7 @@ export class StatusService {
   readonly afterBuild: Array<(snapshot: StatusSnapshot) => Promise<void>> = [];
   #snapshot: StatusSnapshot | null = null;
   #building: Promise<StatusSnapshot> | null = null;
+  #closed = false;
   #catalog: { gen: number; entries: CatalogEntry[] } | null = null;
   #spans: { gen: number; byHistory: Map<number, SpanEntry[]> } | null = null;
   #completed: { toHour: number; totals: Map<number, HourlyRollup> } | null = null;
@@ -158,10 +159,16 @@ export class StatusService {
   async snapshot(): Promise<StatusSnapshot> {
     const cached = this.#snapshot;
     if (cached === null || this.maxAgeMs === 0) return this.#rebuild();
-    if (this.#now() - cached.at >= this.maxAgeMs) {
+    if (this.#now() - cached.at >= this.maxAgeMs && !this.#closed) {
       void this.#rebuild().catch(() => undefined);
     }
     return cached;
+  }
+
+  /** Resolves when no build is running (call before the store closes). */
+  async idle(): Promise<void> {
+    this.#closed = true;
+    while (this.#building !== null) await this.#building.catch(() => undefined);
   }
 
   /** Builds a fresh snapshot (one at a time: callers during a build share it). */

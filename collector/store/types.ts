@@ -4,6 +4,8 @@
 // as new members of `Store`.
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
+import type { RetentionStore } from '../retention/sqlite.ts';
+import type { StatusStore } from '../status/store-types.ts';
 import type { AlertStore } from './alert-types.ts';
 import type { CheckStore, IncidentStore, RuntimeStore } from './runtime-types.ts';
 
@@ -122,5 +124,9 @@ export interface Store {
   readonly incidents: IncidentStore;
   /** Incident delivery: alerts, outbox, issue numbers (alert-types.ts). */
   readonly alerts: AlertStore;
+  /** Reads of the status side: catalog, states, incidents, rollups (collector/status/store-types.ts). */
+  readonly status: StatusStore;
+  /** Pruning by age and maintenance span materialization (collector/retention/sqlite.ts). */
+  readonly retention: RetentionStore;
   close(): Promise<void>;
 }

@@ -2,6 +2,8 @@
 // run, then the sub-stores are ready.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { SqliteRetention } from '../../retention/sqlite.ts';
+import { SqliteStatusStore } from '../../status/sqlite-store.ts';
 import type { Store } from '../types.ts';
 import { SqliteAlertStore } from './alert-store.ts';
 import { SqliteCheckStore } from './check-store.ts';
@@ -46,6 +48,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     checks: new SqliteCheckStore(db),
     incidents: new SqliteIncidentStore(db),
     alerts: new SqliteAlertStore(db),
+    status: new SqliteStatusStore(db),
+    retention: new SqliteRetention(db),
     close: () => db.close(),
   };
 }
