@@ -98,6 +98,12 @@ export class IncidentService {
     return run;
   }
 
+  /** Resolves once the ticks already started are done and the outbox has nothing due (tests). */
+  async settled(): Promise<void> {
+    await this.#ticking;
+    await this.worker.idle();
+  }
+
   async stop(): Promise<void> {
     this.#running = false;
     if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);

@@ -42,7 +42,7 @@ async function setup(monitors: Record<string, unknown>[], regions: string[] = []
 async function flush(h: Harness, events: EngineIncidentEvent[]): Promise<void> {
   await h.app.vigil.store.runtime.flush({ ...EMPTY, events });
   await h.app.vigil.incidents.tick();
-  await h.app.vigil.incidents.worker.idle();
+  await h.app.vigil.incidents.settled();
 }
 
 async function monitorEvent(
@@ -173,7 +173,7 @@ describe('incident kinds', () => {
     ]);
     await h.advance(30 * M);
     await h.app.vigil.incidents.tick();
-    await h.app.vigil.incidents.worker.idle();
+    await h.app.vigil.incidents.settled();
     expect(server.issues(REPO)).toEqual([]);
     expect(server.requests).toEqual([]);
     const alerts = await h.app.vigil.store.alerts.list({ status: 'all', limit: 10 });
@@ -254,7 +254,7 @@ describe('certificate watch', () => {
         }
         await h.advance(S);
       }
-      await h.app.vigil.incidents.worker.idle();
+      await h.app.vigil.incidents.settled();
     };
     await answer(2);
     expect(server.issues(REPO)).toEqual([]);
