@@ -41,7 +41,7 @@ describe('README.md', () => {
   });
 
   it('names the two commands of a fresh clone', () => {
-    expect(readme).toContain('./vigil validate');
+    expect(readme).toContain('./vigil up');
     expect(readme).toContain('./scripts/test');
   });
 
