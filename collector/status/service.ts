@@ -47,7 +47,7 @@ export const RUNNER_OFFLINE_MS = 45_000;
 /** Rows updated this long before the previous build are read again (writes commit after their timestamp). */
 const CHANGE_SLACK_MS = 10_000;
 /** Monitors processed between two yields to the event loop during a build. */
-const YIELD_EVERY = 2000;
+const YIELD_EVERY = 500;
 
 const gzipAsync = promisify(gzip);
 
