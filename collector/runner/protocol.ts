@@ -40,28 +40,15 @@
 // Errors are ApiError bodies: 401 VIGIL_ERR_UNAUTHORIZED (wrong region key: the message names the
 // region), 401 VIGIL_ERR_RUNNER_UNKNOWN (session expired or deregistered: register again).
 
-import type { MonitorSpec, Secrets } from '../../schema/types.ts';
+import type { Secrets } from '../../schema/types.ts';
+import type { ProbeSpec } from '../probe/spec.ts';
 import type { CheckResult } from '../probe/types.ts';
 import type { RunnerLogger } from './logger.ts';
 
 export type JobPurpose = 'scheduled' | 'verify' | 'down-round' | 'recovery';
 
 /** The request part of a monitor: what a runner needs to probe it. Secrets stay `${NAME}`. */
-export type JobSpec = Pick<
-  MonitorSpec,
-  | 'url'
-  | 'method'
-  | 'headers'
-  | 'body'
-  | 'keywords'
-  | 'forbidden_keywords'
-  | 'assertions'
-  | 'timeout'
-  | 'follow_redirects'
-  | 'tls'
-  | 'http'
-  | 'ip'
->;
+export type JobSpec = ProbeSpec;
 
 export interface RegisterRequest {
   region: string;
