@@ -12,6 +12,7 @@ import type {
   SyncDecision,
 } from '../types.ts';
 import type { SqlValue } from './connection.ts';
+
 import {
   insertRows,
   type ReadConn,
@@ -20,6 +21,21 @@ import {
   type SqliteDatabase,
   type WriteTx,
 } from './database.ts';
+
+/** Columns of a `monitors` row as written (with the secret values), in the order rows are built. */
+const MONITOR_INSERT_COLUMNS = [
+  'history_id',
+  'id',
+  'name',
+  'spec',
+  'spec_hash',
+  'secret_hashes',
+  'secret_values',
+  'revision',
+  'git_revision',
+  'created_at',
+  'updated_at',
+];
 
 const MONITOR_COLUMNS =
   'history_id, id, name, spec, spec_hash, secret_hashes, revision, git_revision, created_at, updated_at';
@@ -214,19 +230,7 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
     await insertRows(
       tx,
       'monitors',
-      [
-        'history_id',
-        'id',
-        'name',
-        'spec',
-        'spec_hash',
-        'secret_hashes',
-        'secret_values',
-        'revision',
-        'git_revision',
-        'created_at',
-        'updated_at',
-      ],
+      MONITOR_INSERT_COLUMNS,
       rows,
       `ON CONFLICT (history_id) DO UPDATE SET id = excluded.id, name = excluded.name, spec = excluded.spec,
          spec_hash = excluded.spec_hash, secret_hashes = excluded.secret_hashes,
@@ -269,24 +273,7 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
       if (create.replaces !== null) replacedBy.push([create.replaces, historyId]);
     }
     await insertRows(tx, 'monitor_histories', ['history_id', 'first_id', 'created_at'], histories);
-    await insertRows(
-      tx,
-      'monitors',
-      [
-        'history_id',
-        'id',
-        'name',
-        'spec',
-        'spec_hash',
-        'secret_hashes',
-        'secret_values',
-        'revision',
-        'git_revision',
-        'created_at',
-        'updated_at',
-      ],
-      monitors,
-    );
+    await insertRows(tx, 'monitors', MONITOR_INSERT_COLUMNS, monitors);
     await insertRevisions(tx, revisions);
     for (let start = 0; start < replacedBy.length; start += 500) {
       const chunk = replacedBy.slice(start, start + 500);
