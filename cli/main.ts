@@ -7,13 +7,34 @@ import { USAGE_EXIT, UsageError } from './usage.ts';
 type Command = { run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  validate: { summary: 'check monitor files and point at every mistake', load: () => import('./commands/validate.ts') },
-  check: { summary: 'probe one URL or monitor now and show every phase', load: () => import('./commands/check.ts') },
-  plan: { summary: 'show what applying monitors/ would change on the collector', load: () => import('./commands/plan.ts') },
-  apply: { summary: 'make the collector hold exactly the monitors in git', load: () => import('./commands/apply.ts') },
-  collector: { summary: 'run the collector (API, scheduler, store)', load: () => import('./commands/collector.ts') },
-  runner: { summary: 'run a regional runner that probes for a collector', load: () => import('./commands/runner.ts') },
-  up: { summary: 'collector + embedded runner + apply monitors/: the quick start', load: () => import('./commands/up.ts') },
+  validate: {
+    summary: 'check monitor files and point at every mistake',
+    load: () => import('./commands/validate.ts'),
+  },
+  check: {
+    summary: 'probe one URL or monitor now and show every phase',
+    load: () => import('./commands/check.ts'),
+  },
+  plan: {
+    summary: 'show what applying monitors/ would change on the collector',
+    load: () => import('./commands/plan.ts'),
+  },
+  apply: {
+    summary: 'make the collector hold exactly the monitors in git',
+    load: () => import('./commands/apply.ts'),
+  },
+  collector: {
+    summary: 'run the collector (API, scheduler, store)',
+    load: () => import('./commands/collector.ts'),
+  },
+  runner: {
+    summary: 'run a regional runner that probes for a collector',
+    load: () => import('./commands/runner.ts'),
+  },
+  up: {
+    summary: 'collector + embedded runner + apply monitors/: the quick start',
+    load: () => import('./commands/up.ts'),
+  },
 };
 
 function usage(): string {

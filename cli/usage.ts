@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** Exit code for a usage error, as the CLI promises (0 ok, 1 failure found, 2 usage). */
 export const USAGE_EXIT = 2;
