@@ -28,6 +28,9 @@
 //   in-process transport from collector/runners/in-process-transport.ts (register needs no key
 //   there: `token` from register is the session token as usual), region `local`, and on close
 //   awaits `stop()` (drain: stop claiming, finish, report, deregister) before closing the app.
+//   In-process, `Job.spec` and `Job.secrets` are the engine's own objects (shared, partly
+//   frozen): read them, never mutate them. Results are not copied either: do not reuse a
+//   CheckResult object after posting it.
 // The runner protocol: what a regional runner and the collector say to each other.
 // Remote runners speak it over HTTP (routes under /v1/runners); the embedded runner calls the
 // same collector services in-process through `RunnerTransport`, so both take one code path.
