@@ -15,17 +15,7 @@ export const FORGET_AFTER = 24 * 3600_000;
 /** last_seen is persisted at most this often per runner (the live value is in memory). */
 const PERSIST_SEEN_EVERY = 10_000;
 
-export interface RunnerSession {
-  id: string;
-  region: string;
-  name: string;
-  version: string;
-  concurrency: number;
-  embedded: boolean;
-  tokenHash: string;
-  registeredAt: number;
-  lastSeen: number;
-  deregisteredAt: number | null;
+export interface RunnerSession extends RunnerRecord {
   /** As the runner last reported (heartbeat or claim). */
   reportedInFlight: number;
   reportedFree: number;

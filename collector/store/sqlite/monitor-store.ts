@@ -40,7 +40,7 @@ const MONITOR_INSERT_COLUMNS = [
 const MONITOR_COLUMNS =
   'history_id, id, name, spec, spec_hash, secret_hashes, revision, git_revision, created_at, updated_at';
 
-interface MonitorRow {
+export interface MonitorRow {
   history_id: number;
   id: string;
   name: string;
@@ -53,7 +53,8 @@ interface MonitorRow {
   updated_at: number;
 }
 
-function toRecord(row: MonitorRow): MonitorRecord {
+/** A `monitors` row as the Store hands it out (secret values stay out). */
+export function toRecord(row: MonitorRow): MonitorRecord {
   return {
     historyId: row.history_id,
     id: row.id,

@@ -1,7 +1,7 @@
 // The engine's side of the runtime tables: loads at start, and `flush`, which writes one batch
 // (checks, logs, marks, states, incidents and their events, runners) in a single transaction and
 // runs the incident sink inside it.
-import type { MonitorSpec, Secrets } from '../../../schema/types.ts';
+import type { Secrets } from '../../../schema/types.ts';
 import { HOUR_MS } from '../../rollups/hourly.ts';
 import type {
   FlushBatch,
@@ -14,6 +14,7 @@ import type {
   StoredState,
 } from '../runtime-types.ts';
 import { insertRows, runForKeys, type SqliteDatabase, type WriteTx } from './database.ts';
+import { type MonitorRow, toRecord } from './monitor-store.ts';
 import {
   CHECK_COLUMNS,
   checkValues,
@@ -31,18 +32,9 @@ import {
   toState,
 } from './runtime-rows.ts';
 
-interface MonitorWithSecretsRow {
-  history_id: number;
-  id: string;
-  name: string;
-  spec: string;
-  spec_hash: string;
-  secret_hashes: string;
+/** A `monitors` row with the secret values, which only runners' jobs receive. */
+interface MonitorWithSecretsRow extends MonitorRow {
   secret_values: string;
-  revision: number;
-  git_revision: string | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export class SqliteRuntimeStore implements RuntimeStore {
@@ -95,18 +87,7 @@ export class SqliteRuntimeStore implements RuntimeStore {
       }
     }
     return rows.map((row) => ({
-      record: {
-        historyId: row.history_id,
-        id: row.id,
-        name: row.name,
-        spec: JSON.parse(row.spec) as MonitorSpec,
-        specHash: row.spec_hash,
-        secretHashes: JSON.parse(row.secret_hashes) as Record<string, string>,
-        revision: row.revision,
-        gitRevision: row.git_revision,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      },
+      record: toRecord(row),
       secrets: JSON.parse(row.secret_values) as Secrets,
     }));
   }
