@@ -9,12 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specHash } from '../../schema/hash.ts';
 import { loadMonitorFiles } from '../../schema/load.ts';
-import {
-  BUILTIN_DEFAULTS,
-  normalizeMonitor,
-  serializeMonitors,
-  toDocument,
-} from '../../schema/normalize.ts';
+import { BUILTIN_DEFAULTS, normalizeMonitor, serializeMonitors, toDocument } from '../../schema/normalize.ts';
 import { validateMonitorList } from '../../schema/validate.ts';
 import { monitorSpec, monitorSpecs } from './arbitraries.ts';
 
