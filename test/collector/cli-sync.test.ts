@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listMonitors, syncPlan } from '../../collector/client.ts';
 import type { SyncPlan } from '../../schema/plan-types.ts';
 import { type CollectorProcess, runCli, startCollectorProcess } from '../support/collector-process.ts';
+import { declaredMonitors } from './fixtures.ts';
 
 const CANARY = 'canary-5d2e8b-never-print-me';
 
@@ -213,12 +214,12 @@ describe('vigil collector', SLOW, () => {
     const monitors = await monitorsDir({ 'web.yml': WEB, 'api.yml': API });
     const env = { API_TOKEN: CANARY };
     expect((await runCli(['apply', monitors, ...flags(first)], { env })).code).toBe(0);
-    const before = await fetch(`${first.url}/v1/monitors`).then((r) => r.json());
+    const before = declaredMonitors(await fetch(`${first.url}/v1/monitors`).then((r) => r.json()));
     expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(first.stdout()).toContain('"msg":"closed"');
 
     const second = await collector({ dir, token });
-    expect(await fetch(`${second.url}/v1/monitors`).then((r) => r.json())).toEqual(before);
+    expect(declaredMonitors(await fetch(`${second.url}/v1/monitors`).then((r) => r.json()))).toEqual(before);
     const plan = await runCli(['plan', monitors, ...flags(second), '--detailed-exitcode'], { env });
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('No changes');

@@ -43,3 +43,15 @@ export function makeSpec(id: string, overrides: Partial<MonitorSpec> = {}): Moni
 export function doc(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, url: `https://${id}.example.invalid/health`, ...extra };
 }
+
+/**
+ * What sync stored for each monitor in a `GET /v1/monitors` answer, without the engine's live
+ * status: a round that falls due while a test runs changes `state` and the status fields, never
+ * the declaration.
+ */
+export function declaredMonitors(body: unknown): Record<string, unknown>[] {
+  const { monitors } = body as { monitors: Record<string, unknown>[] };
+  return monitors.map(({ id, name, spec, revision, gitRevision, createdAt, updatedAt }) => ({
+    ...{ id, name, spec, revision, gitRevision, createdAt, updatedAt },
+  }));
+}

@@ -4,7 +4,7 @@ import { ROUTE_PLUGINS } from '../../collector/api/index.ts';
 import type { RoutePlugin } from '../../collector/api/route.ts';
 import type { ApiError, SyncPlan } from '../../schema/plan-types.ts';
 import { type Built, build, TOKEN } from './build.ts';
-import { doc } from './fixtures.ts';
+import { declaredMonitors, doc } from './fixtures.ts';
 
 let built: Built[] = [];
 async function app(options: Parameters<typeof build>[0] = {}): Promise<Built> {
@@ -220,10 +220,10 @@ describe('POST /v1/sync', () => {
   it('keeps everything across a restart', async () => {
     const b = await app();
     await b.sync({ monitors: [doc('a'), doc('b', { interval: '5m' })], revision: 'r1' });
-    const before = (await b.get('/v1/monitors')).json();
+    const before = declaredMonitors((await b.get('/v1/monitors')).json());
     await b.close();
     const again = await app({ dir: b.dir });
-    expect((await again.get('/v1/monitors')).json()).toEqual(before);
+    expect(declaredMonitors((await again.get('/v1/monitors')).json())).toEqual(before);
     const p = plan(await again.sync({ monitors: [doc('a'), doc('b', { interval: '5m' })], dryRun: true }));
     expect(p.counts).toMatchObject({ unchanged: 2, create: 0, update: 0 });
   });
