@@ -3,13 +3,13 @@
 // is what a user sees: workflow commands (annotations) on stdout, the job summary, the outputs,
 // the PR comment, and what the collector holds afterwards.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listMonitors, syncPlan } from '../../collector/client.ts';
 import { type CollectorProcess, startCollectorProcess } from '../support/collector-process.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
+import { closedPort } from '../support/target-server.ts';
 import { type ActionRun, type RunActionOptions, runAction } from './run-action.ts';
 
 const REPO = 'acme/site';
@@ -468,12 +468,3 @@ describe('collector failures', { timeout: SLOW }, () => {
     );
   });
 });
-
-/** A port nothing listens on: bind one, then close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

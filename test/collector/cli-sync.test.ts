@@ -3,13 +3,13 @@
 // process on port 0.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listMonitors, syncPlan } from '../../collector/client.ts';
 import type { SyncPlan } from '../../schema/plan-types.ts';
 import { type CollectorProcess, runCli, startCollectorProcess } from '../support/collector-process.ts';
+import { closedPort } from '../support/target-server.ts';
 import { declaredMonitors } from './fixtures.ts';
 
 const CANARY = 'canary-5d2e8b-never-print-me';
@@ -18,17 +18,13 @@ const CANARY = 'canary-5d2e8b-never-print-me';
 const SLOW = { timeout: 120_000 };
 
 let work: string;
-/** A loopback port nothing listens on (bound, then released). */
+/** A loopback address nothing listens on (and nothing else can take meanwhile). */
 let closedUrl: string;
 const collectors: CollectorProcess[] = [];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vigil-cli-sync-'));
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  closedUrl = `http://127.0.0.1:${port}`;
+  closedUrl = `http://127.0.0.1:${await closedPort()}`;
 });
 afterEach(async () => {
   for (const c of collectors.splice(0)) await c.stop();

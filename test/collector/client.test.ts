@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CollectorError, getMonitor, listMonitors, syncPlan } from '../../collector/client.ts';
+import { closedPort } from '../support/target-server.ts';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -81,7 +82,10 @@ describe('collector client', () => {
     server!.closeAllConnections();
     await new Promise((done) => server!.close(done));
     server = undefined;
-    const refused = await failure(syncPlan({ url, token: 't' }, request));
+    // Not the closed server's port: a later port-0 bind anywhere may be handed that number again.
+    const refused = await failure(
+      syncPlan({ url: `http://127.0.0.1:${await closedPort()}`, token: 't' }, request),
+    );
     expect(refused.code).toBe('VIGIL_ERR_UNREACHABLE');
     expect(refused.message).toContain('ECONNREFUSED');
   });

@@ -9,6 +9,7 @@ import { SinkError } from '../../collector/incidents/sink.ts';
 import type { Operation } from '../../collector/incidents/types.ts';
 import { signWebhook, verifyWebhook } from '../../collector/incidents/webhook/signature.ts';
 import { webhookSink } from '../../collector/incidents/webhook/sink.ts';
+import { closedPort } from '../support/target-server.ts';
 import { snapshot, T0 } from './fixtures.ts';
 
 const SECRET = 'whsec-test-0123456789';
@@ -175,11 +176,8 @@ describe('webhook sink', () => {
   });
 
   it('nobody listening: transient VIGIL_ERR_SINK_NETWORK', async () => {
-    const closed = http.createServer();
-    closed.listen(0, '127.0.0.1');
-    await once(closed, 'listening');
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    // Not a port bound and released here: a later port-0 bind anywhere may be handed it again.
+    const port = await closedPort();
     const error = await failure(make(SECRET, `http://127.0.0.1:${port}/`).open(delivery('open')));
     expect(error).toMatchObject({ code: 'VIGIL_ERR_SINK_NETWORK', transient: true });
   });

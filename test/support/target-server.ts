@@ -1,5 +1,7 @@
 // A configurable probe target on loopback: HTTP/1.1, HTTPS or HTTP/2 (TLS, with HTTP/1.1 fallback),
 // on port 0, recording every request it gets. Other test areas reuse it: keep the exports stable.
+
+import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import https from 'node:https';
@@ -131,18 +133,59 @@ export async function startRawServer(
   return { port, host, close: () => closeServer(server, sockets) };
 }
 
-/** A loopback port that nothing listens on (bound, then released). */
+/**
+ * A loopback port that nothing listens on, and that stays free: it lies below the kernel's
+ * ephemeral range, so no port-0 bind of a parallel test and no outgoing connection (whose own
+ * port could equal it) can take it. A port-0 port that was bound and released can be handed out
+ * again at any moment. Each vitest worker draws from its own slice of that range, so workers
+ * never pick the same one; a test may also listen on it itself (e.g. to restart a collector on
+ * the same address). Falls back to bind-and-release where the range is unknown.
+ */
 export async function closedPort(host = '127.0.0.1'): Promise<number> {
+  const low = await ephemeralLow();
+  const SLICE = 2048;
+  const SLICES = 8;
+  if (low !== null && low - SLICE * SLICES >= 1024) {
+    const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % SLICES;
+    const base = low - SLICE * SLICES + worker * SLICE;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const port = base + Math.floor(Math.random() * SLICE);
+      // Something of the machine's own may listen there: then take another.
+      if (await canListen(port, host)) return port;
+    }
+  }
   const server = net.createServer();
   const port = await listen(server, host);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
 
-function listen(server: net.Server, host: string): Promise<number> {
+/** Lowest port of the ephemeral range (Linux), or null when unknown. */
+async function ephemeralLow(): Promise<number | null> {
+  try {
+    const text = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+    const low = Number(text.trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : null;
+  } catch {
+    return null;
+  }
+}
+
+async function canListen(port: number, host: string): Promise<boolean> {
+  const server = net.createServer();
+  try {
+    await listen(server, host, port);
+  } catch {
+    return false;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return true;
+}
+
+function listen(server: net.Server, host: string, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
