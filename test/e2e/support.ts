@@ -77,8 +77,10 @@ export async function startRunnerProcess(options: RunnerProcessOptions): Promise
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  // 'close', not 'exit': 'exit' can come before the last lines were read from the pipes, and tests
+  // read stderr() right after the exit (the runner's closing summary).
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   let runnerId = '';
   if (!options.noWait) {

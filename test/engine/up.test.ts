@@ -45,7 +45,8 @@ function up(
   });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // 'close', not 'exit': the last stderr lines ('vigil up: stopped') may still be in the pipe at 'exit'.
+  const exit = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   cleanups.push(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
     await exit;

@@ -65,8 +65,10 @@ export async function startCollectorProcess(
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  // 'close', not 'exit': 'exit' can come before the last output was read from the pipes, and tests
+  // read stdout()/stderr() right after stop().
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
+    child.once('close', (code, signal) => done({ code, signal })),
   );
 
   const url = await new Promise<string>((done, fail) => {
