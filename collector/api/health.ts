@@ -3,6 +3,21 @@ import type { RoutePlugin } from './route.ts';
 
 // GET /healthz: the process answers. GET /readyz: the store answers and its schema is the one this
 // build migrates to (503 VIGIL_ERR_UNAVAILABLE otherwise), for load balancers and orchestrators.
+const readiness = {
+  type: 'object',
+  required: ['status', 'store'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not_ready'] },
+    store: { type: 'string', enum: ['ok', 'unreachable'] },
+    schemaVersion: { type: 'integer' },
+    expectedSchemaVersion: { type: 'integer' },
+    // Present on 503 (the error shape every route shares).
+    code: { type: 'string' },
+    message: { type: 'string' },
+    statusCode: { type: 'integer' },
+  },
+} as const;
+
 export const healthRoutes: RoutePlugin = async (app, ctx) => {
   app.get(
     '/healthz',
@@ -17,7 +32,7 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
   );
 
   const store = statusStoreOf(ctx.store);
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     try {
       const ready = await store.readiness();

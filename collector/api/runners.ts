@@ -43,6 +43,32 @@ const claimSchema = {
   },
 } as const;
 
+// A job's spec is the probe engine's input (collector/probe/spec.ts): the runner validates what it
+// runs; here the envelope is declared and the spec and secrets pass through whole.
+const claimResponseSchema = {
+  type: 'object',
+  required: ['jobs'],
+  properties: {
+    jobs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['jobId', 'monitorId', 'purpose', 'roundId', 'deadline', 'spec', 'secrets'],
+        properties: {
+          jobId: { type: 'string' },
+          monitorId: { type: 'string' },
+          purpose: { type: 'string' },
+          roundId: { type: 'string' },
+          deadline: { type: 'integer' },
+          spec: { type: 'object', additionalProperties: true },
+          secrets: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+      },
+    },
+    drain: { type: 'boolean' },
+  },
+} as const;
+
 const checkResultSchema = {
   type: 'object',
   required: ['ok', 'reason', 'message', 'startedAt', 'timings'],
@@ -173,7 +199,10 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
 
   app.post<{ Body: ClaimRequest; Reply: ClaimResponse }>(
     '/v1/runners/claim',
-    { ...authenticated, schema: { body: claimSchema } },
+    {
+      ...authenticated,
+      schema: { body: claimSchema, response: { 200: claimResponseSchema, ...errorResponses } },
+    },
     async (request, reply) => {
       // A runner that hangs up stops waiting; no job is leased to a claim nobody reads.
       const aborted = new AbortController();
@@ -216,10 +245,14 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
     async (request) => service.heartbeat(session(request), request.body),
   );
 
-  app.post('/v1/runners/deregister', authenticated, async (request, reply) => {
-    service.deregister(session(request));
-    return reply.code(204).send();
-  });
+  app.post(
+    '/v1/runners/deregister',
+    { ...authenticated, schema: { response: { 204: { type: 'null' }, ...errorResponses } } },
+    async (request, reply) => {
+      service.deregister(session(request));
+      return reply.code(204).send();
+    },
+  );
 
   app.get(
     '/v1/runners',

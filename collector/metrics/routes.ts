@@ -1,6 +1,7 @@
 // GET /metrics: Prometheus text exposition of this app's registry (registry.ts). Behind the read
 // token when the status is private (Prometheus sends it with `authorization: credentials`).
 import type { RoutePlugin } from '../api/route.ts';
+import { errorResponses } from '../api/schemas.ts';
 import { statusOf } from '../status/context.ts';
 import { createMetrics, type MetricsRuntime } from './registry.ts';
 
@@ -9,7 +10,9 @@ export const metricsRoutes: RoutePlugin = async (app, ctx) => {
   const runtime = (ctx as { runtime?: MetricsRuntime }).runtime;
   const metrics = createMetrics(status, runtime);
   await metrics.tail.start();
-  app.get('/metrics', { onRequest: status.requireRead }, async (_request, reply) => {
+  // The answer is Prometheus text, not JSON: declared as a string so nothing else can be sent.
+  const schema = { response: { 200: { type: 'string' }, ...errorResponses } };
+  app.get('/metrics', { onRequest: status.requireRead, schema }, async (_request, reply) => {
     const text = await metrics.registry.metrics();
     return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(text);
   });
