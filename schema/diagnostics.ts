@@ -81,10 +81,6 @@ export function dedupeDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   });
 }
 
-export function countErrors(diagnostics: readonly Diagnostic[]): number {
-  return diagnostics.filter((d) => d.severity === 'error').length;
-}
-
 /** `1 error`, `3 errors`. */
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;

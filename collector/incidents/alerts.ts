@@ -21,8 +21,6 @@ export interface Evidence {
   firstFailure: FirstFailure | null;
 }
 
-export const NO_EVIDENCE: Evidence = { votes: [], firstFailure: null };
-
 /** Latest vote per region, sorted by region: newer votes replace older ones of their region. */
 export function mergeVotes(current: readonly VoteDetail[], incoming: readonly VoteDetail[]): VoteDetail[] {
   const byRegion = new Map(current.map((v) => [v.region, v]));

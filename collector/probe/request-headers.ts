@@ -1,24 +1,19 @@
 // The headers a check sends: the defaults of DESIGN.md, then the monitor's own headers.
-export const DEFAULT_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+import {
+  DEFAULT_BODY_CONTENT_TYPE,
+  DEFAULT_REQUEST_HEADERS,
+  FORBIDDEN_HEADERS,
+} from '../../schema/limits.ts';
+
+// The language (schema/limits.ts) owns the defaults and the refused names, so the loader and the
+// probe can never disagree on them.
+export const DEFAULT_ACCEPT = DEFAULT_REQUEST_HEADERS.Accept as string;
 /** The encodings the probe decodes; the language says brotli, gzip and deflate are always accepted. */
 export const ACCEPT_ENCODING = 'br, gzip, deflate';
-export const DEFAULT_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+export const DEFAULT_CONTENT_TYPE = DEFAULT_BODY_CONTENT_TYPE;
 
 /** Header names a monitor may not set (lower case): the probe owns them. */
-export const REFUSED_HEADERS: ReadonlySet<string> = new Set([
-  'accept-encoding',
-  'cache-control',
-  'connection',
-  'host',
-  'keep-alive',
-  'pragma',
-  'proxy-connection',
-  'referer',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-  'user-agent',
-]);
+export const REFUSED_HEADERS: ReadonlySet<string> = new Set(FORBIDDEN_HEADERS.map((h) => h.toLowerCase()));
 
 /** `Vigil/<version> (region <region>)`: lets site owners recognise and allow the probes. */
 export function userAgent(version: string, region: string): string {
@@ -35,10 +30,8 @@ export function requestHeaders(
   hasBody: boolean,
 ): Record<string, string> {
   const headers: Record<string, string> = {
-    Accept: DEFAULT_ACCEPT,
+    ...DEFAULT_REQUEST_HEADERS,
     'Accept-Encoding': ACCEPT_ENCODING,
-    'Cache-Control': 'no-cache',
-    Pragma: 'no-cache',
     'User-Agent': agent,
   };
   let hasContentType = false;

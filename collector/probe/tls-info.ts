@@ -65,8 +65,3 @@ export function tlsInfoOf(
     legacyFallback,
   };
 }
-
-/** Days until (positive) or since (negative) `iso`, whole days toward zero. */
-export function daysFrom(iso: string, nowMs: number): number {
-  return Math.trunc((Date.parse(iso) - nowMs) / DAY_MS);
-}

@@ -24,7 +24,7 @@ import type {
 } from '../sink.ts';
 import { httpSinkError, SinkError } from '../sink.ts';
 import type { Operation } from '../types.ts';
-import { signWebhook } from './signature.ts';
+import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './signature.ts';
 
 export interface WebhookSinkSettings {
   url: string;
@@ -82,8 +82,8 @@ export class WebhookSink implements IncidentSink {
     };
     if (this.#settings.secret !== null) {
       const timestamp = Math.floor(this.#deps.now() / 1000);
-      headers['x-vigil-timestamp'] = String(timestamp);
-      headers['x-vigil-signature'] = signWebhook(this.#settings.secret, timestamp, body);
+      headers[TIMESTAMP_HEADER] = String(timestamp);
+      headers[SIGNATURE_HEADER] = signWebhook(this.#settings.secret, timestamp, body);
     }
     let response: Response;
     try {
