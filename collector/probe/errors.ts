@@ -152,3 +152,23 @@ export function errorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Codes that say an address could not be tried from here at all (no route, family turned off). */
+const UNREACHABLE_CODES = new Set(
+  Object.entries(ERROR_REASONS)
+    .filter(([, reason]) => reason === 'network_unreachable')
+    .map(([code]) => code),
+);
+
+/**
+ * The error that decides a failed connect. Happy Eyeballs (several addresses) fails with an
+ * AggregateError whose `code` is the first attempt's. On a runner without IPv6 that is the IPv6
+ * address's "no route", even when the IPv4 address reached the host and was refused: the host's
+ * own answer is what the check is about, so the first attempt that got an answer from the
+ * network (refused, reset, timed out) wins. When no attempt got that far the error is unchanged.
+ */
+export function decisiveConnectError(error: unknown): unknown {
+  if (!(error instanceof AggregateError)) return error;
+  const attempts: unknown[] = error.errors;
+  return attempts.find((attempt) => !UNREACHABLE_CODES.has(errorCode(attempt) ?? '')) ?? error;
+}

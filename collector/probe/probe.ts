@@ -10,7 +10,14 @@ import { fillSecrets, redactSecrets } from '../../schema/secrets.ts';
 import type { Secrets } from '../../schema/types.ts';
 import { endpoint, startTcp, startTls } from './connect.ts';
 import { BodyDecodeError, decodeBody } from './decode.ts';
-import { DeadlineError, ERROR_REASONS, errorCode, ProbeFailure, reasonForCode } from './errors.ts';
+import {
+  DeadlineError,
+  decisiveConnectError,
+  ERROR_REASONS,
+  errorCode,
+  ProbeFailure,
+  reasonForCode,
+} from './errors.ts';
 import { evaluate, needsBody } from './evaluate.ts';
 import { CHECK_DONE, emptyResponseState, exchange, type ResponseState } from './exchange.ts';
 import {
@@ -298,9 +305,17 @@ class CheckRun {
         socket.once('error', reject);
       });
     } catch (error) {
-      const targets = addresses.map((entry) => endpoint(entry.address, hop.port)).join(', ');
-      this.connection.push(`connect to ${targets} failed: ${errorCode(error) ?? (error as Error).message}`);
-      throw error;
+      if (error instanceof AggregateError) {
+        // One failure per address tried (Happy Eyeballs), each with its own answer.
+        for (const attempt of error.errors as Array<Error & { address?: string; port?: number }>) {
+          const target = attempt.address === undefined ? hop.host : endpoint(attempt.address, hop.port);
+          this.connection.push(`connect to ${target} failed: ${errorCode(attempt) ?? attempt.message}`);
+        }
+      } else {
+        const targets = addresses.map((entry) => endpoint(entry.address, hop.port)).join(', ');
+        this.connection.push(`connect to ${targets} failed: ${errorCode(error) ?? (error as Error).message}`);
+      }
+      throw decisiveConnectError(error);
     } finally {
       const tried = socket.autoSelectFamilyAttemptedAddresses;
       if (tried !== undefined && tried.length > 1)

@@ -1,7 +1,12 @@
 // The pure parts: the error-code table, assertion operators, redirect method rules, headers.
 import { describe, expect, it } from 'vitest';
 import { applyOperator, checkAssertion, JsonBody } from '../../collector/probe/assertions.ts';
-import { ERROR_REASONS, reasonForCode } from '../../collector/probe/errors.ts';
+import {
+  decisiveConnectError,
+  ERROR_REASONS,
+  errorCode,
+  reasonForCode,
+} from '../../collector/probe/errors.ts';
 import { evaluate } from '../../collector/probe/evaluate.ts';
 import { nextHop, redirectTarget } from '../../collector/probe/redirect.ts';
 import { requestHeaders } from '../../collector/probe/request-headers.ts';
@@ -47,6 +52,27 @@ describe('error table', () => {
 
   it('only uses reasons from the closed list', () => {
     for (const reason of Object.values(ERROR_REASONS)) expect(FAILURE_REASONS).toContain(reason);
+  });
+
+  it('judges a failed Happy Eyeballs connect by the attempt that reached the host', () => {
+    const attempt = (code: string, address: string) => Object.assign(new Error(code), { code, address });
+    // What Node throws on a runner without IPv6: `code` is the first attempt's.
+    const aggregate = (...errors: Error[]) =>
+      Object.assign(new AggregateError(errors), { code: errorCode(errors[0]) });
+    const refused = attempt('ECONNREFUSED', '127.0.0.1');
+    const decided = decisiveConnectError(aggregate(attempt('EADDRNOTAVAIL', '::1'), refused));
+    expect(decided).toBe(refused);
+    expect(reasonForCode(errorCode(decided), 'connect')).toBe('connect_refused');
+    expect(
+      decisiveConnectError(
+        aggregate(attempt('ENETUNREACH', '2001:db8::1'), attempt('ETIMEDOUT', '192.0.2.1')),
+      ),
+    ).toMatchObject({ code: 'ETIMEDOUT' });
+    // No attempt got an answer: no route is the truth.
+    const nowhere = aggregate(attempt('ENETUNREACH', '2001:db8::1'), attempt('EHOSTUNREACH', '192.0.2.1'));
+    expect(reasonForCode(errorCode(decisiveConnectError(nowhere)), 'connect')).toBe('network_unreachable');
+    // Anything else passes through.
+    expect(decisiveConnectError(refused)).toBe(refused);
   });
 });
 
