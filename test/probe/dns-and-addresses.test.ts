@@ -1,26 +1,33 @@
 // Name resolution and address families: NXDOMAIN, forced families, IPv6 literals, Happy Eyeballs,
-// connection refused.
+// connection refused. Tests that need a server on [::1] run where the machine has IPv6 loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
 import { closedPort, startTarget, type TargetServer } from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';
 import { type FakeDns, startFakeDns } from './helpers/fake-dns.ts';
+import { IPV6_LOOPBACK } from './helpers/ipv6.ts';
 
 let v4: TargetServer;
-let v6: TargetServer;
+/** Null on a machine without IPv6 loopback (the tests that need it do not run there). */
+let v6: TargetServer | null = null;
 let dns: FakeDns;
 
 beforeAll(async () => {
   v4 = await startTarget({ handler: (_req, res) => res.end('hello v4') });
-  v6 = await startTarget({ host: '::1', handler: (_req, res) => res.end('hello v6') });
+  if (IPV6_LOOPBACK) v6 = await startTarget({ host: '::1', handler: (_req, res) => res.end('hello v6') });
   dns = await startFakeDns({
     'both.test': { A: ['127.0.0.1'], AAAA: ['::1'] },
     'v4only.test': { A: ['127.0.0.1'] },
   });
 });
 
+function ipv6Target(): TargetServer {
+  if (v6 === null) throw new Error('no IPv6 target: the test should not run without IPv6 loopback');
+  return v6;
+}
+
 afterAll(async () => {
-  await Promise.all([v4.close(), v6.close(), dns.close()]);
+  await Promise.all([v4.close(), v6?.close(), dns.close()]);
 });
 
 describe('resolution', () => {
@@ -58,12 +65,14 @@ describe('resolution', () => {
   });
 
   it('is down with dns_nxdomain when the forced family does not match an IP literal', async () => {
-    expectDown(await probe(probeSpecFor(v6.url('/'), { ip: 4 })), 'dns_nxdomain', 'resolve');
+    // Decided before any connection: no server (and no IPv6 loopback) needed.
+    expectDown(await probe(probeSpecFor(`http://[::1]:${v4.port}/`, { ip: 4 })), 'dns_nxdomain', 'resolve');
   });
 });
 
 describe('addresses', () => {
-  it('checks an IPv6 literal [::1]', async () => {
+  it.runIf(IPV6_LOOPBACK)('checks an IPv6 literal [::1]', async () => {
+    const v6 = ipv6Target();
     const result = await probe(probeSpecFor(v6.url('/'), { keywords: ['hello v6'] }));
     expectUp(result);
     expect(result.remote).toEqual({ ip: '::1', family: 6, port: v6.port });
@@ -83,13 +92,18 @@ describe('addresses', () => {
     expect(result.remote?.family).toBe(4);
   });
 
-  it('reaches IPv6 for a dual-stack name with ip: 6, and IPv4 with ip: 4', async () => {
+  it.runIf(IPV6_LOOPBACK)('reaches IPv6 for a dual-stack name with ip: 6', async () => {
+    const v6 = ipv6Target();
     const resolver = dnsServerResolver([dns.server]);
     const six = await probe(probeSpecFor(`http://both.test:${v6.port}/`, { ip: 6, keywords: ['hello v6'] }), {
       resolver,
     });
     expectUp(six);
     expect(six.remote?.ip).toBe('::1');
+  });
+
+  it('reaches IPv4 for a dual-stack name with ip: 4', async () => {
+    const resolver = dnsServerResolver([dns.server]);
     const four = await probe(
       probeSpecFor(`http://both.test:${v4.port}/`, { ip: 4, keywords: ['hello v4'] }),
       {
