@@ -67,7 +67,7 @@ export async function runSync(
 ): Promise<Outcome> {
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const { loadMonitorFiles } = await import('../schema/load.ts');
-  const { collectSecrets } = await import('../schema/secrets.ts');
+  const { collectSecrets, sourcesOf } = await import('../schema/secrets.ts');
   const { toDocument } = await import('../schema/normalize.ts');
   const { syncPlan } = await import('../collector/client.ts');
 
@@ -82,7 +82,7 @@ export async function runSync(
     return { exitCode: 1 };
   }
   const specs = loaded.monitors.map((monitor) => monitor.spec);
-  const { secrets, diagnostics: secretDiagnostics } = collectSecrets(specs, env);
+  const { secrets, diagnostics: secretDiagnostics } = collectSecrets(specs, env, sourcesOf(loaded.monitors));
   const missing = secretDiagnostics.filter((d) => d.severity === 'error');
   for (const diagnostic of secretDiagnostics) err(formatDiagnostic(diagnostic));
   if (missing.length > 0) {

@@ -59,6 +59,13 @@ export function fillSecrets(text: string, secrets: Secrets): string {
  * naming the monitor, the field and the variable (GitHub Actions passes an unknown secret as an
  * empty string, so empty counts as missing). `sources` places the diagnostic at the monitor.
  */
+/** Where each loaded monitor was written, so secret diagnostics point at its file and line. */
+export function sourcesOf(
+  monitors: readonly { spec: MonitorSpec; source: SourceLocation }[],
+): Map<string, SourceLocation> {
+  return new Map(monitors.map((m) => [m.spec.id, m.source]));
+}
+
 export function collectSecrets(
   specs: readonly MonitorSpec[],
   env: Record<string, string | undefined>,

@@ -46508,6 +46508,9 @@ function secretRefs(spec) {
   if (spec.body !== null) for (const name of secretNamesIn(spec.body)) refs.push({ field: "body", name });
   return refs;
 }
+function sourcesOf(monitors) {
+  return new Map(monitors.map((m) => [m.spec.id, m.source]));
+}
 function collectSecrets(specs, env, sources) {
   const secrets = {};
   const diagnostics = [];
@@ -46619,11 +46622,10 @@ var SyncFailure = class extends ActionFailure {
   }
 };
 function secretsFor(monitors, env) {
-  const sources = new Map(monitors.map((m) => [m.spec.id, m.source]));
   const { secrets, diagnostics } = collectSecrets(
     monitors.map((m) => m.spec),
     env,
-    sources
+    sourcesOf(monitors)
   );
   const errors = diagnostics.filter((d) => d.severity !== "warning");
   if (errors.length > 0) {

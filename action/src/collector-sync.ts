@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import { CollectorError, syncPlan } from '../../collector/client.ts';
 import { toDocument } from '../../schema/normalize.ts';
 import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
-import { collectSecrets } from '../../schema/secrets.ts';
+import { collectSecrets, sourcesOf } from '../../schema/secrets.ts';
 import type { Diagnostic } from '../../schema/types.ts';
 import { ActionFailure } from './failure.ts';
 import type { LoadedMonitor } from './validate-files.ts';
@@ -35,11 +35,10 @@ export class SyncFailure extends ActionFailure {
 
 /** Secret values for every `${NAME}` the monitors use; a missing one fails naming where it is used. */
 export function secretsFor(monitors: LoadedMonitor[], env: NodeJS.ProcessEnv): Record<string, string> {
-  const sources = new Map(monitors.map((m) => [m.spec.id, m.source]));
   const { secrets, diagnostics } = collectSecrets(
     monitors.map((m) => m.spec),
     env,
-    sources,
+    sourcesOf(monitors),
   );
   const errors = diagnostics.filter((d) => d.severity !== 'warning');
   if (errors.length > 0) {

@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     err(`vigil up: no monitors/ in ${base}: nothing to apply (add monitors/*.yml and run it again)`);
   } else {
     const { loadMonitorFiles } = await import('../../schema/load.ts');
-    const { collectSecrets } = await import('../../schema/secrets.ts');
+    const { collectSecrets, sourcesOf } = await import('../../schema/secrets.ts');
     const { toDocument } = await import('../../schema/normalize.ts');
     const loaded = await loadMonitorFiles([where]);
     for (const d of loaded.diagnostics) err(formatDiagnostic(d));
@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     const specs = loaded.monitors.map((m) => m.spec);
-    const { secrets, diagnostics } = collectSecrets(specs, env);
+    const { secrets, diagnostics } = collectSecrets(specs, env, sourcesOf(loaded.monitors));
     for (const d of diagnostics) err(formatDiagnostic(d));
     if (diagnostics.some((d) => d.severity === 'error')) {
       err('vigil up: secrets missing from the environment; nothing started');
