@@ -85,10 +85,11 @@ export async function startRunnerProcess(options: RunnerProcessOptions): Promise
   let runnerId = '';
   if (!options.noWait) {
     runnerId = await new Promise<string>((resolve, reject) => {
+      // About a second idle, several on a loaded two-core machine.
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`runner did not register within 20 s\n${err}\n${out}`));
-      }, 20_000);
+        reject(new Error(`runner did not register within 60 s\n${err}\n${out}`));
+      }, 60_000);
       const check = () => {
         const match = REGISTERED.exec(err);
         if (match !== null) {

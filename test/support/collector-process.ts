@@ -21,7 +21,7 @@ export interface CollectorProcessOptions {
   env?: Record<string, string>;
   /** Extra arguments after `collector`. */
   args?: string[];
-  /** ms to wait for the listening line (default 20 s). */
+  /** ms to wait for the listening line (default 60 s: about 2 s idle, over 10 s on a loaded machine). */
   startTimeoutMs?: number;
 }
 
@@ -75,9 +75,9 @@ export async function startCollectorProcess(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(
-        new Error(`collector did not start within ${options.startTimeoutMs ?? 20_000} ms\n${err}\n${out}`),
+        new Error(`collector did not start within ${options.startTimeoutMs ?? 60_000} ms\n${err}\n${out}`),
       );
-    }, options.startTimeoutMs ?? 20_000);
+    }, options.startTimeoutMs ?? 60_000);
     const check = () => {
       const match = LISTENING.exec(err);
       if (match !== null) {
