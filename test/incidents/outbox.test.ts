@@ -108,7 +108,9 @@ describe('outbox worker', () => {
     await queue(stuck, ['open', 'resolve']);
     await queue(other, ['open', 'resolve']);
     const w = start();
-    for (let i = 0; i < 100 && (await rows(other)).some((r) => r.state === 'pending'); i++) {
+    // Polled with a deadline far above what two deliveries take on a loaded machine.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (await rows(other)).some((r) => r.state === 'pending')) {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect((await rows(other)).map((r) => r.state)).toEqual(['done', 'done']);
