@@ -61,6 +61,13 @@ describe('embedded runner end to end', () => {
       collector.child.once('exit', (code) => resolve(code)),
     );
     collector.child.kill('SIGTERM');
+    // It got the signal (a loaded machine may take a moment to act on it), and a while after it
+    // has still not exited: it waits for the check the target holds (well within its 20 s timeout).
+    await waitFor(
+      'the collector to start closing',
+      () => (collector.stdout().includes('"msg":"closing"') ? true : undefined),
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(collector.child.exitCode).toBeNull();
     target.set('/embedded', 'ok');
