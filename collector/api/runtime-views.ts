@@ -219,6 +219,16 @@ export interface IncidentView {
   openedAt: string | null;
   resolvedAt: string | null;
   resolveCause: string | null;
+  /**
+   * Confirmed downtime of a `down` incident, in ms: first failing check to last failing check (the
+   * latest so far while it is open), as uptime counts it. Null for other kinds.
+   */
+  downtimeMs: number | null;
+}
+
+function downtimeOf(i: IncidentRecord): number | null {
+  if (i.kind !== 'down') return null;
+  return Math.max(0, (i.end ?? i.lastFailure) - i.start);
 }
 
 export function incidentView(i: IncidentRecord): IncidentView {
@@ -237,6 +247,7 @@ export function incidentView(i: IncidentRecord): IncidentView {
     openedAt: iso(i.openedAt),
     resolvedAt: iso(i.resolvedAt),
     resolveCause: i.resolveCause,
+    downtimeMs: downtimeOf(i),
   };
 }
 
@@ -257,5 +268,6 @@ export const incidentViewSchema = {
     openedAt: { type: ['string', 'null'] },
     resolvedAt: { type: ['string', 'null'] },
     resolveCause: { type: ['string', 'null'] },
+    downtimeMs: { type: ['integer', 'null'] },
   },
 } as const;

@@ -168,11 +168,13 @@ describe('votes and misses', () => {
     expect(m.state).toBe('up');
     expect(m.incident).toBeNull();
     const detail = await h.json<{
-      incident: { end: string; open: boolean };
+      incident: { start: string; end: string; open: boolean; downtimeMs: number };
       events: Array<{ type: string }>;
     }>(`/v1/incidents/${encodeURIComponent(open.incidents[0]!.id)}`);
     expect(detail.incident.open).toBe(false);
     expect(Date.parse(detail.incident.end)).toBe(lastFailure);
+    // Confirmed downtime, as uptime counts it: first failing check to last failing check.
+    expect(detail.incident.downtimeMs).toBe(lastFailure - Date.parse(detail.incident.start));
     expect(detail.events.map((e) => e.type)).toContain('opened');
     expect(detail.events.at(-1)!.type).toBe('resolved');
   });
