@@ -5,6 +5,9 @@
 //
 // Monitors run at the language's shortest interval (30 s). There is no test clock in the
 // collector; ids are picked so their first round falls a few seconds after the apply (support.ts).
+// Only the monitor of the hanging path has a short timeout (2 s, to time out fast): a loaded
+// machine can stall a loopback check for a second or two, and such a failure from region b would
+// confirm the regional failure of region a.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorProcess } from '../support/collector-process.ts';
 import { closedPort } from '../support/target-server.ts';
@@ -49,7 +52,7 @@ interface IncidentView {
   lastFailure: string | null;
 }
 
-const LONG = 240_000;
+const LONG = 360_000;
 
 let target: FlipTarget;
 let collector: CollectorProcess;
@@ -87,7 +90,7 @@ beforeAll(async () => {
     collector,
     `defaults:
   interval: 30s
-  timeout: 2s
+  timeout: 10s
   confirm: { regions: 1 }
   recover: { checks: 2 }
 monitors:
@@ -95,6 +98,7 @@ monitors:
     url: ${target.url('/error')}
   - id: ${ids.hang}
     url: ${target.url('/hang')}
+    timeout: 2s
   - id: ${ids.refused}
     url: http://127.0.0.1:${refusedPort}/
   - id: ${ids.regional}
@@ -123,6 +127,16 @@ afterAll(async () => {
   await collector?.stop();
   await target?.close();
 });
+
+/**
+ * When the outage of a monitor that was up began, as its checks show it: after the last check
+ * started before the flip that went well (ok, or a failure another region did not confirm). Not
+ * the flip itself: a check that started just before it can reach the target after it, and fail.
+ */
+function outageFrom(history: CheckView[], flippedAt: number): number {
+  const good = history.filter((c) => Date.parse(c.at) < flippedAt && (c.ok || c.mark === 'unconfirmed'));
+  return Math.max(0, ...good.map((c) => Date.parse(c.at) + 1));
+}
 
 /** The failing checks of the first failing round after `after`, and when the monitor went down. */
 async function detection(id: string, after: number) {
@@ -156,6 +170,7 @@ describe('detection end to end (collector + runners in regions a and b)', () => 
       const flippedAt = Date.now();
       target.set('/error', 'error');
       target.set('/hang', 'hang');
+      const from = new Map<string, number>();
 
       for (const [id, reason] of [
         [ids.error, 'status'],
@@ -163,7 +178,8 @@ describe('detection end to end (collector + runners in regions a and b)', () => 
         [ids.refused, 'connect_refused'],
       ] as const) {
         await waitFor(`${id} down`, stateIs(id, 'down'), 120_000);
-        const since = id === ids.refused ? 0 : flippedAt;
+        const since = id === ids.refused ? 0 : outageFrom(await checks(id), flippedAt);
+        from.set(id, since);
         const { view, failures, first, detectionMs } = await detection(id, since);
         // The first failure was a periodic check; a verification from the other region agreed.
         expect(first.purpose).toBe('scheduled');
@@ -192,7 +208,7 @@ describe('detection end to end (collector + runners in regions a and b)', () => 
         await waitFor(`${id} up again`, stateIs(id, 'up'), 150_000);
         const history = await checks(id);
         const lastFailure = history.filter((c) => !c.ok).at(-1)!;
-        const firstFailure = history.find((c) => !c.ok && Date.parse(c.at) >= flippedAt)!;
+        const firstFailure = history.find((c) => !c.ok && Date.parse(c.at) >= from.get(id)!)!;
         const incidents = (
           await getJson<{ incidents: IncidentView[] }>(collector, `v1/incidents?monitor=${id}&kind=down`)
         ).incidents;
