@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CollectorProcess, startCollectorProcess } from '../support/collector-process.ts';
+import { closedPort } from '../support/target-server.ts';
 import {
   applyMonitors,
   type FlipTarget,
@@ -37,7 +38,7 @@ interface RunnerView {
   online: boolean;
 }
 
-const LONG = 240_000;
+const LONG = 300_000;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -214,7 +215,14 @@ describe('runner processes end to end', () => {
       cleanups.push(() => target.close());
       const dir = await mkdtemp(join(tmpdir(), 'vigil-e2e-restart-'));
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const env = { VIGIL_EMBEDDED_RUNNER: 'false', VIGIL_REGION_KEYS: `a:${KEYS.a},b:${KEYS.b}` };
+      // The runner knows the collector by its address, so the restart must get the same port back:
+      // one no port-0 bind nor outgoing connection can take while the collector is down.
+      const port = String(await closedPort());
+      const env = {
+        VIGIL_EMBEDDED_RUNNER: 'false',
+        VIGIL_REGION_KEYS: `a:${KEYS.a},b:${KEYS.b}`,
+        VIGIL_PORT: port,
+      };
       const token = 'e2e-restart-admin-token-0123456789';
       let collector = await startCollectorProcess({ dir, token, env });
       cleanups.push(() => collector.stop());
@@ -222,17 +230,16 @@ describe('runner processes end to end', () => {
       const id = idDueSoon('e2e-restart');
       await applyMonitors(
         collector,
-        `monitors:\n  - id: ${id}\n    url: ${target.url('/restart')}\n    interval: 30s\n    timeout: 2s\n    regions: [a]\n`,
+        `monitors:\n  - id: ${id}\n    url: ${target.url('/restart')}\n    interval: 30s\n    timeout: 10s\n    regions: [a]\n`,
       );
       await waitFor(
         'a first check',
         async () => ((await checks(collector, id)).length >= 1 ? true : undefined),
         60_000,
       );
-      const port = new URL(collector.url).port;
       await collector.stop();
       const restartedAt = Date.now();
-      collector = await startCollectorProcess({ dir, token, env: { ...env, VIGIL_PORT: port } });
+      collector = await startCollectorProcess({ dir, token, env });
       cleanups.push(() => collector.stop());
       const after = await waitFor(
         'a check after the restart',
