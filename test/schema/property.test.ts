@@ -52,7 +52,7 @@ describe('round trips', () => {
       }),
       { numRuns: runs(300) },
     );
-  });
+  }, 600_000);
 
   it('a document with keys left out normalizes to the same spec after a round trip', async () => {
     await fc.assert(
