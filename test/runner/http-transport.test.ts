@@ -154,7 +154,10 @@ describe('HTTP runner transport', () => {
 
   it('gives a claim its wait plus a grace period before timing out', async () => {
     answer = (_req, res) => setTimeout(() => json(res, 200, { jobs: [] }), 300);
-    const transport = createHttpTransport({ url: base, key: 'k', timeoutMs: 100, claimGraceMs: 2_000 });
+    // The 100 ms call timeout would fail this claim; only wait + grace lets it through. The grace
+    // is long so a slow machine cannot make the answer miss it (undici's coarse timers for
+    // deadlines over 1 s may also fire up to half a second early).
+    const transport = createHttpTransport({ url: base, key: 'k', timeoutMs: 100, claimGraceMs: 10_000 });
     try {
       await expect(transport.claim('t', { max: 1, wait: 300, inFlight: 0 })).resolves.toEqual({ jobs: [] });
     } finally {
