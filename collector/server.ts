@@ -65,14 +65,33 @@ export async function startCollector(
 
 /** Runs until SIGINT or SIGTERM, then closes; a second signal exits at once. Returns the exit code. */
 export async function runCollector(config: CollectorConfig): Promise<number> {
-  const collector = await startCollector(config);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  // Listen for the signals before the listening line is printed: a supervisor that stops the
+  // collector as soon as it reads that line must get the graceful close, not the default action
+  // of an unhandled SIGTERM (immediate death). A signal during the start closes right after it.
   const force = () => process.exit(1);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve(signal);
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let collector: RunningCollector;
+  try {
+    collector = await startCollector(config);
+  } catch (error) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', force);
+    process.off('SIGTERM', force);
+    throw error;
+  }
+  const signal = await signalled;
   collector.app.log.info({ signal }, 'closing');
   await collector.close();
   collector.app.log.info('closed');

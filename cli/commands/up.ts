@@ -141,12 +141,15 @@ export async function run(argv: string[]): Promise<number> {
     err(
       `${UP_TOKEN_PREFIX}was shown when ${config.db} was created (stored hashed); set VIGIL_ADMIN_TOKEN to choose one`,
     );
-  err('vigil up: running; Ctrl-C to stop');
-
-  const signal = await new Promise<NodeJS.Signals>((done) => {
+  // Listen before saying so: a signal sent as soon as this line is read must stop gracefully,
+  // not meet the default action of an unhandled SIGINT/SIGTERM (immediate death).
+  const signalled = new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
   });
+  err('vigil up: running; Ctrl-C to stop');
+
+  const signal = await signalled;
   const force = () => process.exit(1);
   process.once('SIGINT', force);
   process.once('SIGTERM', force);

@@ -223,6 +223,13 @@ describe('vigil collector', SLOW, () => {
     for (const c of [first, second]) expect(c.stdout() + c.stderr()).not.toContain(CANARY);
   });
 
+  it('closes cleanly on a SIGTERM sent the moment it prints its address', async () => {
+    // Its signal handlers are in place before that line: a supervisor may stop it right away.
+    const c = await collector({ env: { VIGIL_EMBEDDED_RUNNER: 'false' } });
+    expect(await c.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(c.stdout()).toContain('"msg":"closed"');
+  });
+
   it('finishes an apply in flight before closing on SIGTERM', async () => {
     const dir = await mkdtemp(join(work, 'inflight-'));
     const token = 'inflight-token-0123456789';

@@ -98,6 +98,22 @@ describe('vigil up', () => {
     expect((await stat(join(dir, 'vigil.db'))).size).toBeGreaterThan(0);
   }, 180_000);
 
+  it('stops cleanly on a Ctrl-C sent the moment it says it is running', async () => {
+    // Its signal handlers are in place before that line: whoever reads it may stop it at once.
+    const url = await target();
+    const dir = await project(`monitors:\n  - id: site\n    url: ${url}\n    interval: 30s\n`);
+    const proc = up(dir);
+    let sent = false;
+    proc.child.stderr!.on('data', () => {
+      if (!sent && proc.stderr().includes('vigil up: running')) {
+        sent = true;
+        proc.child.kill('SIGINT');
+      }
+    });
+    expect(await proc.exit).toBe(0);
+    expect(proc.stderr()).toContain('vigil up: stopped');
+  }, 120_000);
+
   it('starts nothing when a monitor file is wrong', async () => {
     const dir = await project('monitors:\n  - id: Bad Id\n    url: http://127.0.0.1:1/\n');
     const proc = up(dir);
