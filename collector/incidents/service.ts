@@ -128,9 +128,12 @@ export class IncidentService {
       this.#arm(tickMs);
       if (this.#queued >= 10) return;
       this.#queued += 1;
-      void this.tick(this.#clock()).finally(() => {
-        this.#queued -= 1;
-      });
+      // tick() has logged a failure already; left unhandled, the rejection would end the process.
+      void this.tick(this.#clock())
+        .catch(() => undefined)
+        .finally(() => {
+          this.#queued -= 1;
+        });
     }, tickMs);
   }
 }
