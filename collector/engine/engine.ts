@@ -7,7 +7,7 @@
 //                 scheduler items -> jobs on region queues / missed / wake-ups; every 10 s the
 //                 impairment detector. A tick is synchronous; the next one is set for the
 //                 scheduler's next due time (at most `tickMs` later).
-//   results(...)  a runner's results: accepted (stored, a vote), duplicate, or rejected (unknown or
+//   results(...)  a runner's results: accepted (a vote, stored by the next flush), duplicate, or rejected (unknown or
 //                 expired job: never a vote). See acceptResults.
 //   reconcile()   after a sync: create / update / rename / replace / delete / pause, by lineage.
 //   status(id), stats()  for the API.

@@ -101,7 +101,11 @@ export interface ResultsRequest {
   results: JobResult[];
 }
 export interface ResultsResponse {
-  /** Stored now. */
+  /**
+   * Taken as a vote now; written to the store with the engine's next flush (within 200 ms, one
+   * transaction for everything buffered). A collector killed inside that window loses them, as it
+   * loses its in-memory job queue: the round is then missed, never a vote for down.
+   */
   accepted: string[];
   /** Already stored before (a retried batch): fine, idempotent. */
   duplicates: string[];
