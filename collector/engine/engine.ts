@@ -7,8 +7,8 @@
 //                 scheduler items -> jobs on region queues / missed / wake-ups; every 10 s the
 //                 impairment detector. A tick is synchronous; the next one is set for the
 //                 scheduler's next due time (at most `tickMs` later).
-//   results(...)  a runner's results: accepted (a vote, stored by the next flush), duplicate, or rejected (unknown or
-//                 expired job: never a vote). See acceptResults.
+//   results(...)  a runner's results: accepted (a vote, stored by the next flush), duplicate, or
+//                 rejected (unknown or expired job: never a vote). See acceptResults.
 //   reconcile()   after a sync: create / update / rename / replace / delete / pause, by lineage.
 //   status(id), stats()  for the API.
 //
@@ -613,7 +613,7 @@ export class Engine {
   // ------------------------------------------------------------------ results
 
   /**
-   * A batch of results from `runner`. Accepted: stored and voted. Duplicate: answered before (a
+   * A batch of results from `runner`. Accepted: voted now, stored by the next flush. Duplicate: answered before (a
    * retried batch). Rejected: unknown job, expired lease, or leased to another runner: never a
    * vote, not stored.
    */
