@@ -613,9 +613,9 @@ export class Engine {
   // ------------------------------------------------------------------ results
 
   /**
-   * A batch of results from `runner`. Accepted: voted now, stored by the next flush. Duplicate: answered before (a
-   * retried batch). Rejected: unknown job, expired lease, or leased to another runner: never a
-   * vote, not stored.
+   * A batch of results from `runner`. Accepted: voted now, stored by the next flush. Duplicate:
+   * answered before (a retried batch). Rejected: unknown job, expired lease, or leased to another
+   * runner: never a vote, not stored.
    */
   async acceptResults(runner: RunnerSession, results: readonly JobResult[]): Promise<ResultsResponse> {
     const out: ResultsResponse = { accepted: [], duplicates: [], rejected: [] };
