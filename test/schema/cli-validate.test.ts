@@ -39,7 +39,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('vigil validate', () => {
+// Each test starts `node cli/main.ts` once or twice; on a loaded 2-core machine one start alone
+// can take several seconds, so these get more than the default 30 s.
+describe('vigil validate', { timeout: 120_000 }, () => {
   it('passes the examples with exit 0 and a summary', async () => {
     const run = await vigil(['validate']);
     expect(run.code).toBe(0);

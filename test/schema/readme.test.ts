@@ -60,7 +60,8 @@ describe('README.md', () => {
     }
   });
 
-  it('shows the output vigil validate really prints', async () => {
+  // Starts `node cli/main.ts`: slow on a loaded machine, hence more than the default 30 s.
+  it('shows the output vigil validate really prints', { timeout: 120_000 }, async () => {
     const sample = blocks('').find((block) => block.includes('error unknown_key'));
     expect(sample).toBeDefined();
     const work = join(dir, 'sample');
