@@ -2,10 +2,11 @@
 // connection refused. Tests that need a server on [::1] run where the machine has IPv6 loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
-import { closedPort, startTarget, type TargetServer } from '../support/target-server.ts';
+import { startTarget, type TargetServer } from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';
 import { type FakeDns, startFakeDns } from './helpers/fake-dns.ts';
 import { IPV6_LOOPBACK } from './helpers/ipv6.ts';
+import { holdRefusedPort } from './helpers/refused-port.ts';
 
 let v4: TargetServer;
 /** Null on a machine without IPv6 loopback (the tests that need it do not run there). */
@@ -115,18 +116,24 @@ describe('addresses', () => {
   });
 
   it('is down with connect_refused when nothing listens, naming every address tried', async () => {
-    const port = await closedPort();
-    const result = await probe(probeSpecFor(`http://127.0.0.1:${port}/`));
-    expectDown(result, 'connect_refused', 'connect');
-    expect(result.timings.connect).toBeGreaterThan(0);
+    // A port nobody can start listening on meanwhile (a released one could be taken).
+    const refused = await holdRefusedPort();
+    const port = refused.port;
+    try {
+      const result = await probe(probeSpecFor(`http://127.0.0.1:${port}/`));
+      expectDown(result, 'connect_refused', 'connect');
+      expect(result.timings.connect).toBeGreaterThan(0);
 
-    const resolver: HostResolver = async () => [
-      { address: '::1', family: 6 },
-      { address: '127.0.0.1', family: 4 },
-    ];
-    const both = await probe(probeSpecFor(`http://dual.test:${port}/`), { resolver });
-    expectDown(both, 'connect_refused', 'connect');
-    expect(both.log?.connection.join('\n')).toContain(`127.0.0.1:${port}`);
+      const resolver: HostResolver = async () => [
+        { address: '::1', family: 6 },
+        { address: '127.0.0.1', family: 4 },
+      ];
+      const both = await probe(probeSpecFor(`http://dual.test:${port}/`), { resolver });
+      expectDown(both, 'connect_refused', 'connect');
+      expect(both.log?.connection.join('\n')).toContain(`127.0.0.1:${port}`);
+    } finally {
+      await refused.release();
+    }
   });
 
   it('survives a resolver that throws something without a code', async () => {

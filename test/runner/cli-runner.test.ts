@@ -2,20 +2,11 @@
 // a real collector (registration line, wrong key, drain) are in test/e2e.
 
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { holdRefusedPort } from '../probe/helpers/refused-port.ts';
 import { CLI, runCli } from '../support/collector-process.ts';
 
 const clean = { VIGIL_COLLECTOR_URL: undefined, VIGIL_REGION: undefined, VIGIL_REGION_KEY: undefined };
-
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // Every test starts `node cli/main.ts runner`; on a loaded 2-core machine a start alone can take
 // several seconds, so these get more than the default 30 s.
@@ -86,42 +77,49 @@ describe('vigil runner (process)', { timeout: 120_000 }, () => {
   });
 
   it('keeps retrying an unreachable collector, then stops cleanly on SIGTERM', async () => {
-    const port = await closedPort();
+    // A port nobody can start listening on while the runner retries (a released one could be
+    // taken by another test's server, which would answer the registration).
+    const refused = await holdRefusedPort();
     const child = spawn(
       process.execPath,
-      [CLI, 'runner', '--collector', `http://127.0.0.1:${port}`, '--region', 'a', '--key', 'k'],
+      [CLI, 'runner', '--collector', `http://127.0.0.1:${refused.port}`, '--region', 'a', '--key', 'k'],
       {
         env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    // Two failed registrations logged as JSON lines with the typed code (the wait ends as soon as
-    // they are there; the bound only keeps a broken runner from hanging the test).
-    const end = Date.now() + 60_000;
-    while ((stdout.match(/registration failed; retrying/g) ?? []).length < 2 && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Two failed registrations logged as JSON lines with the typed code (the wait ends as soon as
+      // they are there; the bound only keeps a broken runner from hanging the test).
+      const end = Date.now() + 60_000;
+      while ((stdout.match(/registration failed; retrying/g) ?? []).length < 2 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(lines[0]).toMatchObject({
+        level: 40,
+        component: 'runner',
+        region: 'a',
+        msg: 'registration failed; retrying',
+      });
+      expect((lines[0]!.err as { code: string }).code).toBe('VIGIL_ERR_UNREACHABLE');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toMatch(/SIGTERM: draining/);
+      expect(stderr).toMatch(/stopped: 0 checks run, 0 results stored, 0 lost, not deregistered/);
+      expect(stderr).not.toMatch(/registered id=/);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await refused.release();
     }
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines[0]).toMatchObject({
-      level: 40,
-      component: 'runner',
-      region: 'a',
-      msg: 'registration failed; retrying',
-    });
-    expect((lines[0]!.err as { code: string }).code).toBe('VIGIL_ERR_UNREACHABLE');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stderr).toMatch(/SIGTERM: draining/);
-    expect(stderr).toMatch(/stopped: 0 checks run, 0 results stored, 0 lost, not deregistered/);
-    expect(stderr).not.toMatch(/registered id=/);
   });
 });

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunnerTransportError } from '../../collector/runner/errors.ts';
 import { createHttpTransport } from '../../collector/runner/http-transport.ts';
+import { holdRefusedPort } from '../probe/helpers/refused-port.ts';
 
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: unknown };
 let seen: Seen[] = [];
@@ -123,11 +124,9 @@ describe('HTTP runner transport', () => {
   });
 
   it('reports a collector that does not answer as VIGIL_ERR_UNREACHABLE', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    const transport = createHttpTransport({ url: `http://127.0.0.1:${port}`, key: 'k' });
+    // A port nobody can start listening on meanwhile (a released one could be taken).
+    const refused = await holdRefusedPort();
+    const transport = createHttpTransport({ url: `http://127.0.0.1:${refused.port}`, key: 'k' });
     try {
       const error = await transport
         .register({ region: 'a', name: 'n', version: '1', concurrency: 1 })
@@ -136,6 +135,7 @@ describe('HTTP runner transport', () => {
       expect(error.message).toMatch(/cannot reach the collector at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
     } finally {
       await transport.close();
+      await refused.release();
     }
   });
 
