@@ -93,7 +93,8 @@ describe('vigil runner (process)', { timeout: 120_000 }, () => {
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
       child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // 'close', not 'exit': stderr may still hold the last lines when the process has exited.
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
       // Two failed registrations logged as JSON lines with the typed code (the wait ends as soon as
       // they are there; the bound only keeps a broken runner from hanging the test).
       const end = Date.now() + 60_000;
