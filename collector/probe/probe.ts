@@ -665,8 +665,8 @@ class CheckRun {
         // Undecodable: show the raw bytes instead.
       }
       const text = this.decoded?.text ?? Buffer.concat(response.chunks).toString('latin1');
-      body = text.length > LOG_BODY_BYTES ? text.slice(0, LOG_BODY_BYTES) : text;
-      bodyTruncated = text.length > LOG_BODY_BYTES || response.truncated || !response.complete;
+      body = headBytes(text, LOG_BODY_BYTES);
+      bodyTruncated = body.length < text.length || response.truncated || !response.complete;
     }
     return {
       request: {
@@ -721,4 +721,16 @@ function redactDeep<T>(value: T, secrets: Secrets): T {
     return copy as T;
   }
   return value;
+}
+
+/** The longest start of `text` whose UTF-8 encoding fits in `max` bytes, never splitting a character. */
+export function headBytes(text: string, max: number): string {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short texts need no encoding.
+  if (text.length * 3 <= max) return text;
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  let end = max;
+  // Back off continuation bytes (10xxxxxx) to the start of the character cut in two.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
