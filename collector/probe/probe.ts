@@ -244,6 +244,8 @@ class CheckRun {
       hop.clock.enter('tls');
       socket = await this.handshake(hop, socket);
     }
+    // `processing` starts once the connection is ready, as blackbox_exporter's does (responseStart
+    // minus gotConn): writing the request is part of it, so no time falls between phases.
     hop.clock.enter('processing');
     hop.httpVersion = https && (socket as TLSSocket).alpnProtocol === 'h2' ? '2' : '1.1';
     await this.step<void>((resolve, reject) => {
