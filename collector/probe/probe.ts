@@ -53,6 +53,11 @@ import type {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** The response log keeps this much of the body. */
 export const LOG_BODY_BYTES = 64 * 1024;
+/**
+ * The connect deadline inside the check's own: a host that never answers a SYN fails as
+ * `connect_timeout` after 10 s even when the monitor allows 30 s for a slow response.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_VERSION: string = pkg.version;
 
 function noop(): void {}
@@ -152,7 +157,7 @@ class CheckRun {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.agent = userAgent(options.version ?? DEFAULT_VERSION, options.region ?? 'local');
     this.happyEyeballsDelay = options.happyEyeballsDelay ?? 250;
-    this.connectTimeout = options.connectTimeout ?? Number.POSITIVE_INFINITY;
+    this.connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
   private get tlsContext(): ProbeTlsContext {

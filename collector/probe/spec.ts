@@ -33,7 +33,7 @@ export interface ProbeOptions {
   now?: () => number;
   /** Name resolution; default the system resolver (getaddrinfo, so /etc/hosts applies). */
   resolver?: HostResolver;
-  /** Deadline for the TCP connect phase in ms; default (and at most) what is left of `timeout`. */
+  /** Deadline for the TCP connect phase in ms; default 10 s, and at most what is left of `timeout`. */
   connectTimeout?: number;
   /** Decoded body bytes kept for keywords and assertions; default 1 MiB. */
   maxBodyBytes?: number;

@@ -80,6 +80,14 @@ describe('timeouts', () => {
       expectDown(result, 'connect_timeout', 'connect');
       expect(result.timings.total).toBeLessThan(9000);
     });
+
+    it('gives up connecting after 10 s by default, inside a longer check timeout', async () => {
+      const result = await probe(probeSpecFor(`http://127.0.0.1:${blackhole.port}/`, { timeout: 25_000 }));
+      expectDown(result, 'connect_timeout', 'connect');
+      // The connect deadline fired, not the check's: it says so and what it waited.
+      expect(result.message).toContain('within 10 s');
+      expect(result.timings.total).toBeLessThan(25_000);
+    }, 60_000);
   });
 
   it('is down with dns_timeout when the DNS server never answers', async () => {
