@@ -45942,7 +45942,7 @@ var monitors_schema_default = {
           examples: ["30s", "5m"]
         },
         timeout: {
-          description: "How long one check may take in total, 1s..60s, and shorter than `interval`. A timed-out check counts as the timeout in response-time averages.",
+          description: "How long one check may take in total, 1s..60s, and shorter than `interval`; connecting gets at most 10s of it. A timed-out check counts as the timeout in response-time averages.",
           $ref: "#/$defs/duration",
           default: "15s",
           examples: ["10s"]
