@@ -6,9 +6,7 @@ import { materializeMaintenance } from '../rollups/sqlite/maintenance-job.ts';
 import type { CatalogEntry } from '../status/store-types.ts';
 import type { SqliteDatabase } from '../store/sqlite/database.ts';
 import type { Cutoffs } from './policy.ts';
-
-export const RETENTION_TARGETS = ['checks', 'check_logs', 'rollups', 'monitor_spans'] as const;
-export type RetentionTarget = (typeof RETENTION_TARGETS)[number];
+import type { RetentionStore, RetentionTarget } from './types.ts';
 
 /** One bounded DELETE per target; `?1` is the cutoff, `?2` the batch size. */
 const STEPS: Record<RetentionTarget, { sql: string; cutoff: keyof Cutoffs }> = {
@@ -31,14 +29,6 @@ const STEPS: Record<RetentionTarget, { sql: string; cutoff: keyof Cutoffs }> = {
     cutoff: 'rollups',
   },
 };
-
-/** The store's side of retention (Store.retention); a PostgreSQL store implements the same. */
-export interface RetentionStore {
-  /** Deletes up to `batch` expired rows of `target` in one short transaction; returns how many went. */
-  step(target: RetentionTarget, cutoffs: Cutoffs, batch: number): Promise<number>;
-  /** Writes the maintenance spans of [progress, now) for monitors with windows; returns spans written. */
-  materializeMaintenance(catalog: readonly CatalogEntry[], now: number): Promise<number>;
-}
 
 export class SqliteRetention implements RetentionStore {
   readonly #db: SqliteDatabase;

@@ -4,7 +4,7 @@
 // as new members of `Store`.
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
-import type { RetentionStore } from '../retention/sqlite.ts';
+import type { RetentionStore } from '../retention/types.ts';
 import type { StatusStore } from '../status/store-types.ts';
 import type { AlertStore } from './alert-types.ts';
 import type { CheckStore, IncidentStore, RuntimeStore } from './runtime-types.ts';
@@ -126,7 +126,7 @@ export interface Store {
   readonly alerts: AlertStore;
   /** Reads of the status side: catalog, states, incidents, rollups (collector/status/store-types.ts). */
   readonly status: StatusStore;
-  /** Pruning by age and maintenance span materialization (collector/retention/sqlite.ts). */
+  /** Pruning by age and maintenance span materialization (collector/retention/types.ts; SQLite: retention/sqlite.ts). */
   readonly retention: RetentionStore;
   close(): Promise<void>;
 }
