@@ -1,7 +1,10 @@
 // Rollups: the pure arithmetic of uptime and response time (no I/O, no clock: `now` comes in),
-// plus the SQL that maintains and reads the hourly rollups (./sql/).
+// plus the SQL that maintains and reads the hourly rollups (./sqlite/: triggers on the checks
+// table keep them as results are written).
 //
-//   rollupBatch({checks, marks, missed}) -> RollupDelta[]     increments one flush brings
+//   rollupBatch({checks, marks, missed}) -> RollupDelta[]     the same increments, computed in
+//                                                             memory: the reference the trigger
+//                                                             tests compare the SQL against
 //   responseStats(rollups)                                    mean, p50/p95/p99, min, max
 //   downtimeSpans(incidents, now), uptime(...), uptimeWindows(...), dailyUptime(...)
 //   maintenanceSpans(windows, from, to)                       maintenance as spans
