@@ -1,7 +1,8 @@
 // Pruning on SQLite: each step deletes at most `batch` rows of one table in its own short write
 // transaction, found through an index on time, so an engine flush never waits behind a long
 // delete. Deleting checks fires no trigger: rollups keep what they counted. Incidents and their
-// events are left alone: issue delivery (the outbox) refers to them.
+// events are left alone: issue delivery refers to them. Outbox rows go once their alert has been
+// closed for longer than logs are kept.
 import { materializeMaintenance } from '../rollups/sqlite/maintenance-job.ts';
 import type { CatalogEntry } from '../status/store-types.ts';
 import type { SqliteDatabase } from '../store/sqlite/database.ts';
@@ -27,6 +28,15 @@ const STEPS: Record<RetentionTarget, { sql: string; cutoff: keyof Cutoffs }> = {
   monitor_spans: {
     sql: 'DELETE FROM monitor_spans WHERE id IN (SELECT id FROM monitor_spans WHERE end_at < ?1 ORDER BY end_at LIMIT ?2)',
     cutoff: 'rollups',
+  },
+  // Delivery rows (their snapshots carry response logs) of alerts closed before the logs' cutoff:
+  // nothing is left to deliver for them. The alert and its delivery state (issue number, URL)
+  // stay. Found through alerts_by_closed, then outbox_by_alert.
+  outbox: {
+    sql: `DELETE FROM outbox WHERE id IN
+            (SELECT o.id FROM alerts a JOIN outbox o ON o.alert_id = a.id
+             WHERE a.closed_at < ?1 AND o.state <> 'pending' ORDER BY a.closed_at LIMIT ?2)`,
+    cutoff: 'logs',
   },
 };
 

@@ -3,7 +3,7 @@
 import type { CatalogEntry } from '../status/store-types.ts';
 import type { Cutoffs } from './policy.ts';
 
-export const RETENTION_TARGETS = ['checks', 'check_logs', 'rollups', 'monitor_spans'] as const;
+export const RETENTION_TARGETS = ['checks', 'check_logs', 'rollups', 'monitor_spans', 'outbox'] as const;
 export type RetentionTarget = (typeof RETENTION_TARGETS)[number];
 
 /** Store.retention. */

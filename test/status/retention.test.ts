@@ -84,7 +84,7 @@ describe('retention', () => {
     });
     const report = await job.runOnce();
     spinning = false;
-    expect(report).toEqual({ checks: 70, check_logs: 10, rollups: 20, monitor_spans: 1 });
+    expect(report).toEqual({ checks: 70, check_logs: 10, rollups: 20, monitor_spans: 1, outbox: 0 });
     expect(await count('checks')).toBe(30);
     expect(await count('check_logs')).toBe(90);
     // Rollup hours 400 days back and older (d = 400, 405, ... 495) go; the 100 hours the check
@@ -100,6 +100,43 @@ describe('retention', () => {
     expect(turns).toBeGreaterThanOrEqual(steps.length);
     // Deleting checks leaves their rollups alone, and a second pass finds nothing.
     expect(Object.values(await job.runOnce()).every((n) => n === 0)).toBe(true);
+  });
+
+  it('drops the delivery rows of alerts closed longer ago than logs are kept, and only those', async () => {
+    await store.db.write(async (tx) => {
+      const alert = (id: string, status: string, closedAt: number | null) =>
+        tx.run(
+          `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
+           VALUES (?, 'down', 'm', 'm', ?, 0, ?, 0, '{}')`,
+          [id, status, closedAt],
+        );
+      const row = (alertId: string, state: string, op = 'open') =>
+        tx.run(
+          `INSERT INTO outbox (alert_id, sink, op, snapshot, state, next_attempt_at, created_at)
+           VALUES (?, 'github', ?, '{"log":"..."}', ?, 0, 0)`,
+          [alertId, op, state],
+        );
+      await alert('old', 'closed', NOW - 100 * DAY_MS);
+      for (const op of ['open', 'remind', 'resolve']) await row('old', 'done', op);
+      await row('old', 'failed', 'remind');
+      await alert('recent', 'closed', NOW - 10 * DAY_MS);
+      await row('recent', 'done');
+      await row('recent', 'done', 'resolve');
+      await alert('open', 'open', null);
+      await row('open', 'pending');
+    });
+    const job = new RetentionJob({
+      retention: new SqliteRetention(store.db),
+      policy: { checksDays: 30, logsDays: 90, rollupsDays: 400 },
+      now: () => NOW,
+      intervalMs: 0,
+      batch: 3,
+    });
+    expect((await job.runOnce()).outbox).toBe(4);
+    const left = await store.db.reader.all<{ alert_id: string }>('SELECT alert_id FROM outbox ORDER BY id');
+    expect(left.map((r) => r.alert_id)).toEqual(['recent', 'recent', 'open']);
+    // The alerts themselves stay (the incident API and issue links read them).
+    expect(await count('alerts')).toBe(3);
   });
 
   it('is configurable, and refuses nonsense', async () => {
