@@ -43,8 +43,19 @@ export interface Harness {
   claim(runner: Runner, max?: number, wait?: number): Promise<Job[]>;
   claimRaw(runner: Runner, body: unknown): Promise<LightMyRequestResponse>;
   post(runner: Runner, results: Array<{ jobId: string; result: CheckResult }>): Promise<ResultsResponse>;
-  /** Moves time forward; runners not `silent` heartbeat every 10 s on the way. */
+  /**
+   * Moves time forward in steps of at most 10 s, with a `settle()` whenever 5 s or more went by
+   * since the last one; runners not `silent` heartbeat every 10 s on the way.
+   */
   advance(ms: number): Promise<void>;
+  /**
+   * Lets the collector's real-time work catch up with the fake clock: the engine's buffered
+   * writes land, and the incident ticks already fired (and the deliveries they made due) finish.
+   * A second of real time is plenty for that in production; without it, fake time runs ahead of a
+   * slow store on a loaded machine: ticks read what a flush has not written yet, and once ten
+   * wait the next ones are dropped, so announcements and reminders come minutes late.
+   */
+  settle(): Promise<void>;
   /** Advances until `runner` gets at least one job (or `limit` ms pass). */
   nextJobs(runner: Runner, limit?: number): Promise<Job[]>;
   get(url: string, admin?: boolean): Promise<LightMyRequestResponse>;
@@ -111,6 +122,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const admin = { authorization: `Bearer ${TOKEN}` };
   const bearer = (runner: Runner) => ({ authorization: `Bearer ${runner.token}` });
   let closed = false;
+  let settledAt = clock.now();
 
   const h: Harness = {
     app,
@@ -180,8 +192,15 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
           });
         }
         await clock.advance(stepMs);
+        if (clock.now() - settledAt >= 5_000) await h.settle();
         left -= stepMs;
       }
+    },
+    async settle() {
+      settledAt = clock.now();
+      // A failed flush keeps its rows for the next one (tests of that call flush() themselves).
+      await app.vigil.runtime.engine.flush().catch(() => undefined);
+      await app.vigil.incidents.settled();
     },
     async nextJobs(runner, limit = 120_000) {
       for (let waited = 0; waited <= limit; waited += 1000) {
