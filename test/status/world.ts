@@ -62,7 +62,11 @@ export async function insertIncident(
   );
 }
 
-/** Links an incident to a GitHub issue the way issue 6's outbox records it. */
+/**
+ * Links an incident to a GitHub issue the way issue 6's outbox records it: a delivery of the
+ * alert the recorder made for the incident. (A hand-made alert row would be one the recorder's
+ * timing ticks cannot read.)
+ */
 export async function linkIssue(
   store: SqliteStore,
   incidentId: string,
@@ -70,20 +74,15 @@ export async function linkIssue(
   at: number,
 ): Promise<void> {
   await store.db.write(async (tx) => {
-    const alertId = `alert-${incidentId}`;
-    await tx.run(
-      `INSERT OR IGNORE INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
-       VALUES (?, 'down', NULL, ?, 'open', ?, NULL, ?, '{}')`,
-      [alertId, alertId, at, at],
+    const link = await tx.get<{ alert_id: string }>(
+      'SELECT alert_id FROM alert_incidents WHERE incident_id = ?',
+      [incidentId],
     );
-    await tx.run('INSERT OR REPLACE INTO alert_incidents (incident_id, alert_id) VALUES (?, ?)', [
-      incidentId,
-      alertId,
-    ]);
+    if (link === undefined) throw new Error(`no alert records incident ${incidentId}`);
     await tx.run(
       `INSERT OR REPLACE INTO alert_deliveries (alert_id, sink, state, ref_id, ref_url, error_code, error, updated_at)
        VALUES (?, 'github', 'open', '42', ?, NULL, NULL, ?)`,
-      [alertId, url, at],
+      [link.alert_id, url, at],
     );
   });
 }
