@@ -24,7 +24,10 @@ async function make(options: Parameters<typeof harness>[0] = {}): Promise<Harnes
   return h;
 }
 
-describe('restart', () => {
+// Minutes of fake time over a real store: seconds idle, many more on a loaded machine.
+const FAKE_TIME = { timeout: 120_000 };
+
+describe('restart', FAKE_TIME, () => {
   it('keeps states, history, the open incident and runner sessions', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-restart-'));
     dirs.push(dir);
@@ -62,7 +65,7 @@ describe('restart', () => {
   });
 });
 
-describe('incident sink', () => {
+describe('incident sink', FAKE_TIME, () => {
   it('runs inside the flush transaction with ordered events; a throw rolls the flush back and it is retried', async () => {
     const h = await make();
     const store = h.app.vigil.store as SqliteStore;
@@ -95,7 +98,7 @@ describe('incident sink', () => {
   });
 });
 
-describe('impaired region', () => {
+describe('impaired region', FAKE_TIME, () => {
   it('a region failing for most monitors while others succeed is impaired: one region incident, no monitor incident', async () => {
     const h = await make();
     for (const region of ['r1', 'r2', 'r3']) await h.register(region);
@@ -128,7 +131,7 @@ describe('impaired region', () => {
   });
 });
 
-describe('embedded runner sessions', () => {
+describe('embedded runner sessions', FAKE_TIME, () => {
   it('a restart retires the previous process embedded runner instead of listing it twice', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-restart-'));
     dirs.push(dir);

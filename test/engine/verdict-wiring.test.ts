@@ -52,7 +52,10 @@ const checks = async (h: Harness, id: string, query = '') =>
   (await h.json<{ checks: CheckBody[]; next: string | null }>(`/v1/monitors/${id}/checks${query}`, true))
     .checks;
 
-describe('leases', () => {
+// Minutes of fake time over a real store: seconds idle, many more on a loaded machine.
+const FAKE_TIME = { timeout: 120_000 };
+
+describe('leases', FAKE_TIME, () => {
   it('re-queues an expired lease once to another runner of the region, then counts it missed (no vote)', async () => {
     const h = await make();
     const a1 = await h.register('a', 'a-1');
@@ -135,7 +138,7 @@ describe('leases', () => {
   });
 });
 
-describe('votes and misses', () => {
+describe('votes and misses', FAKE_TIME, () => {
   it('four regions: a failure confirmed by the others is down, with an incident; recovery ends it', async () => {
     const h = await make();
     for (const region of ['r1', 'r2', 'r3', 'r4']) await h.register(region);
@@ -228,7 +231,7 @@ describe('votes and misses', () => {
   });
 });
 
-describe('maintenance', () => {
+describe('maintenance', FAKE_TIME, () => {
   it('checks and states go on inside a window, the incident is recorded as suppressed', async () => {
     const h = await make();
     for (const region of ['r1', 'r2']) await h.register(region);
@@ -246,7 +249,7 @@ describe('maintenance', () => {
   });
 });
 
-describe('monitor changes', () => {
+describe('monitor changes', FAKE_TIME, () => {
   it('paused monitors are not scheduled; cadence changes take effect at once', async () => {
     const h = await make();
     const a = await h.register('a');
@@ -288,7 +291,7 @@ describe('monitor changes', () => {
   });
 });
 
-describe('history', () => {
+describe('history', FAKE_TIME, () => {
   it('pages checks newest first with a cursor, filters by time, and shows logs of failures to the admin', async () => {
     const h = await make();
     await h.register('a');

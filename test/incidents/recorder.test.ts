@@ -94,7 +94,10 @@ function regionEvent(h: Harness, fields: Partial<RegionEvent>): EngineIncidentEv
   };
 }
 
-describe('incident kinds', () => {
+// Minutes of fake time over a real store: seconds idle, many more on a loaded machine.
+const FAKE_TIME = { timeout: 120_000 };
+
+describe('incident kinds', FAKE_TIME, () => {
   it('flapping: its own issue at once (label flapping), closed at once when it ends', async () => {
     const { server, h } = await setup([{ id: 'web', alert: { after: '10m', recovery_after: '10m' } }]);
     const start = h.clock.now();
@@ -220,7 +223,7 @@ describe('incident kinds', () => {
   });
 });
 
-describe('certificate watch', () => {
+describe('certificate watch', FAKE_TIME, () => {
   it('a certificate within tls.expiry_warning_days opens a certificate issue; a renewed one closes it', async () => {
     const { server, h } = await setup(
       [{ id: 'tls', url: 'https://tls.example.invalid/', tls: { expiry_warning_days: 14 } }],

@@ -21,7 +21,7 @@ describe('GET /metrics', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     families = parsePrometheus(response.body);
-  });
+  }, 180_000);
   afterAll(() => w.h.destroy());
 
   it('monitor up and state', () => {

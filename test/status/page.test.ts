@@ -10,7 +10,8 @@ import { ISSUE_URL, SECRET_VALUE, type World, world } from './world.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
-describe('status page in Chromium', () => {
+// A browser and a collector on a two-core machine: a few seconds per test idle, more when loaded.
+describe('status page in Chromium', { timeout: 120_000 }, () => {
   let w: World;
   let url: string;
   let browser: Browser;

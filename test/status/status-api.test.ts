@@ -21,7 +21,7 @@ describe('GET /v1/status', () => {
     const response = await w.h.get('/v1/status');
     expect(response.statusCode).toBe(200);
     body = response.json() as StatusModel;
-  });
+  }, 180_000);
   afterAll(() => w.h.destroy());
   const monitor = (id: string) => body.monitors.find((m) => m.id === id)!;
 
@@ -151,7 +151,8 @@ describe('GET /v1/status', () => {
   });
 });
 
-describe('maintenance and pauses in uptime (through the API)', () => {
+// Hours of fake time over a real store: seconds idle, many more on a loaded machine.
+describe('maintenance and pauses in uptime (through the API)', { timeout: 120_000 }, () => {
   let h: Harness;
   afterEach(() => h.destroy());
 
