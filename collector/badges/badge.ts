@@ -1,5 +1,5 @@
 // What a badge says for a monitor: its state, its uptime over a window, or its mean response time
-// over 24 hours, with shields.io's colour scale.
+// over a window, with shields.io's colour scale.
 import type { MonitorStatus } from '../status/model.ts';
 import { formatMs, formatUptime } from '../web/format.ts';
 import type { Badge } from './svg.ts';
@@ -53,6 +53,8 @@ export function badgeFor(
   type: BadgeType,
   window: BadgeWindow,
   label?: string,
+  /** Mean response time over `window` (the status's own 24-hour figure by default). */
+  responseMs: number | null = monitor.responseTime.meanMs,
 ): Badge {
   switch (type) {
     case 'status': {
@@ -65,9 +67,9 @@ export function badgeFor(
     }
     case 'response':
       return {
-        label: label ?? 'response 24h',
-        message: formatMs(monitor.responseTime.meanMs),
-        color: responseColor(monitor.responseTime.meanMs),
+        label: label ?? `response ${window}`,
+        message: formatMs(responseMs),
+        color: responseColor(responseMs),
       };
   }
 }

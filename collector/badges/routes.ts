@@ -2,12 +2,15 @@
 // GET /badge/:id.json?type=...                                          shields.io endpoint JSON
 // (https://shields.io/badges/endpoint-badge: schemaVersion, label, message, color).
 // An unknown monitor is a 404: as a grey "not found" badge for SVG (it shows in a README), as an
-// ApiError for JSON. `window` applies to uptime; response time is always the last 24 hours.
+// ApiError for JSON. `window` applies to uptime (default 30d) and response time (default 24h).
 import type { RoutePlugin } from '../api/route.ts';
 import { VigilError } from '../errors.ts';
+import { emptyRollup, HOUR_MS, hourOf, mergeInto } from '../rollups/hourly.ts';
+import { UPTIME_WINDOWS } from '../rollups/uptime.ts';
 import { statusOf } from '../status/context.ts';
 import { sendCached } from '../status/http.ts';
 import { render } from '../status/service.ts';
+import type { StatusStore } from '../status/store-types.ts';
 import { BADGE_TYPES, BADGE_WINDOWS, type BadgeType, type BadgeWindow, badgeFor, COLORS } from './badge.ts';
 import { renderBadge } from './svg.ts';
 
@@ -45,15 +48,10 @@ export const badgeRoutes: RoutePlugin = async (app, ctx) => {
       const id = request.params.file.slice(0, dot);
       const format = request.params.file.slice(dot + 1) as 'svg' | 'json';
       const type = request.query.type ?? 'status';
-      if (type === 'response' && request.query.window !== undefined && request.query.window !== '24h') {
-        throw new VigilError(
-          'VIGIL_ERR_BAD_REQUEST',
-          'response-time badges cover the last 24 hours only (window=24h)',
-        );
-      }
       const window = request.query.window ?? (type === 'response' ? '24h' : '30d');
       const snapshot = await status.service.snapshot();
-      const monitor = snapshot.byId.get(id)?.status;
+      const detail = snapshot.byId.get(id);
+      const monitor = detail?.status;
       const common = { isPublic: status.public, maxAgeMs: status.service.maxAgeMs };
       if (monitor === undefined) {
         if (format === 'json') throw new VigilError('VIGIL_ERR_NOT_FOUND', `no monitor with id \`${id}\``);
@@ -65,7 +63,12 @@ export const badgeRoutes: RoutePlugin = async (app, ctx) => {
         });
         return reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'no-cache').send(svg);
       }
-      const badge = badgeFor(monitor, type, window, request.query.label);
+      // The snapshot holds 24 hours of response time; longer windows read the hourly rollups.
+      const responseMs =
+        type === 'response' && window !== '24h'
+          ? await meanResponseMs(status.service.store, detail!.entry.historyId, window, snapshot.at)
+          : monitor.responseTime.meanMs;
+      const badge = badgeFor(monitor, type, window, request.query.label, responseMs);
       if (format === 'json') {
         const json = JSON.stringify({
           schemaVersion: 1,
@@ -89,3 +92,17 @@ export const badgeRoutes: RoutePlugin = async (app, ctx) => {
     },
   );
 };
+
+/** Mean response time over `window` (all regions), from the hourly rollups; null without checks. */
+async function meanResponseMs(
+  store: StatusStore,
+  historyId: number,
+  window: BadgeWindow,
+  now: number,
+): Promise<number | null> {
+  const hours = UPTIME_WINDOWS[window] / HOUR_MS;
+  const points = await store.hourly([historyId], hourOf(now) - (hours - 1) * HOUR_MS);
+  const total = emptyRollup();
+  for (const point of points) mergeInto(total, point.rollup);
+  return total.rtCount === 0 ? null : total.rtSum / total.rtCount;
+}

@@ -5,6 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR_MS } from '../../collector/rollups/hourly.ts';
+import { formatMs } from '../../collector/web/format.ts';
 import { type Browser, launchChromium } from '../support/chromium.ts';
 import { ISSUE_URL, SECRET_VALUE, type World, world } from './world.ts';
 
@@ -185,9 +187,36 @@ describe('status page in Chromium', { timeout: 120_000 }, () => {
       cacheSeconds: 0,
     });
     expect((await w.h.get('/badge/nope.json')).statusCode).toBe(404);
-    expect((await w.h.get('/badge/web.svg?type=response&window=7d')).json()).toMatchObject({
-      code: 'VIGIL_ERR_BAD_REQUEST',
+    // Response time over longer windows comes from the hourly rollups: slow hours two days ago
+    // count for 7d, not for 24h.
+    const hid = (await w.store.db.reader.get<{ history_id: number }>(
+      "SELECT history_id FROM monitors WHERE id = 'web'",
+    ))!.history_id;
+    const nowHour = Math.floor(w.h.clock.now() / HOUR_MS) * HOUR_MS;
+    await w.store.db.write(async (tx) => {
+      for (let i = 48; i < 54; i++) {
+        await tx.run(
+          `INSERT INTO rollups (hour, history_id, region, checks, rt_count, rt_sum, rt_min, rt_max, updated_at)
+           VALUES (?, ?, 'r2', 60, 60, ?, 4000, 4000, 0)`,
+          [nowHour - i * HOUR_MS, hid, 60 * 4000],
+        );
+      }
     });
+    const meanSince = async (hours: number) => {
+      const row = await w.store.db.reader.get<{ mean: number }>(
+        'SELECT CAST(sum(rt_sum) AS REAL) / sum(rt_count) AS mean FROM rollups WHERE history_id = ? AND hour >= ?',
+        [hid, nowHour - (hours - 1) * HOUR_MS],
+      );
+      return formatMs(row!.mean);
+    };
+    const day = (await w.h.get('/badge/web.json?type=response')).json() as { label: string; message: string };
+    const week = (await w.h.get('/badge/web.json?type=response&window=7d')).json() as {
+      label: string;
+      message: string;
+    };
+    expect(day).toMatchObject({ label: 'response 24h', message: await meanSince(24) });
+    expect(week).toMatchObject({ label: 'response 7d', message: await meanSince(7 * 24) });
+    expect(week.message).not.toBe(day.message);
     expect((await w.h.get('/badge/web.svg?type=bogus')).statusCode).toBe(400);
   });
 });
