@@ -183,7 +183,8 @@ describe('votes and misses', FAKE_TIME, () => {
   });
 
   it('a failure from one region only is never down: stored as unconfirmed, no incident', async () => {
-    const h = await make();
+    // statusMaxAgeMs 0: the status snapshot is rebuilt for the request, not kept from the start.
+    const h = await make({ config: { statusMaxAgeMs: 0 } });
     for (const region of ['r1', 'r2', 'r3', 'r4']) await h.register(region);
     await h.sync([{ id: 'shop', url: 'https://shop.example.invalid/' }]);
     await drive(h, 300_000, (runner) => runner.region !== 'r3');
@@ -194,6 +195,16 @@ describe('votes and misses', FAKE_TIME, () => {
     expect(failures.length).toBeGreaterThan(0);
     for (const f of failures) expect(f.mark).toBe('unconfirmed');
     expect((await h.json<{ incidents: unknown[] }>('/v1/incidents')).incidents).toEqual([]);
+    // Unconfirmed failures never lower uptime: it is time not covered by confirmed downtime.
+    const status = await h.json<{ monitors: Array<{ id: string; uptime: Record<string, number | null> }> }>(
+      '/v1/status',
+    );
+    expect(status.monitors.find((s) => s.id === 'shop')?.uptime).toEqual({
+      '24h': 100,
+      '7d': 100,
+      '30d': 100,
+      '90d': 100,
+    });
   });
 
   it('missed verification checks are no votes: one failure alone is inconclusive, never down', async () => {
