@@ -148,7 +148,7 @@ describe('runner processes end to end', () => {
       target.set('/lease', 'hang-first');
       await applyMonitors(
         collector,
-        `monitors:\n  - id: ${id}\n    url: ${target.url('/lease')}\n    interval: 30s\n    timeout: 3s\n    confirm: { regions: 1 }\n`,
+        `monitors:\n  - id: ${id}\n    url: ${target.url('/lease')}\n    interval: 30s\n    timeout: 10s\n    confirm: { regions: 1 }\n`,
       );
       const states = new Set<string>();
       const poll = setInterval(() => {
@@ -170,7 +170,9 @@ describe('runner processes end to end', () => {
       killed.child.kill('SIGKILL');
       expect((await killed.exited).signal).toBe('SIGKILL');
 
-      // The lease expires; the job is re-queued once, to the runner still alive, which runs it.
+      // The lease (timeout + 15 s) expires; the job is re-queued once, to the runner still alive,
+      // which runs it. (A short timeout would only speed this up, and a check stalled that long on
+      // a loaded machine would be a failure, with a verification: the `verifying` seen below.)
       const rerun = await waitFor(
         'the job to be re-run by the other runner',
         async () => (await checks(collector, id)).find((c) => c.runner === survivor.runnerId),
