@@ -219,8 +219,9 @@ describe('snapshot caching', () => {
     const ids = async () => (await h.json<StatusModel>('/v1/status')).monitors.map((m) => m.id);
     const until = async (want: string[]) => {
       let seen = await ids();
-      // Polled: a background rebuild runs on its own time.
-      for (let i = 0; i < 200 && JSON.stringify(seen) !== JSON.stringify(want); i++) {
+      // Polled: a background rebuild runs on its own time (a deadline far above a loaded machine's).
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && JSON.stringify(seen) !== JSON.stringify(want)) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         seen = await ids();
       }
