@@ -114,7 +114,8 @@ interface Hop {
   response: ResponseState;
   /** The client that carries the exchange; destroyed when the hop ends. */
   client: Client | null;
-  socket: net.Socket | null;
+  /** The TCP attempts while connecting, then the connected (TLS) socket; destroyed when the hop ends. */
+  socket: { destroy(): void } | null;
   httpVersion: string | null;
   bytesBeforeDeadline: number;
 }
@@ -297,8 +298,9 @@ class CheckRun {
   }
 
   private async connect(hop: Hop, addresses: ResolvedAddress[]): Promise<net.Socket> {
-    const socket = startTcp(addresses, hop.host, hop.port, this.happyEyeballsDelay);
-    hop.socket = socket;
+    const connecting = startTcp(addresses, hop.port, this.happyEyeballsDelay);
+    // Until one attempt wins, a deadline destroys them all.
+    hop.socket = connecting;
     const left = this.spec.timeout - (performance.now() - this.start);
     if (this.connectTimeout < left) {
       this.connectTimer = setTimeout(
@@ -306,11 +308,12 @@ class CheckRun {
         this.connectTimeout,
       );
     }
+    let socket: net.Socket;
     try {
-      await this.step<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
+      socket = await this.step<net.Socket>((resolve, reject) => {
+        connecting.connected.then(resolve, reject);
       });
+      hop.socket = socket;
     } catch (error) {
       if (error instanceof AggregateError) {
         // One failure per address tried (Happy Eyeballs), each with its own answer.
@@ -324,9 +327,8 @@ class CheckRun {
       }
       throw decisiveConnectError(error);
     } finally {
-      const tried = socket.autoSelectFamilyAttemptedAddresses;
-      if (tried !== undefined && tried.length > 1)
-        this.connection.push(`addresses tried: ${tried.join(', ')}`);
+      const tried = connecting.attempted;
+      if (tried.length > 1) this.connection.push(`addresses tried: ${tried.join(', ')}`);
       if (this.connectTimer !== null) {
         clearTimeout(this.connectTimer);
         this.connectTimer = null;

@@ -1,11 +1,13 @@
 // Name resolution and address families: NXDOMAIN, forced families, IPv6 literals, Happy Eyeballs,
 // connection refused. Tests that need a server on [::1] run where the machine has IPv6 loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interleaveFamilies } from '../../collector/probe/connect.ts';
 import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
 import { startTarget, type TargetServer } from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';
 import { type FakeDns, startFakeDns } from './helpers/fake-dns.ts';
 import { IPV6_LOOPBACK } from './helpers/ipv6.ts';
+import { LATE_BODY, startLateServer } from './helpers/late-server.ts';
 import { holdRefusedPort } from './helpers/refused-port.ts';
 
 let v4: TargetServer;
@@ -134,6 +136,71 @@ describe('addresses', () => {
     } finally {
       await refused.release();
     }
+  });
+
+  it('keeps an earlier attempt running when a later address fails at once (RFC 8305)', async () => {
+    // The first address connects only after the Happy Eyeballs delay (a far-away host), the second
+    // is refused at once (same port on 127.0.0.2, where nothing listens). Aborting the first
+    // attempt when the delay passes would leave only the refusal; the race waits for it.
+    const late = await startLateServer();
+    try {
+      const resolver: HostResolver = async () => [
+        { address: '127.0.0.1', family: 4 },
+        { address: '127.0.0.2', family: 4 },
+      ];
+      const checking = probe(probeSpecFor(`http://far.test:${late.port}/`, { keywords: [LATE_BODY] }), {
+        resolver,
+        happyEyeballsDelay: 50,
+      });
+      // Well past the delay: the second attempt has started (and been refused) by now.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      late.open();
+      const result = await checking;
+      expectUp(result);
+      expect(result.remote).toEqual({ ip: '127.0.0.1', family: 4, port: late.port });
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('logs every failed attempt with its own code when all addresses fail', async () => {
+    const refused = await holdRefusedPort();
+    const port = refused.port;
+    try {
+      const resolver: HostResolver = async () => [
+        { address: '127.0.0.1', family: 4 },
+        { address: '127.0.0.2', family: 4 },
+      ];
+      const result = await probe(probeSpecFor(`http://two.test:${port}/`), {
+        resolver,
+        happyEyeballsDelay: 50,
+      });
+      expectDown(result, 'connect_refused', 'connect');
+      expect(result.remote).toBeNull();
+      const log = result.log?.connection ?? [];
+      expect(log).toContain(`connect to 127.0.0.1:${port} failed: ECONNREFUSED`);
+      expect(log).toContain(`connect to 127.0.0.2:${port} failed: ECONNREFUSED`);
+      expect(log).toContain(`addresses tried: 127.0.0.1:${port}, 127.0.0.2:${port}`);
+    } finally {
+      await refused.release();
+    }
+  });
+
+  it('tries addresses with the families alternating, the first address’s family first, each once', () => {
+    const v6 = (address: string) => ({ address, family: 6 as const });
+    const v4 = (address: string) => ({ address, family: 4 as const });
+    expect(interleaveFamilies([v6('::a'), v6('::b'), v6('::c'), v4('10.0.0.1'), v4('10.0.0.2')])).toEqual([
+      v6('::a'),
+      v4('10.0.0.1'),
+      v6('::b'),
+      v4('10.0.0.2'),
+      v6('::c'),
+    ]);
+    expect(interleaveFamilies([v4('10.0.0.1'), v6('::a'), v4('10.0.0.1'), v4('10.0.0.2')])).toEqual([
+      v4('10.0.0.1'),
+      v6('::a'),
+      v4('10.0.0.2'),
+    ]);
   });
 
   it('survives a resolver that throws something without a code', async () => {

@@ -2,7 +2,7 @@
 // outcome does not depend on how fast the machine is; only the 1 s timeouts bound the runtime.
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dnsServerResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
+import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
 import { startRawServer, startTarget, type TargetServer } from '../support/target-server.ts';
 import { type Blackhole, startBlackhole } from './helpers/blackhole.ts';
 import { expectDown } from './helpers/expect.ts';
@@ -79,6 +79,34 @@ describe('timeouts', () => {
       });
       expectDown(result, 'connect_timeout', 'connect');
       expect(result.timings.total).toBeLessThan(9000);
+    });
+
+    it('destroys every pending attempt of several addresses at the connect deadline', async () => {
+      // 127.0.0.1 never answers, 127.0.0.2 (same port, nothing listens) is refused at once: the
+      // race keeps waiting for the first until the deadline, then nothing of it may stay open.
+      const port = blackhole.port;
+      const resolver: HostResolver = async () => [
+        { address: '127.0.0.1', family: 4 },
+        { address: '127.0.0.2', family: 4 },
+      ];
+      // Open sockets and pending connects, once destroyed ones (earlier tests' too) have closed
+      // their handles, which happens in a later turn of the event loop.
+      const open = async () => {
+        for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+        return process
+          .getActiveResourcesInfo()
+          .filter((kind) => kind === 'TCPSocketWrap' || kind === 'ConnectWrap')
+          .sort();
+      };
+      const before = await open();
+      const result = await probe(probeSpecFor(`http://far.test:${port}/`, { timeout: 10_000 }), {
+        resolver,
+        connectTimeout: 300,
+        happyEyeballsDelay: 50,
+      });
+      expectDown(result, 'connect_timeout', 'connect');
+      expect(result.log?.connection).toContain(`addresses tried: 127.0.0.1:${port}, 127.0.0.2:${port}`);
+      expect(await open()).toEqual(before);
     });
 
     it('gives up connecting after 10 s by default, inside a longer check timeout', async () => {
