@@ -75,6 +75,7 @@ function stateIs(id: string, state: string) {
   return async () => ((await monitor(id)).state === state ? true : undefined);
 }
 
+// Three processes to start (each given up to 60 s on a loaded machine) and an apply.
 beforeAll(async () => {
   target = await startFlipTarget();
   collector = await startE2eCollector();
@@ -118,7 +119,7 @@ monitors:
       );
     }
   }, 300);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (poller !== undefined) clearInterval(poller);
