@@ -194,10 +194,10 @@ describe('detection end to end (collector + runners in regions a and b)', () => 
         // The incident starts at the first failing check.
         expect(view.incident).not.toBeNull();
         expect(Date.parse(view.incident!.start!)).toBe(Date.parse(first.at));
-        // Detection: within the round that saw the first failure (the figure itself is for bench/,
-        // here only a bound far from flaky: less than one interval).
+        // Detection: decided by the one verification round the first failure opened, after it.
+        // How fast that is, is bench/'s figure (a wall-clock bound here would flake under load).
         expect(detectionMs).toBeGreaterThanOrEqual(0);
-        expect(detectionMs).toBeLessThan(30_000);
+        expect(new Set(verifications.map((c) => c.roundId)).size).toBe(1);
         console.info(`[e2e] ${id} (${reason}) down ${detectionMs} ms after its first failing check`);
       }
 
