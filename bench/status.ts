@@ -22,6 +22,8 @@ import { DAY_MS } from '../collector/rollups/uptime.ts';
 import type { SqlValue } from '../collector/store/sqlite/connection.ts';
 import { insertRows } from '../collector/store/sqlite/database.ts';
 import { openSqliteStore } from '../collector/store/sqlite/index.ts';
+import { MONITOR_INSERT_COLUMNS } from '../collector/store/sqlite/monitor-store.ts';
+import { INCIDENT_COLUMNS, RUNNER_COLUMNS, STATE_COLUMNS } from '../collector/store/sqlite/runtime-rows.ts';
 
 const COUNT = Number(process.argv[2] ?? 10_000);
 const DAYS = Number(process.argv[3] ?? 90);
@@ -127,24 +129,7 @@ async function generate(
       ]);
     }
     await insertRows(tx, 'monitor_histories', ['history_id', 'first_id', 'created_at'], histories);
-    await insertRows(
-      tx,
-      'monitors',
-      [
-        'history_id',
-        'id',
-        'name',
-        'spec',
-        'spec_hash',
-        'secret_hashes',
-        'secret_values',
-        'revision',
-        'git_revision',
-        'created_at',
-        'updated_at',
-      ],
-      monitors,
-    );
+    await insertRows(tx, 'monitors', MONITOR_INSERT_COLUMNS, monitors);
   });
 
   // Hourly rollups, one region, `days` days: generated inside SQLite (INSERT ... SELECT over a
@@ -272,44 +257,8 @@ async function generate(
       ]);
     }
     incidentCount = incidents.length;
-    await insertRows(
-      tx,
-      'incidents',
-      [
-        'id',
-        'history_id',
-        'monitor_id',
-        'region',
-        'kind',
-        'start_at',
-        'end_at',
-        'last_failure',
-        'failed_checks',
-        'reason',
-        'first_job_id',
-        'suppressed',
-        'opened_at',
-        'resolved_at',
-        'resolve_cause',
-        'updated_at',
-      ],
-      incidents,
-    );
-    await insertRows(
-      tx,
-      'monitor_states',
-      [
-        'history_id',
-        'monitor_id',
-        'state',
-        'since',
-        'verdict',
-        'last_round_at',
-        'last_results',
-        'updated_at',
-      ],
-      states,
-    );
+    await insertRows(tx, 'incidents', INCIDENT_COLUMNS, incidents);
+    await insertRows(tx, 'monitor_states', STATE_COLUMNS, states);
     await insertRows(
       tx,
       'alerts',
@@ -326,18 +275,7 @@ async function generate(
     await insertRows(
       tx,
       'runners',
-      [
-        'id',
-        'region',
-        'name',
-        'version',
-        'concurrency',
-        'embedded',
-        'token_hash',
-        'registered_at',
-        'last_seen',
-        'deregistered_at',
-      ],
+      RUNNER_COLUMNS,
       REGIONS.map((region, r) => [
         `runner-${r}`,
         region,

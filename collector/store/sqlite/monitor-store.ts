@@ -23,7 +23,7 @@ import {
 } from './database.ts';
 
 /** Columns of a `monitors` row as written (with the secret values), in the order rows are built. */
-const MONITOR_INSERT_COLUMNS = [
+export const MONITOR_INSERT_COLUMNS = [
   'history_id',
   'id',
   'name',
