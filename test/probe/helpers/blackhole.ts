@@ -22,8 +22,29 @@ export interface Blackhole {
 }
 
 export async function startBlackhole(): Promise<Blackhole> {
-  const child: ChildProcess = spawn(process.execPath, ['-e', CHILD], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const { port, close } = await startFullQueue(CHILD, 'ignore', 'blackhole');
+  return { port, close };
+}
+
+/** A child listening with a full accept queue, as `child` (a script that prints its port) leaves it. */
+export interface FullQueue {
+  child: ChildProcess;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `script` (it must print its port and a newline, then block its event loop), then fills the
+ * kernel's accept queue so later connects hang in SYN-SENT. `close()` drops the fillers and kills
+ * the child.
+ */
+export async function startFullQueue(
+  script: string,
+  stdin: 'pipe' | 'ignore',
+  name: string,
+): Promise<FullQueue> {
+  const child: ChildProcess = spawn(process.execPath, ['-e', script], {
+    stdio: [stdin, 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -32,9 +53,8 @@ export async function startBlackhole(): Promise<Blackhole> {
       if (text.includes('\n')) resolve(Number(text.trim()));
     });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`blackhole child exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${name} child exited with ${code}`)));
   });
-  // Fill the accept queue (the child never accepts): later connects hang in SYN-SENT.
   const fillers: net.Socket[] = [];
   for (let i = 0; i < 3; i++) {
     const filler = net.connect(port, '127.0.0.1');
@@ -43,6 +63,7 @@ export async function startBlackhole(): Promise<Blackhole> {
   }
   await new Promise((resolve) => setTimeout(resolve, 100));
   return {
+    child,
     port,
     close: async () => {
       for (const filler of fillers) filler.destroy();

@@ -5,8 +5,7 @@
 // dropped. `open()` writes that byte: the child accepts, the queue empties and the client's next
 // SYN retransmission (about 1 s after the first, the kernel's initial RTO) connects. The child
 // answers every request with `late answer` and exits when its stdin closes (the test ended).
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+import { startFullQueue } from './blackhole.ts';
 
 export const LATE_BODY = 'late answer';
 
@@ -31,38 +30,13 @@ export interface LateServer {
 }
 
 export async function startLateServer(): Promise<LateServer> {
-  const child: ChildProcess = spawn(process.execPath, ['-e', CHILD], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(Number(text.trim()));
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`late server child exited with ${code}`)));
-  });
-  // Fill the accept queue while the child is blocked: later connects hang in SYN-SENT.
-  const fillers: net.Socket[] = [];
-  for (let i = 0; i < 3; i++) {
-    const filler = net.connect(port, '127.0.0.1');
-    filler.on('error', () => {});
-    fillers.push(filler);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The child is blocked on stdin while the queue fills: later connects hang in SYN-SENT.
+  const { child, port, close } = await startFullQueue(CHILD, 'pipe', 'late server');
   return {
     port,
     open: () => {
       child.stdin!.write('x');
     },
-    close: async () => {
-      for (const filler of fillers) filler.destroy();
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
+    close,
   };
 }
