@@ -17,6 +17,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { EngineStats } from '../collector/engine/engine.ts';
+import type { HistogramSnapshot } from '../collector/engine/stats.ts';
 import { nextSlot, slotOffset } from '../collector/scheduler/slots.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -107,31 +109,9 @@ function procSample(pid: number): { rssMb: number; cpuSec: number } {
 
 // ---------------------------------------------------------------- collector API
 
-interface Hist {
-  count: number;
-  buckets: Array<[number, number]>;
-}
-interface Stats {
-  now: number;
-  monitors: number;
-  states: Record<string, number>;
-  results: { accepted: number; rejected: number; duplicates: number };
-  missed: Record<string, number>;
-  requeued: number;
-  lateness: { periodic: Hist; oneShot: Hist };
-  queue: { queued: number; leased: number };
-  flush: { flushes: number; rows: number; maxMs: number; failures: number };
-  loop: { delayP99Ms: number | null; delayMaxMs: number | null; maxTickMs: number };
-  memory: {
-    rss: number;
-    heapUsed: number;
-    heapTotal: number;
-    heapPhysical: number;
-    malloced: number;
-    external: number;
-    spaces: Record<string, number>;
-  };
-}
+// The answer of GET /v1/engine/stats, as the engine types it.
+type Hist = Pick<HistogramSnapshot, 'count' | 'buckets'>;
+type Stats = EngineStats;
 
 async function api<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(`${base}${path}`, {
@@ -293,7 +273,10 @@ async function main(): Promise<void> {
     const rssMax = Math.max(...inWindow.map((s) => s.rssMb), end.proc.rssMb);
     const rssMean = inWindow.reduce((s, x) => s + x.rssMb, 0) / Math.max(1, inWindow.length);
     const missed = Object.fromEntries(
-      Object.entries(end.stats.missed).map(([k, v]) => [k, v - (start.stats.missed[k] ?? 0)]),
+      Object.entries(end.stats.missed).map(([k, v]) => [
+        k,
+        v - start.stats.missed[k as keyof Stats['missed']],
+      ]),
     );
 
     const lines = [
