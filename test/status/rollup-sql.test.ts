@@ -11,6 +11,7 @@ import { mulberry32 } from '../../collector/scheduler/regions.ts';
 import type { CheckRecord, FlushBatch } from '../../collector/store/runtime-types.ts';
 import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
 import type { Mark } from '../../collector/verdict/types.ts';
+import { EMPTY_FLUSH } from '../incidents/fixtures.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 let dir: string;
@@ -43,17 +44,7 @@ afterEach(async () => {
 });
 
 function batch(parts: Partial<FlushBatch>): FlushBatch {
-  return {
-    checks: [],
-    logs: [],
-    marks: [],
-    states: [],
-    dropStates: [],
-    events: [],
-    runners: [],
-    missed: [],
-    ...parts,
-  };
+  return { ...EMPTY_FLUSH, ...parts };
 }
 
 function record(
