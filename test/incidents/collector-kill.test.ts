@@ -93,6 +93,18 @@ async function deliveryOf(collector: CollectorProcess) {
   return body.incidents[0]?.alert?.deliveries[0];
 }
 
+/** The delivery once the (restarted) collector has its issue open. */
+function openDelivery(collector: CollectorProcess, what: string) {
+  return waitFor(
+    what,
+    async () => {
+      const d = await deliveryOf(collector);
+      return d?.state === 'open' ? d : undefined;
+    },
+    60_000,
+  );
+}
+
 describe('kill -9 never loses an operation nor makes a second issue', () => {
   it('killed after the outbox row was written, before it was delivered', async () => {
     const { github, monitors, dir } = await setup('kill-before');
@@ -115,14 +127,7 @@ describe('kill -9 never loses an operation nor makes a second issue', () => {
 
     down.remove();
     const second = await start(github, dir);
-    const delivered = await waitFor(
-      'the issue opened after the restart',
-      async () => {
-        const d = await deliveryOf(second);
-        return d?.state === 'open' ? d : undefined;
-      },
-      60_000,
-    );
+    const delivered = await openDelivery(second, 'the issue opened after the restart');
     expect(github.issues(REPO)).toHaveLength(1);
     expect(delivered.issue?.number).toBe(github.issues(REPO)[0]!.number);
     expect(github.issues(REPO)[0]!.title).toMatch(new RegExp(`^${id} is down: `));
@@ -148,14 +153,7 @@ describe('kill -9 never loses an operation nor makes a second issue', () => {
     await first.stop('SIGKILL');
 
     const second = await start(github, dir);
-    const delivered = await waitFor(
-      'the lost create found again',
-      async () => {
-        const d = await deliveryOf(second);
-        return d?.state === 'open' ? d : undefined;
-      },
-      60_000,
-    );
+    const delivered = await openDelivery(second, 'the lost create found again');
     expect(github.issues(REPO)).toHaveLength(1);
     expect(delivered.issue?.number).toBe(github.issues(REPO)[0]!.number);
     // pino writes asynchronously: the line may reach the pipe after the state the API shows.
