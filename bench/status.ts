@@ -24,6 +24,8 @@ import { insertRows } from '../collector/store/sqlite/database.ts';
 import { openSqliteStore } from '../collector/store/sqlite/index.ts';
 import { MONITOR_INSERT_COLUMNS } from '../collector/store/sqlite/monitor-store.ts';
 import { INCIDENT_COLUMNS, RUNNER_COLUMNS, STATE_COLUMNS } from '../collector/store/sqlite/runtime-rows.ts';
+import type { MonitorSpec } from '../schema/types.ts';
+import { makeSpec } from '../test/collector/fixtures.ts';
 
 const COUNT = Number(process.argv[2] ?? 10_000);
 const DAYS = Number(process.argv[3] ?? 90);
@@ -33,44 +35,21 @@ const NOW = Number(process.env.VIGIL_BENCH_NOW ?? Math.floor(Date.now() / HOUR_M
 const GENERATE = process.env.VIGIL_BENCH_GENERATE;
 const REGIONS = ['eu-west', 'us-east', 'ap-south'];
 
-function spec(i: number): Record<string, unknown> {
+function spec(i: number): MonitorSpec {
   const id = `m-${String(i).padStart(5, '0')}`;
-  return {
-    id,
+  // The engine's defaults (makeSpec), with a name, a secret-bearing URL on every tenth monitor,
+  // a header, a keyword, and some paused and some with maintenance.
+  return makeSpec(id, {
     name: `Service ${i}`,
     url:
       i % 10 === 0
         ? `https://svc-${i}.example.invalid/health?key=\${KEY}`
         : `https://svc-${i}.example.invalid/health`,
-    method: 'GET',
     headers: { 'X-Bench': `v${i % 7}` },
-    body: null,
     keywords: ['ok'],
-    forbidden_keywords: [],
-    assertions: [],
-    interval: 60_000,
-    timeout: 15_000,
-    follow_redirects: 5,
-    tls: { verify: true, expiry_warning_days: 14 },
-    http: { version: 'auto' },
-    ip: 'auto',
-    regions: null,
-    confirm: { regions: 3 },
-    recover: { checks: 3 },
-    flapping: { window: 21, low: 25, high: 50 },
-    alert: {
-      after: 180_000,
-      remind_every: 1_800_000,
-      recovery_after: 0,
-      assignees: [],
-      labels: [],
-      mentions: [],
-      sinks: null,
-    },
     paused: i % 100 === 7,
     maintenance: i % 100 === 3 ? [{ cron: '0 3 * * *', duration: 1_800_000, timezone: 'UTC' }] : [],
-    renamed_from: null,
-  };
+  });
 }
 
 function verdictJson(state: string, since: number): string {
