@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../collector/app.ts';
-import { type CollectorConfig, DEFAULT_CONFIG } from '../collector/config.ts';
+import { type CollectorConfig, DEFAULT_CONFIG } from '../collector/config/config.ts';
 import type { EngineIncidentEvent } from '../collector/store/runtime-types.ts';
 import { EMPTY_FLUSH as EMPTY } from '../test/incidents/fixtures.ts';
 import { type GitHubServer, startGitHubServer } from '../test/support/github-server.ts';

@@ -19,7 +19,7 @@ import process from 'node:process';
 import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { Client } from 'undici';
-import { createProbeTlsContext, probe, probeSpecFor } from '../collector/probe/index.ts';
+import { createProbeTlsContext, probe, probeSpecFor } from '../probe/index.ts';
 
 const BODY = '<html><body><h1>Vigil bench target</h1><p>status: ok</p></body></html>';
 

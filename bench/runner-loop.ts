@@ -15,9 +15,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { createProbeTlsContext, probe, probeSpecFor } from '../collector/probe/index.ts';
-import type { Job, RunnerTransport } from '../collector/runner/protocol.ts';
-import { startRunner } from '../collector/runner/runner.ts';
+import { createProbeTlsContext, probe, probeSpecFor } from '../probe/index.ts';
+import type { Job, RunnerTransport } from '../runner/protocol.ts';
+import { startRunner } from '../runner/runner.ts';
 
 if (process.argv[2] === '--target') {
   const server = http.createServer((_req, res) => {

@@ -6,7 +6,7 @@
 //   (b) verdict: one `step` per scheduled result (ok) for every monitor, measured once the
 //       flapping windows are full; baseline: structuredClone of such a state.
 //   node bench/scheduler-core.ts [monitors]
-import { mulberry32, pickOne } from '../collector/scheduler/regions.ts';
+import { mulberry32, pickOne } from '../collector/domain/regions.ts';
 import { Scheduler } from '../collector/scheduler/scheduler.ts';
 import { slotOffset } from '../collector/scheduler/slots.ts';
 import { initialState, step } from '../collector/verdict/machine.ts';

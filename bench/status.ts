@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { createApp } from '../collector/app.ts';
-import { DEFAULT_CONFIG } from '../collector/config.ts';
+import { DEFAULT_CONFIG } from '../collector/config/config.ts';
 import { BUCKET_BOUNDS, BUCKET_COUNT } from '../collector/rollups/histogram.ts';
 import { HOUR_MS } from '../collector/rollups/hourly.ts';
 import { DAY_MS } from '../collector/rollups/uptime.ts';

@@ -50,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? USAGE_EXIT : 0;
   }
   if (name === '--version' || name === '-v') {
-    const { VERSION } = await import('./version.ts');
+    const { VERSION } = await import('../common/version.ts');
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }

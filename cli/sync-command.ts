@@ -1,7 +1,7 @@
 // What `vigil plan` and `vigil apply` share: flags, loading and validating local monitors (with
 // the same diagnostics `vigil validate` prints, and no contact with the collector when they are
 // invalid), filling `${NAME}` secrets from the environment, and calling POST /v1/sync.
-import type { CollectorError } from '../collector/client.ts';
+import type { CollectorError } from '../client/collector-client.ts';
 import type { SyncPlan, SyncRequest } from '../schema/plan-types.ts';
 import type { Diagnostic } from '../schema/types.ts';
 import { UsageError } from './usage.ts';
@@ -69,7 +69,7 @@ export async function runSync(
   const { loadMonitorFiles } = await import('../schema/load.ts');
   const { collectSecrets, sourcesOf } = await import('../schema/secrets.ts');
   const { toDocument } = await import('../schema/normalize.ts');
-  const { syncPlan } = await import('../collector/client.ts');
+  const { syncPlan } = await import('../client/collector-client.ts');
 
   const loaded = await loadMonitorFiles(paths.length > 0 ? paths : ['monitors']);
   for (const diagnostic of loaded.diagnostics) err(formatDiagnostic(diagnostic));

@@ -1,17 +1,17 @@
 // The collector as a Fastify plugin: store, admin token, error handling and every route group.
 // No listen here (server.ts does that), so tests drive it with `inject` and later features add
-// route groups to api/index.ts and migrations to store/sqlite/migrations/index.ts.
+// route groups to routes.ts and migrations to store/sqlite/migrations/index.ts.
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { ROUTE_PLUGINS } from './api/index.ts';
+import type { AppContext } from './api/context.ts';
 import type { RoutePlugin } from './api/route.ts';
-import { requireAdmin, resolveAdminToken } from './auth.ts';
-import type { CollectorConfig } from './config.ts';
-import type { AppContext } from './context.ts';
+import type { CollectorConfig } from './config/config.ts';
 import { createRuntime, type RuntimeOptions } from './engine/runtime.ts';
-import { installErrorHandlers } from './errors.ts';
+import { requireAdmin, resolveAdminToken } from './http/auth.ts';
+import { installErrorHandlers } from './http/errors.ts';
 import { SinkConfigError, validateSinks } from './incidents/registry.ts';
 import { IncidentService, type IncidentServiceOptions } from './incidents/service.ts';
+import { ROUTE_PLUGINS } from './routes.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { loadFingerprintKey } from './sync/fingerprint.ts';

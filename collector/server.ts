@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from './app.ts';
-import type { CollectorConfig } from './config.ts';
+import type { CollectorConfig } from './config/config.ts';
 import { EMBEDDED_REGION, startEmbedded } from './engine/embedded-runner.ts';
 import { tuneHeapGrowth } from './engine/heap.ts';
 

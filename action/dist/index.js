@@ -45437,7 +45437,7 @@ function info(message) {
   process.stdout.write(message + os4.EOL);
 }
 
-// collector/client.ts
+// client/collector-client.ts
 var CollectorError = class extends Error {
   name = "CollectorError";
   code;

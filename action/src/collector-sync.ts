@@ -4,7 +4,7 @@
 // moved back onto the files and lines the monitors came from, then annotated.
 
 import * as core from '@actions/core';
-import { CollectorError, syncPlan } from '../../collector/client.ts';
+import { CollectorError, syncPlan } from '../../client/collector-client.ts';
 import { toDocument } from '../../schema/normalize.ts';
 import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
 import { collectSecrets, sourcesOf } from '../../schema/secrets.ts';

@@ -3,16 +3,16 @@
 // Exit 0 up, 1 down, 2 usage error (bad flag, unknown monitor, invalid monitor files, missing secret).
 import process from 'node:process';
 import { styleText } from 'node:util';
-import { probe } from '../../collector/probe/probe.ts';
-import { renderCheckResult } from '../../collector/probe/render.ts';
-import { REFUSED_HEADERS } from '../../collector/probe/request-headers.ts';
-import { type ProbeSpec, probeSpecFor } from '../../collector/probe/spec.ts';
-import { createProbeTlsContext, ProbeTlsConfigError } from '../../collector/probe/tls-context.ts';
+import { VERSION } from '../../common/version.ts';
+import { probe } from '../../probe/probe.ts';
+import { renderCheckResult } from '../../probe/render.ts';
+import { REFUSED_HEADERS } from '../../probe/request-headers.ts';
+import { type ProbeSpec, probeSpecFor } from '../../probe/spec.ts';
+import { createProbeTlsContext, ProbeTlsConfigError } from '../../probe/tls-context.ts';
 import { parseDuration } from '../../schema/duration.ts';
 import { secretNamesIn } from '../../schema/secrets.ts';
 import { HTTP_METHODS, type HttpMethod, type Secrets } from '../../schema/types.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
-import { VERSION } from '../version.ts';
 
 const HELP = `usage: vigil check <url> [options]
        vigil check --monitor <id> [paths...]

@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``);
 
-  const { ConfigError, loadConfig } = await import('../../collector/config.ts');
+  const { ConfigError, loadConfig } = await import('../../collector/config/config.ts');
   const { runCollector } = await import('../../collector/server.ts');
   try {
     const config = await loadConfig(values.config === undefined ? {} : { file: values.config });

@@ -65,10 +65,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const [{ createHttpTransport }, { startRunner }, { jsonLogger, LOG_LEVELS }, { VERSION }] =
     await Promise.all([
-      import('../../collector/runner/http-transport.ts'),
-      import('../../collector/runner/runner.ts'),
-      import('../../collector/runner/logger.ts'),
-      import('../version.ts'),
+      import('../../runner/http-transport.ts'),
+      import('../../runner/runner.ts'),
+      import('../../runner/logger.ts'),
+      import('../../common/version.ts'),
     ]);
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new UsageError(`VIGIL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);

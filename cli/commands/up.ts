@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`unexpected argument \`${positionals[1]}\``);
   const err = (line: string) => process.stderr.write(`${line}\n`);
 
-  const { ConfigError, loadConfig } = await import('../../collector/config.ts');
+  const { ConfigError, loadConfig } = await import('../../collector/config/config.ts');
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (values.port !== undefined) env.VIGIL_PORT = values.port;
   if (values.host !== undefined) env.VIGIL_HOST = values.host;

@@ -1,11 +1,12 @@
 // A monitor's check history: GET /v1/monitors/:id/checks pages newest first (keyset cursor in
 // `next`), GET /v1/monitors/:id/checks/:checkId is one check with its response log. Response logs
 // (bodies of the monitored service) need the admin token: `?log=true` and the single-check route.
-import { VigilError } from '../errors.ts';
+
+import { errorResponses } from '../api/schemas.ts';
+import { VigilError } from '../http/errors.ts';
 import type { CheckPageQuery } from '../store/runtime-types.ts';
 import type { RoutePlugin } from './route.ts';
 import { checkView, checkViewSchema } from './runtime-views.ts';
-import { errorResponses } from './schemas.ts';
 
 export const DEFAULT_CHECK_PAGE = 100;
 export const MAX_CHECK_PAGE = 1000;

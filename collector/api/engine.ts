@@ -1,8 +1,9 @@
 // GET /v1/engine/stats (admin): the engine's figures: scheduling lateness histograms (claim time
 // minus due time), results, misses, re-queues, queue depth, flushes, event-loop delay. The
 // scheduling benchmark reads it; histograms are cumulative (diff two snapshots for a window).
+
+import { errorResponses } from '../api/schemas.ts';
 import type { RoutePlugin } from './route.ts';
-import { errorResponses } from './schemas.ts';
 
 // The top level is declared; the figures inside are diagnostic and change shape with the engine,
 // so they pass through as they are (additionalProperties) rather than being filtered by a schema.

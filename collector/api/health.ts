@@ -1,4 +1,3 @@
-import { statusStoreOf } from '../status/context.ts';
 import type { RoutePlugin } from './route.ts';
 
 // GET /healthz: the process answers. GET /readyz: the store answers and its schema is the one this
@@ -31,7 +30,7 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
     async () => ({ status: 'ok' }),
   );
 
-  const store = statusStoreOf(ctx.store);
+  const store = ctx.store.status;
   app.get('/readyz', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     try {

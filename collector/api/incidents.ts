@@ -1,12 +1,13 @@
 // GET /v1/incidents: incidents newest first (open, resolved or all; by monitor or kind), and
 // GET /v1/incidents/:id with the ordered events the verdict emitted for it.
-import { VigilError } from '../errors.ts';
+
+import { errorResponses } from '../api/schemas.ts';
+import { VigilError } from '../http/errors.ts';
 import { alertViewSchema, alertViews, operationView } from '../incidents/views.ts';
 import type { IncidentQuery } from '../store/runtime-types.ts';
 import { parseInstant } from './checks.ts';
 import type { RoutePlugin } from './route.ts';
 import { incidentView, incidentViewSchema } from './runtime-views.ts';
-import { errorResponses } from './schemas.ts';
 
 /** An incident with its delivery (issue 6): announced or not, issue number and URL per sink. */
 const withAlertSchema = {

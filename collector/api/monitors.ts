@@ -1,12 +1,12 @@
 // Read access to the declared monitors. Specs hold secret references (`${NAME}`) as written;
 // secret values live in a column no read path selects.
 
+import { errorResponses, monitorViewSchema } from '../api/schemas.ts';
 import type { MonitorStatus } from '../engine/engine.ts';
-import { VigilError } from '../errors.ts';
+import { VigilError } from '../http/errors.ts';
 import type { MonitorRecord } from '../store/types.ts';
 import type { RoutePlugin } from './route.ts';
 import { iso, type MonitorStatusView, statusView } from './runtime-views.ts';
-import { errorResponses, monitorViewSchema } from './schemas.ts';
 
 export interface MonitorView {
   id: string;

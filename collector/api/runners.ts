@@ -1,19 +1,19 @@
-// The runner protocol over HTTP (collector/runner/protocol.ts) and GET /v1/runners. Every route
+// The runner protocol over HTTP (runner/protocol.ts) and GET /v1/runners. Every route
 // calls the same RunnerService as the embedded runner's in-process transport.
 import type { FastifyRequest } from 'fastify';
-import { VigilError } from '../errors.ts';
-import { FAILURE_REASONS } from '../probe/types.ts';
+import { FAILURE_REASONS } from '../../probe/types.ts';
 import type {
   ClaimRequest,
   ClaimResponse,
   HeartbeatRequest,
   RegisterRequest,
   ResultsRequest,
-} from '../runner/protocol.ts';
-import type { RunnerSession } from '../runners/registry.ts';
+} from '../../runner/protocol.ts';
+import { errorResponses } from '../api/schemas.ts';
+import type { RunnerSession } from '../fleet/registry.ts';
+import { VigilError } from '../http/errors.ts';
 import type { RoutePlugin } from './route.ts';
 import { iso } from './runtime-views.ts';
-import { errorResponses } from './schemas.ts';
 
 /** Results batches carry response logs (64 KiB bodies): they get a larger limit than other bodies. */
 export const RESULTS_BODY_LIMIT = 16 * 1024 * 1024;
@@ -43,7 +43,7 @@ const claimSchema = {
   },
 } as const;
 
-// A job's spec is the probe engine's input (collector/probe/spec.ts): the runner validates what it
+// A job's spec is the probe engine's input (probe/spec.ts): the runner validates what it
 // runs; here the envelope is declared and the spec and secrets pass through whole.
 const claimResponseSchema = {
   type: 'object',

@@ -1,7 +1,8 @@
 // JSON schemas of the sync contract (schema/plan-types.ts), for request validation and for the
 // response serializer (which also drops any property not declared here).
-import { apiErrorSchema } from '../errors.ts';
-import { monitorStatusProperties } from './runtime-views.ts';
+
+import { monitorStatusProperties } from '../api/runtime-views.ts';
+import { apiErrorSchema } from '../http/errors.ts';
 
 export const syncRequestSchema = {
   type: 'object',

@@ -1,9 +1,9 @@
 // POST /v1/sync: the declarative sync of the monitor set (see schema/plan-types.ts).
 import { hasChanges } from '../../schema/plan.ts';
 import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
+import { errorResponses, syncPlanSchema, syncRequestSchema } from '../api/schemas.ts';
 import { sync } from '../sync/sync-service.ts';
 import type { RoutePlugin } from './route.ts';
-import { errorResponses, syncPlanSchema, syncRequestSchema } from './schemas.ts';
 
 export const syncRoutes: RoutePlugin = async (app, ctx) => {
   app.post<{ Body: SyncRequest; Reply: SyncPlan }>(

@@ -4,13 +4,13 @@
 // An unknown monitor is a 404: as a grey "not found" badge for SVG (it shows in a README), as an
 // ApiError for JSON. `window` applies to uptime (default 30d) and response time (default 24h).
 import type { RoutePlugin } from '../api/route.ts';
-import { VigilError } from '../errors.ts';
+import { VigilError } from '../http/errors.ts';
 import { emptyRollup, HOUR_MS, hourOf, mergeInto } from '../rollups/hourly.ts';
 import { UPTIME_WINDOWS } from '../rollups/uptime.ts';
 import { statusOf } from '../status/context.ts';
 import { sendCached } from '../status/http.ts';
 import { render } from '../status/service.ts';
-import type { StatusStore } from '../status/store-types.ts';
+import type { StatusStore } from '../store/status-types.ts';
 import { BADGE_TYPES, BADGE_WINDOWS, type BadgeType, type BadgeWindow, badgeFor, COLORS } from './badge.ts';
 import { renderBadge } from './svg.ts';
 

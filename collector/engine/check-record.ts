@@ -1,10 +1,11 @@
 // From a runner's CheckResult (and the job and lease it answers) to what is stored: the check
 // row, the response log of a failing check, and the per-region summary the API shows. Secret
 // values are redacted here once more (the runner already should), so nothing stored shows them.
+
+import type { CheckResult, ResponseLog, Timings } from '../../probe/types.ts';
 import { redactSecrets } from '../../schema/secrets.ts';
 import type { Secrets } from '../../schema/types.ts';
 import type { Lease, QueuedJob } from '../jobs/types.ts';
-import type { CheckResult, ResponseLog, Timings } from '../probe/types.ts';
 import type { CheckLogRecord, CheckRecord, RegionResult } from '../store/runtime-types.ts';
 
 /** A runner's start time is trusted within this much of the claim (clocks differ a little). */

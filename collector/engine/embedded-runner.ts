@@ -1,17 +1,17 @@
 // Starting the collector's embedded runner (region `local`): the runner helper's runner loop
-// (collector/runner/embedded.ts) over this app's in-process transport, so embedded and remote
+// (runner/embedded.ts) over this app's in-process transport, so embedded and remote
 // runners take one claim/result code path. server.ts calls this after listening, unless
 // VIGIL_EMBEDDED_RUNNER=false, and stops it (drain) before closing the app.
 import type { FastifyInstance } from 'fastify';
-import { VERSION } from '../../cli/version.ts';
-import type { CollectorConfig } from '../config.ts';
-import type { EmbeddedRunner } from '../runner/protocol.ts';
+import { VERSION } from '../../common/version.ts';
+import type { EmbeddedRunner } from '../../runner/protocol.ts';
+import type { CollectorConfig } from '../config/config.ts';
 
 export const EMBEDDED_REGION = 'local';
 export const EMBEDDED_NAME = 'embedded';
 
 export async function startEmbedded(app: FastifyInstance, config: CollectorConfig): Promise<EmbeddedRunner> {
-  const { startEmbeddedRunner } = await import('../runner/embedded.ts');
+  const { startEmbeddedRunner } = await import('../../runner/embedded.ts');
   return startEmbeddedRunner({
     transport: app.vigil.runtime.transport,
     region: EMBEDDED_REGION,

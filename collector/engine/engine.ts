@@ -25,13 +25,14 @@
 import { randomBytes } from 'node:crypto';
 import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import type { TimerHandle, Timers } from '../../common/timers.ts';
+import type { CheckResult } from '../../probe/types.ts';
+import type { Job, JobResult, JobSpec, ResultsResponse } from '../../runner/protocol.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
+import { monitorRegions, pickOne, type Rng, votingRegions } from '../domain/regions.ts';
+import type { RunnerRegistry, RunnerSession } from '../fleet/registry.ts';
 import { JobQueue } from '../jobs/queue.ts';
 import type { MissReason, QueuedJob, QueueOutcome } from '../jobs/types.ts';
-import type { CheckResult } from '../probe/types.ts';
-import type { JobResult, JobSpec, ResultsResponse } from '../runner/protocol.ts';
-import type { RunnerRegistry, RunnerSession } from '../runners/registry.ts';
-import { monitorRegions, pickOne, type Rng, votingRegions } from '../scheduler/regions.ts';
 import { Scheduler, type SchedulerItem } from '../scheduler/scheduler.ts';
 import type {
   IncidentRecord,
@@ -53,7 +54,6 @@ import type {
 import { buildCheck } from './check-record.ts';
 import { SpecInterner } from './intern.ts';
 import { Histogram, type HistogramSnapshot, RecentIds } from './stats.ts';
-import type { TimerHandle, Timers } from './timers.ts';
 import { type FlushStats, WriteBuffer } from './write-buffer.ts';
 
 export interface EngineLog {
@@ -645,6 +645,28 @@ export class Engine {
     this.#counts.duplicates += out.duplicates.length;
     this.#counts.rejected += out.rejected.length;
     return out;
+  }
+
+  /** True once the collector is closing (see JobBroker in collector/fleet/service.ts). */
+  get draining(): boolean {
+    return this.queue.closing;
+  }
+
+  /** Leases up to `max` due jobs of the runner's region to it, in their wire form. */
+  async claim(runner: RunnerSession, max: number, wait: number, signal?: AbortSignal): Promise<Job[]> {
+    const jobs = await this.queue.claim(runner, max, wait, signal);
+    return jobs.map((job) => {
+      this.noteClaimed(job);
+      return {
+        jobId: job.jobId,
+        monitorId: job.monitorId,
+        purpose: job.round.purpose,
+        roundId: job.round.id,
+        deadline: job.lease!.until,
+        spec: job.spec,
+        secrets: job.secrets,
+      };
+    });
   }
 
   /** A runner left (deregistered): the leases it holds expire now (re-queued once). */

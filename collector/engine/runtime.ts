@@ -2,16 +2,16 @@
 // (scheduler + verdict + job queue + write-behind storage), the runner service both transports
 // use, and the in-process transport for the embedded runner. app.ts creates one per app.
 import type { FastifyBaseLogger } from 'fastify';
-import type { CollectorConfig } from '../config.ts';
-import type { RunnerTransport } from '../runner/protocol.ts';
-import { createInProcessTransport } from '../runners/in-process-transport.ts';
-import { RegionKeys } from '../runners/keys.ts';
-import { RunnerRegistry } from '../runners/registry.ts';
-import { RunnerService } from '../runners/service.ts';
-import type { Rng } from '../scheduler/regions.ts';
+import { realTimers, type Timers } from '../../common/timers.ts';
+import type { RunnerTransport } from '../../runner/protocol.ts';
+import type { CollectorConfig } from '../config/config.ts';
+import type { Rng } from '../domain/regions.ts';
+import { createInProcessTransport } from '../fleet/in-process-transport.ts';
+import { RegionKeys } from '../fleet/keys.ts';
+import { RunnerRegistry } from '../fleet/registry.ts';
+import { RunnerService } from '../fleet/service.ts';
 import type { Store } from '../store/types.ts';
 import { Engine, type EngineOptions } from './engine.ts';
-import { realTimers, type Timers } from './timers.ts';
 
 /** What tests (and benchmarks) may set: a fake clock and timers, seeded randomness, tuning. */
 export interface RuntimeOptions
@@ -40,7 +40,7 @@ export interface Runtime {
   registry: RunnerRegistry;
   service: RunnerService;
   keys: RegionKeys;
-  /** For the embedded runner (collector/runner/embedded.ts). */
+  /** For the embedded runner (runner/embedded.ts). */
   transport: RunnerTransport;
   start(): Promise<void>;
   /** Stop handing out jobs (pending long polls answer with `drain`). */

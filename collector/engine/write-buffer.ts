@@ -2,6 +2,8 @@
 // gather here and go to the store in one transaction per flush, every `flushMs` (200 ms) or as soon
 // as `maxRows` (500) rows are waiting. One flush at a time; a failed flush keeps its rows and is
 // retried (a state row always carries the latest state, so a retry never writes an older one).
+
+import type { TimerHandle, Timers } from '../../common/timers.ts';
 import type {
   CheckLogRecord,
   CheckRecord,
@@ -12,7 +14,6 @@ import type {
   StoredState,
 } from '../store/runtime-types.ts';
 import type { Mark } from '../verdict/types.ts';
-import type { TimerHandle, Timers } from './timers.ts';
 
 export interface WriteBufferOptions {
   store: RuntimeStore;

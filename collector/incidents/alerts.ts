@@ -8,10 +8,11 @@
 //   fromRegionEvent(event, now), applyRegionEvent(alert, event, now)
 //   certificateChange(open, observation)                 open / renew / nothing
 //   applyDue(alert, decision, now)                        what queuing the due operations records
+
+import type { Alert, CertificateDetail, FirstFailure, MonitorInfo, VoteDetail } from '../domain/alerts.ts';
 import type { RegionEvent } from '../verdict/impairment.ts';
 import type { IncidentEvent } from '../verdict/types.ts';
 import type { TimingDecision } from './timing.ts';
-import type { Alert, CertificateDetail, FirstFailure, MonitorInfo, VoteDetail } from './types.ts';
 
 /** What the store found about the checks an event names. */
 export interface Evidence {

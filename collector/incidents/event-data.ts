@@ -1,5 +1,5 @@
 // The incident as structured data for machine receivers (the webhook's `incident` object).
-import type { OperationSnapshot } from './snapshot.ts';
+import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 
 const iso = (at: number | null): string | null => (at === null ? null : new Date(at).toISOString());
 

@@ -15,8 +15,9 @@
 // - A reminder with a newer reminder or the resolution queued behind it is skipped (superseded):
 //   after an outage, one comment says how long it has been, not a burst of stale ones.
 // - An issue a person closed: the rest of its lane is skipped (`closed_by_human`).
+
+import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
 import type { Secrets } from '../../schema/types.ts';
-import { realTimers, type TimerHandle, type Timers } from '../engine/timers.ts';
 import type { AlertStore, DeliveryRecord, OutboxHead, OutboxRecord } from '../store/alert-types.ts';
 import { eventData } from './event-data.ts';
 import { redactDeep } from './redact.ts';

@@ -9,6 +9,8 @@
 // Snapshots queued in the outbox are redacted with the monitor's secret values here, so the
 // outbox never holds one (messages are redacted once more when delivered).
 import type { MonitorSpec } from '../../schema/types.ts';
+import type { Alert, FirstFailure, MonitorInfo, Operation, VoteDetail } from '../domain/alerts.ts';
+import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import type { AlertMonitor, AlertStore, AlertTx, CheckEvidence, OutboxEntry } from '../store/alert-types.ts';
 import type { StoredIncidentEvent } from '../store/runtime-types.ts';
 import type { MonitorStore } from '../store/types.ts';
@@ -28,9 +30,7 @@ import {
 import { redactDeep } from './redact.ts';
 import { sinksFor } from './registry.ts';
 import type { SinkName } from './sink.ts';
-import type { OperationSnapshot } from './snapshot.ts';
 import { dueOperations, IMMEDIATE_END_CAUSES, policyFor, type TimingDecision } from './timing.ts';
-import type { Alert, FirstFailure, MonitorInfo, Operation, VoteDetail } from './types.ts';
 
 export interface RecorderLog {
   info(data: Record<string, unknown>, message: string): void;

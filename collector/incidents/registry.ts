@@ -1,6 +1,6 @@
 // The typed registry of sink kinds, and the sinks this collector's configuration turns on.
 // A monitor's `alert.sinks` picks among the configured ones (null = all of them).
-import type { CollectorConfig } from '../config.ts';
+import type { CollectorConfig } from '../config/config.ts';
 import { githubSink } from './github/sink.ts';
 import {
   type IncidentSink,

@@ -13,11 +13,11 @@
 //   as a last resort; rendering never fails.
 // - Comments carry `<!-- vigil:delivery:<outbox id> -->` so a comment whose answer was lost is
 //   recognized before it is posted twice.
-import type { FailureReason } from '../probe/types.ts';
+import type { FailureReason } from '../../probe/types.ts';
+import type { Alert, FirstFailure, MonitorInfo, VoteDetail } from '../domain/alerts.ts';
+import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import { ago, duration, ms, utc } from './format.ts';
 import { code, cut, ellipsis, fenced, inline, table } from './markdown.ts';
-import type { OperationSnapshot } from './snapshot.ts';
-import type { Alert, FirstFailure, MonitorInfo, VoteDetail } from './types.ts';
 
 /** GitHub's limit for issue bodies and comments. */
 export const BODY_LIMIT = 65_536;

@@ -2,8 +2,9 @@
 // engine's flush), a one-second tick (timing, certificate watch) and the outbox worker (rows ->
 // sinks). app.ts creates one per app: `start()` before the engine starts (so its first flush is
 // recorded), `stop()` after the engine stopped (its final flush is recorded too).
-import type { CollectorConfig } from '../config.ts';
-import { realTimers, type TimerHandle, type Timers } from '../engine/timers.ts';
+
+import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
+import type { CollectorConfig } from '../config/config.ts';
 import type { Store } from '../store/types.ts';
 import { OutboxWorker } from './outbox.ts';
 import { AlertRecorder, type RecorderLog } from './recorder.ts';

@@ -11,9 +11,9 @@
 // `priorAttempts > 0` means an earlier try may have reached the sink without its answer reaching
 // us (a crash, a dropped connection): the sink must check before doing it twice (GitHub looks for
 // the hidden marker; the webhook sends a stable delivery id so receivers can drop duplicates).
-import type { CollectorConfig } from '../config.ts';
+import type { CollectorConfig } from '../config/config.ts';
+import type { Operation } from '../domain/alerts.ts';
 import type { RenderedMessage } from './render.ts';
-import type { Operation } from './types.ts';
 
 /** What a sink keeps for one alert: an issue number and its URL. */
 export interface SinkRef {

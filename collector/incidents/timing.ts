@@ -21,7 +21,7 @@
 // - suppressed (began inside maintenance), or `quiet` now (paused, or inside a maintenance
 //   window): never opened, never reminded; CHOICE: an announced alert still resolves.
 import type { AlertConfig } from '../../schema/types.ts';
-import type { Alert, AlertKind } from './types.ts';
+import type { Alert, AlertKind } from '../domain/alerts.ts';
 
 /** `finish` closes an alert that was never announced: recorded, no sink is told. */
 export type DueOperation = 'open' | 'remind' | 'resolve' | 'finish';

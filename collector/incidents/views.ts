@@ -1,8 +1,9 @@
 // Delivery as the API shows it, next to each incident of GET /v1/incidents: whether it was
 // announced, and per sink the delivery state, the issue (number and URL), what is still queued
 // and the last error (a permanent failure stays visible here).
+
+import type { Alert } from '../domain/alerts.ts';
 import type { AlertStore, DeliveryRecord, OutboxRecord, OutboxSummary } from '../store/alert-types.ts';
-import type { Alert } from './types.ts';
 
 const iso = (at: number | null): string | null => (at === null ? null : new Date(at).toISOString());
 

@@ -15,13 +15,13 @@
 // One indexed min-heap holds each job's next timeout (queued: the round deadline; leased: the
 // lease end), so a sweep costs O(expired · log n).
 
-import type { TimerHandle, Timers } from '../engine/timers.ts';
-import type { RunnerSession } from '../runners/registry.ts';
+import type { TimerHandle, Timers } from '../../common/timers.ts';
+import { MAX_CLAIM_WAIT } from '../../runner/protocol.ts';
+import type { RunnerSession } from '../fleet/registry.ts';
 import { IndexedMinHeap } from '../scheduler/heap.ts';
 import type { Lease, QueuedJob, QueueOutcome, TakeResult } from './types.ts';
 
 export const LEASE_SLACK = 15_000;
-export const MAX_CLAIM_WAIT = 25_000;
 
 export interface JobQueueOptions {
   clock: () => number;

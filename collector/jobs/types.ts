@@ -1,6 +1,7 @@
 // A job: one check of one monitor from one region, as queued, leased and answered.
+
+import type { JobSpec } from '../../runner/protocol.ts';
 import type { Secrets } from '../../schema/types.ts';
-import type { JobSpec } from '../runner/protocol.ts';
 import type { RoundRef } from '../verdict/types.ts';
 
 export interface Lease {

@@ -3,7 +3,7 @@
 // stored after the app started, as a process counter should. Reading from the store (not from an
 // engine callback) counts every check any writer stored, once.
 import type { Counter, Histogram } from 'prom-client';
-import type { StatusStore } from '../status/store-types.ts';
+import type { StatusStore } from '../store/status-types.ts';
 
 const BATCH = 5000;
 /** A scrape reads at most this many rows; an older backlog is skipped (counters undercount, never double). */

@@ -7,8 +7,8 @@
 //   runOnce() -> { deleted per target }     (also what tests call)
 //   start(), stop()                          timer lifecycle (stop waits for a running pass)
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { RETENTION_TARGETS, type RetentionTarget } from '../store/retention-types.ts';
 import { type Cutoffs, cutoffs, type RetentionPolicy } from './policy.ts';
-import { RETENTION_TARGETS, type RetentionTarget } from './types.ts';
 
 export interface RetentionStep {
   step(target: RetentionTarget, limits: Cutoffs, batch: number): Promise<number>;

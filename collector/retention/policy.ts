@@ -2,19 +2,14 @@
 // 90 days, hourly rollups 400 days; excluded spans (paused, maintenance) live as long as rollups,
 // since they feed the same history. Pure: cutoffs from `now`.
 import { DAY_MS } from '../rollups/uptime.ts';
+import type { Cutoffs } from '../store/retention-types.ts';
+
+export type { Cutoffs };
 
 export interface RetentionPolicy {
   checksDays: number;
   logsDays: number;
   rollupsDays: number;
-}
-
-export interface Cutoffs {
-  /** Checks that started before this are deleted. */
-  checks: number;
-  logs: number;
-  /** Rollup hours and excluded spans that ended before this are deleted. */
-  rollups: number;
 }
 
 export function cutoffs(policy: RetentionPolicy, now: number): Cutoffs {

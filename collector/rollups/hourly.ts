@@ -18,7 +18,7 @@
 //   emptyRollup(), responseTimeOf(check), addCheck(r, check), mergeInto(into, from)
 //   rollupBatch({ checks, marks, missed }) -> RollupDelta[]  one delta per key touched
 
-import type { FailureReason } from '../probe/types.ts';
+import type { FailureReason } from '../../probe/types.ts';
 import { BUCKET_COUNT, bucketOf, emptyBuckets } from './histogram.ts';
 
 export const HOUR_MS = 3_600_000;

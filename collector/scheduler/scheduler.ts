@@ -34,9 +34,6 @@
 //   nextAt() -> number | null                earliest pending time, for the timer
 //   lastRegion(id), stats()
 
-import { DOWN_PERIOD_MAX, roundDeadline } from '../verdict/machine.ts';
-import type { Cadence, Dispatch, Missed, RoundRef } from '../verdict/types.ts';
-import { IndexedMinHeap } from './heap.ts';
 import {
   monitorRegions,
   noRunnerMessage,
@@ -45,7 +42,16 @@ import {
   type RegionView,
   type Rng,
   votingRegions,
-} from './regions.ts';
+} from '../domain/regions.ts';
+import {
+  type Cadence,
+  type Dispatch,
+  DOWN_PERIOD_MAX,
+  type Missed,
+  type RoundRef,
+  roundDeadline,
+} from '../domain/rounds.ts';
+import { IndexedMinHeap } from './heap.ts';
 import { hashFraction, nextSlot } from './slots.ts';
 
 export interface SchedulerMonitor {

@@ -4,8 +4,8 @@
 // (a browser asks for it). Tokens are compared as sha256 digests in constant time.
 import { timingSafeEqual } from 'node:crypto';
 import type { onRequestHookHandler } from 'fastify';
-import { hashToken } from '../auth.ts';
-import { VigilError } from '../errors.ts';
+import { hashToken } from '../http/auth.ts';
+import { VigilError } from '../http/errors.ts';
 
 /** The token given in an Authorization header (Bearer, or Basic's password), if any. */
 export function presentedToken(header: string | undefined): string | null {

@@ -1,12 +1,12 @@
 // One StatusService and one read-access hook per app instance, shared by the status, page, badge
 // and metrics routes (each route group gets the same AppContext, so it is the key).
 import type { onRequestHookHandler } from 'fastify';
-import { hashToken, TOKEN_HASH_KEY } from '../auth.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../api/context.ts';
+import { hashToken, TOKEN_HASH_KEY } from '../http/auth.ts';
+import type { StatusStore } from '../store/status-types.ts';
 import type { Store } from '../store/types.ts';
 import { requireRead } from './access.ts';
 import { StatusService } from './service.ts';
-import type { StatusStore } from './store-types.ts';
 
 export interface StatusContext {
   service: StatusService;

@@ -3,7 +3,7 @@
 // them exists). The body is built once per snapshot; pollers revalidate with If-None-Match.
 import type { RoutePlugin } from '../api/route.ts';
 import { errorResponses } from '../api/schemas.ts';
-import { VigilError } from '../errors.ts';
+import { VigilError } from '../http/errors.ts';
 import { statusOf } from './context.ts';
 import { sendCached } from './http.ts';
 import { render } from './service.ts';

@@ -28,6 +28,13 @@ import {
   type UptimeWindow,
   uptimeWindows,
 } from '../rollups/uptime.ts';
+import type {
+  CatalogEntry,
+  IncidentEntry,
+  SpanEntry,
+  StateEntry,
+  StatusStore,
+} from '../store/status-types.ts';
 import {
   type MonitorStatus,
   type OpenIncident,
@@ -37,7 +44,6 @@ import {
   type RunnerSummary,
   type StatusModel,
 } from './model.ts';
-import type { CatalogEntry, IncidentEntry, SpanEntry, StateEntry, StatusStore } from './store-types.ts';
 
 /** Incidents that started this long before the 90-day window are assumed to have ended before it. */
 export const LONGEST_INCIDENT_MS = 30 * DAY_MS;

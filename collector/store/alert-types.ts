@@ -1,12 +1,13 @@
-// Storage of incident delivery (issue 6): alerts (what is announced, see incidents/types.ts), the
+// Storage of incident delivery (issue 6): alerts (what is announced, see domain/alerts.ts), the
 // verdict incidents each alert wraps, the outbox of sink operations, and each sink's delivery
 // state per alert (the GitHub issue number lives here). Outbox rows are written in the same
 // transaction as the alert change that queues them: through `inTransaction(tx)` inside the
 // engine's flush (its incident hook), or `write(...)` for timing and certificate changes.
+
+import type { ResponseLog } from '../../probe/types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
-import type { OperationSnapshot } from '../incidents/snapshot.ts';
-import type { Alert, AlertKind, Operation } from '../incidents/types.ts';
-import type { ResponseLog } from '../probe/types.ts';
+import type { Alert, AlertKind, Operation } from '../domain/alerts.ts';
+import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import type { CheckRecord } from './runtime-types.ts';
 
 /** An outbox row: one operation for one sink. */

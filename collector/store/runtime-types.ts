@@ -2,8 +2,9 @@
 // ones), each monitor's verdict state, incidents with their event log, and registered runners.
 // The engine writes through one batched `flush` per ~200 ms (one transaction each); routes read
 // through the query methods. A PostgreSQL store would implement the same interfaces.
+
+import type { CheckResult, ResponseLog, Timings } from '../../probe/types.ts';
 import type { Secrets } from '../../schema/types.ts';
-import type { CheckResult, ResponseLog, Timings } from '../probe/types.ts';
 import type { RegionEvent } from '../verdict/impairment.ts';
 import type { CheckPurpose, IncidentEvent, IncidentKind, Mark, MonitorState } from '../verdict/types.ts';
 import type { MonitorRecord } from './types.ts';

@@ -4,10 +4,10 @@
 // as new members of `Store`.
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
-import type { RetentionStore } from '../retention/types.ts';
-import type { StatusStore } from '../status/store-types.ts';
 import type { AlertStore } from './alert-types.ts';
+import type { RetentionStore } from './retention-types.ts';
 import type { CheckStore, IncidentStore, RuntimeStore } from './runtime-types.ts';
+import type { StatusStore } from './status-types.ts';
 
 /** A monitor as the collector holds it now. Secret values are not part of this record. */
 export interface MonitorRecord {
@@ -124,9 +124,9 @@ export interface Store {
   readonly incidents: IncidentStore;
   /** Incident delivery: alerts, outbox, issue numbers (alert-types.ts). */
   readonly alerts: AlertStore;
-  /** Reads of the status side: catalog, states, incidents, rollups (collector/status/store-types.ts). */
+  /** Reads of the status side: catalog, states, incidents, rollups (collector/store/status-types.ts). */
   readonly status: StatusStore;
-  /** Pruning by age and maintenance span materialization (collector/retention/types.ts; SQLite: retention/sqlite.ts). */
+  /** Pruning by age and maintenance span materialization (collector/store/retention-types.ts; SQLite: store/sqlite/retention-store.ts). */
   readonly retention: RetentionStore;
   close(): Promise<void>;
 }

@@ -16,7 +16,7 @@ import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
 import { redactSecrets } from '../../schema/secrets.ts';
 import type { Diagnostic, MonitorSpec, Secrets } from '../../schema/types.ts';
 import { validateMonitorList } from '../../schema/validate.ts';
-import { VigilError } from '../errors.ts';
+import { VigilError } from '../http/errors.ts';
 import type { MonitorRecord, MonitorStore, MonitorWrites } from '../store/types.ts';
 import { fingerprints } from './fingerprint.ts';
 import { hashSpec, monitorSecrets } from './secrets.ts';

@@ -67,7 +67,8 @@
 //   so, sinks must not announce it. If it is still failing after the window, the quiet incident is
 //   resolved and an announced one opened (`maintenance_ended`), starting at that failing check.
 
-import { isSetAside, noRunnerMessage, pickMany, pickOne, votingRegions } from '../scheduler/regions.ts';
+import { isSetAside, noRunnerMessage, pickMany, pickOne, votingRegions } from '../domain/regions.ts';
+import { DOWN_PERIOD_MAX, roundDeadline } from '../domain/rounds.ts';
 import { flappingScore, pushWindow } from './flapping.ts';
 import { inMaintenance } from './maintenance.ts';
 import { failingMajority, succeedingMajority } from './quorum.ts';
@@ -94,20 +95,12 @@ import type {
   Vote,
 } from './types.ts';
 
+export { DOWN_PERIOD_MAX, ROUND_SLACK, roundDeadline } from '../domain/rounds.ts';
+
 /** Single-region verification re-checks, and repeated recovery checks, are this far apart. */
 export const RECHECK_DELAY = 5_000;
-/** While down, rounds run every min(interval, this). */
-export const DOWN_PERIOD_MAX = 60_000;
 /** While down, a round asks up to this many regions. */
 export const DOWN_FANOUT = 4;
-/** Extra time after twice the timeout before an unanswered job counts as missed (lease expiry and
- *  one re-queue to another runner fit inside). */
-export const ROUND_SLACK = 60_000;
-
-export function roundDeadline(at: number, timeout: number): number {
-  return at + 2 * timeout + ROUND_SLACK;
-}
-
 export function initialState(now: number): MonitorState {
   return {
     v: 1,

@@ -5,10 +5,13 @@
 //
 // Times are Unix epoch milliseconds. The verdict never reads a clock: `now` comes in.
 
+import type { FailureReason } from '../../probe/types.ts';
 import type { MonitorSpec } from '../../schema/types.ts';
-import type { FailureReason } from '../probe/types.ts';
-import type { RegionView, Rng } from '../scheduler/regions.ts';
+import type { RegionView, Rng } from '../domain/regions.ts';
+import type { Cadence, Dispatch, Missed, RoundRef } from '../domain/rounds.ts';
 
+export type { Cadence, CheckPurpose, Dispatch, Missed, MissedReason, RoundRef } from '../domain/rounds.ts';
+export { CHECK_PURPOSES, MISSED_REASONS } from '../domain/rounds.ts';
 export type { RegionView, Rng };
 
 export const STATE_NAMES = [
@@ -22,28 +25,13 @@ export const STATE_NAMES = [
 ] as const;
 export type StateName = (typeof STATE_NAMES)[number];
 
-/** Why a check ran. Stored with every check result. */
-export const CHECK_PURPOSES = ['scheduled', 'verify', 'down-round', 'recovery'] as const;
-export type CheckPurpose = (typeof CHECK_PURPOSES)[number];
-
 /** The part of a monitor's spec the verdict reads. A full MonitorSpec fits. */
 export type VerdictSpec = Pick<
   MonitorSpec,
   'id' | 'interval' | 'timeout' | 'regions' | 'confirm' | 'recover' | 'flapping' | 'paused' | 'maintenance'
 >;
 
-/**
- * Identity of a round: the set of jobs started together for one monitor. Carried by every job and
- * echoed back with its result or its miss, so the verdict can group votes.
- * `size` is how many jobs the round started with (0 for a round missed as a whole).
- */
-export interface RoundRef {
-  id: string;
-  purpose: CheckPurpose;
-  size: number;
-}
-
-/** One check result as the verdict sees it (see `toVote` to derive it from a CheckResult). */
+/** One check result as the verdict sees it (the engine builds it from a stored check). */
 export interface Vote {
   jobId: string;
   round: RoundRef;
@@ -53,20 +41,6 @@ export interface Vote {
   reason: FailureReason | null;
   /** When the check started. */
   at: number;
-}
-
-/** Why a job produced no result. A miss is never a vote, for or against. */
-export const MISSED_REASONS = ['no_runner', 'lease_expired', 'deadline', 'cancelled'] as const;
-export type MissedReason = (typeof MISSED_REASONS)[number];
-
-export interface Missed {
-  /** null when the whole round was missed before any job existed (no runner at all). */
-  jobId: string | null;
-  round: RoundRef;
-  region: string | null;
-  reason: MissedReason;
-  /** Status text, e.g. "no runner in regions eu, us". */
-  message: string | null;
 }
 
 export type VerdictEvent =
@@ -171,29 +145,6 @@ export interface MonitorState {
   closedRounds: string[];
   /** The last verification decided as not confirmed: its late failing votes get the same mark. */
   lastVerify: { roundId: string; mark: Mark } | null;
-}
-
-/** What the scheduler should do periodically for this monitor. */
-export type Cadence =
-  | {
-      kind: 'periodic';
-      /** `scheduled` in pending/up/flapping, `down-round` while down. */
-      purpose: 'scheduled' | 'down-round';
-      /** Period in ms: `interval`, or min(interval, 1m) while down. */
-      every: number;
-      /** Regions per round: 1, or up to 4 while down. */
-      fanout: number;
-    }
-  /** No periodic rounds (verifying, recovering, paused): the verdict's own rounds drive checks. */
-  | { kind: 'hold' };
-
-/** Checks the verdict wants run: one job per region, not before `at`. */
-export interface Dispatch {
-  monitorId: string;
-  round: RoundRef;
-  regions: string[];
-  at: number;
-  deadline: number;
 }
 
 export const MARKS = ['unconfirmed', 'inconclusive', 'impaired'] as const;

@@ -4,7 +4,7 @@
 // and keeps a 10,000-monitor page small.
 import type { DayUptime } from '../rollups/uptime.ts';
 import { DAY_MS } from '../rollups/uptime.ts';
-import type { IncidentEntry } from '../status/store-types.ts';
+import type { IncidentEntry } from '../store/status-types.ts';
 import { formatDay, formatDuration, formatReason, formatUptime } from './format.ts';
 import { esc } from './html.ts';
 

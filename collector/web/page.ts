@@ -6,7 +6,7 @@
 // response sparkline, last result per region), then open and recent incidents.
 import type { DayUptime } from '../rollups/uptime.ts';
 import type { MonitorStatus, Overall, RegionSummary } from '../status/model.ts';
-import type { IncidentEntry } from '../status/store-types.ts';
+import type { IncidentEntry } from '../store/status-types.ts';
 import { barDefs, renderBar } from './bar.ts';
 import { displayUrl, formatDuration, formatMs, formatReason, formatTime, formatUptime } from './format.ts';
 import { esc } from './html.ts';

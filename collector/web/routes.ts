@@ -7,7 +7,7 @@ import { statusOf } from '../status/context.ts';
 import { sendCached } from '../status/http.ts';
 import { DEGRADED_STATES, DOWN_STATES, type MonitorStatus } from '../status/model.ts';
 import { HISTORY_DAYS, type Rendered, render, type StatusSnapshot } from '../status/service.ts';
-import type { StatusStore } from '../status/store-types.ts';
+import type { StatusStore } from '../store/status-types.ts';
 import { type PageData, type PageIncident, type PageRow, renderPage } from './page.ts';
 
 export const PAGE_SIZE = 100;

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listMonitors, syncPlan } from '../../collector/client.ts';
+import { listMonitors, syncPlan } from '../../client/collector-client.ts';
 import { type CollectorProcess, startCollectorProcess } from '../support/collector-process.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
 import { closedPort } from '../support/target-server.ts';

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { RoutePlugin } from '../../collector/api/route.ts';
 import { createApp } from '../../collector/app.ts';
-import { type CollectorConfig, DEFAULT_CONFIG } from '../../collector/config.ts';
+import { type CollectorConfig, DEFAULT_CONFIG } from '../../collector/config/config.ts';
 import type { SyncRequest } from '../../schema/plan-types.ts';
 
 export const TOKEN = 'test-admin-token-0123456789';

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listMonitors, syncPlan } from '../../collector/client.ts';
+import { listMonitors, syncPlan } from '../../client/collector-client.ts';
 import type { SyncPlan } from '../../schema/plan-types.ts';
 import { type CollectorProcess, runCli, startCollectorProcess } from '../support/collector-process.ts';
 import { closedPort } from '../support/target-server.ts';

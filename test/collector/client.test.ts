@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CollectorError, getMonitor, listMonitors, syncPlan } from '../../collector/client.ts';
+import { CollectorError, getMonitor, listMonitors, syncPlan } from '../../client/collector-client.ts';
 import { closedPort } from '../support/target-server.ts';
 
 let server: Server | undefined;

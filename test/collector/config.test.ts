@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearerMatches, hashToken } from '../../collector/auth.ts';
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../collector/config.ts';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../collector/config/config.ts';
+import { bearerMatches, hashToken } from '../../collector/http/auth.ts';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROUTE_PLUGINS } from '../../collector/api/index.ts';
 import type { RoutePlugin } from '../../collector/api/route.ts';
+import { ROUTE_PLUGINS } from '../../collector/routes.ts';
 import type { ApiError, SyncPlan } from '../../schema/plan-types.ts';
 import { type Built, build, TOKEN } from './build.ts';
 import { declaredMonitors, doc } from './fixtures.ts';

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VERSION } from '../../cli/version.ts';
+import { VERSION } from '../../common/version.ts';
 import { startCollectorProcess } from '../support/collector-process.ts';
 import { applyMonitors, getJson, idDueSoon, startFlipTarget, waitFor } from './support.ts';
 

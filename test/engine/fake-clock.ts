@@ -1,7 +1,7 @@
 // A fake clock with timers for the engine and job queue: time moves only when a test advances
 // it; due timers run in time order, each followed by a real macrotask turn so promises and
 // SQLite I/O started by a timer get to run.
-import type { TimerHandle, Timers } from '../../collector/engine/timers.ts';
+import type { TimerHandle, Timers } from '../../common/timers.ts';
 
 interface Pending {
   at: number;

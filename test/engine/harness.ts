@@ -6,17 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../collector/app.ts';
-import { type CollectorConfig, DEFAULT_CONFIG } from '../../collector/config.ts';
+import { type CollectorConfig, DEFAULT_CONFIG } from '../../collector/config/config.ts';
+import { mulberry32 } from '../../collector/domain/regions.ts';
 import type { RuntimeOptions } from '../../collector/engine/runtime.ts';
-import type { CheckResult } from '../../collector/probe/types.ts';
-import type {
-  ClaimResponse,
-  Job,
-  RegisterResponse,
-  ResultsResponse,
-} from '../../collector/runner/protocol.ts';
-import { parseRegionKeys } from '../../collector/runners/keys.ts';
-import { mulberry32 } from '../../collector/scheduler/regions.ts';
+import { parseRegionKeys } from '../../collector/fleet/keys.ts';
+import type { CheckResult } from '../../probe/types.ts';
+import type { ClaimResponse, Job, RegisterResponse, ResultsResponse } from '../../runner/protocol.ts';
 import type { SyncPlan } from '../../schema/plan-types.ts';
 import { FakeClock, turn } from './fake-clock.ts';
 

@@ -1,7 +1,7 @@
 // Region keys: parsing, hashing, verification; the collector settings that carry them.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../collector/config.ts';
-import { parseRegionKeys, RegionKeyError, RegionKeys } from '../../collector/runners/keys.ts';
+import { ConfigError, loadConfig } from '../../collector/config/config.ts';
+import { parseRegionKeys, RegionKeyError, RegionKeys } from '../../collector/fleet/keys.ts';
 
 const K1 = 'key-one-0123456789abcdef';
 const K2 = 'key-two-0123456789abcdef';

@@ -1,10 +1,10 @@
 // The job queue on its own, with a fake clock: leases, exclusion after an expired lease, deadlines,
 // long polls, aborts, draining.
 import { describe, expect, it } from 'vitest';
+import { MinuteRate } from '../../collector/fleet/rate.ts';
+import type { RunnerSession } from '../../collector/fleet/registry.ts';
 import { JobQueue } from '../../collector/jobs/queue.ts';
 import type { QueuedJob } from '../../collector/jobs/types.ts';
-import { MinuteRate } from '../../collector/runners/rate.ts';
-import type { RunnerSession } from '../../collector/runners/registry.ts';
 import { FakeClock } from './fake-clock.ts';
 
 function runner(id: string, region: string): RunnerSession {

@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` secret references are literal text here.
 // The runner protocol over HTTP (inject) against a real SQLite file, with a fake clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClaimResponse } from '../../collector/runner/protocol.ts';
 import { nextSlot, slotOffset } from '../../collector/scheduler/slots.ts';
+import type { ClaimResponse } from '../../runner/protocol.ts';
 import type { ApiError } from '../../schema/plan-types.ts';
 import { checkResult, type Harness, harness, KEY } from './harness.ts';
 

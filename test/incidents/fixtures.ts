@@ -1,8 +1,9 @@
 // Test data for incident delivery: alerts, votes and response logs as the recorder builds them.
-import type { OperationSnapshot } from '../../collector/incidents/snapshot.ts';
-import type { Alert, MonitorInfo, Operation, VoteDetail } from '../../collector/incidents/types.ts';
-import type { ResponseLog } from '../../collector/probe/types.ts';
+
+import type { Alert, MonitorInfo, Operation, VoteDetail } from '../../collector/domain/alerts.ts';
+import type { OperationSnapshot } from '../../collector/domain/operation-snapshot.ts';
 import type { FlushBatch } from '../../collector/store/runtime-types.ts';
+import type { ResponseLog } from '../../probe/types.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 

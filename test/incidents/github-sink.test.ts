@@ -1,11 +1,11 @@
 // The GitHub Issues sink against the local GitHub server: what it sends, and how each failure
 // comes back (transient with a retry time, or permanent with a code).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Operation } from '../../collector/domain/alerts.ts';
 import { githubSink } from '../../collector/incidents/github/sink.ts';
 import { renderOperation } from '../../collector/incidents/render.ts';
 import type { Delivery, IncidentSink, SinkRef } from '../../collector/incidents/sink.ts';
 import { SinkError } from '../../collector/incidents/sink.ts';
-import type { Operation } from '../../collector/incidents/types.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
 import { makeAlert, snapshot, T0 } from './fixtures.ts';
 

@@ -4,10 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Alert, Operation } from '../../collector/domain/alerts.ts';
 import { backoff, OutboxWorker } from '../../collector/incidents/outbox.ts';
 import type { Delivery, IncidentSink, SinkName, SinkOutcome } from '../../collector/incidents/sink.ts';
 import { SinkError } from '../../collector/incidents/sink.ts';
-import type { Alert, Operation } from '../../collector/incidents/types.ts';
 import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
 import { makeAlert, snapshot, T0 } from './fixtures.ts';
 

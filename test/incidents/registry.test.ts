@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../collector/app.ts';
-import { DEFAULT_CONFIG, loadConfig } from '../../collector/config.ts';
+import { DEFAULT_CONFIG, loadConfig } from '../../collector/config/config.ts';
 import { createSinks, SinkConfigError, sinksFor, validateSinks } from '../../collector/incidents/registry.ts';
 import { runCli } from '../support/collector-process.ts';
 

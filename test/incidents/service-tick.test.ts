@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../collector/config.ts';
+import { DEFAULT_CONFIG } from '../../collector/config/config.ts';
 import { IncidentService } from '../../collector/incidents/service.ts';
 import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
 import { FakeClock, turn } from '../engine/fake-clock.ts';

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../collector/probe/index.ts';
+import type { CheckResult } from '../../probe/index.ts';
 import { createCa, createLeaf, createSelfSigned, pemDirectory } from '../support/certs.ts';
 import { startTarget, type TargetServer } from '../support/target-server.ts';
 

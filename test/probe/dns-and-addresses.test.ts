@@ -1,8 +1,8 @@
 // Name resolution and address families: NXDOMAIN, forced families, IPv6 literals, Happy Eyeballs,
 // connection refused. Tests that need a server on [::1] run where the machine has IPv6 loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interleaveFamilies } from '../../collector/probe/connect.ts';
-import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
+import { interleaveFamilies } from '../../probe/connect.ts';
+import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../probe/index.ts';
 import { startTarget, type TargetServer } from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';
 import { type FakeDns, startFakeDns } from './helpers/fake-dns.ts';

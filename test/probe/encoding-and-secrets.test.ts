@@ -2,7 +2,7 @@
 // Compressed bodies (br, gzip, deflate) and secrets: filled on the wire, redacted in the result.
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probe, probeSpecFor } from '../../collector/probe/index.ts';
+import { probe, probeSpecFor } from '../../probe/index.ts';
 import { startTarget, type TargetServer } from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';
 

@@ -1,8 +1,8 @@
 // Plain HTTP checks against a real server on loopback: status, keywords, methods, bodies,
 // assertions, headers sent, and what a broken response turns into.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probe, probeSpecFor } from '../../collector/probe/index.ts';
-import { DEFAULT_ACCEPT } from '../../collector/probe/request-headers.ts';
+import { probe, probeSpecFor } from '../../probe/index.ts';
+import { DEFAULT_ACCEPT } from '../../probe/request-headers.ts';
 import { startRawServer, startTarget, type TargetServer } from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';
 

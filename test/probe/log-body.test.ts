@@ -1,7 +1,7 @@
 // The response log keeps the first 64 KiB of a failing check's body: bytes of UTF-8, not
 // characters, and never half a character.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOG_BODY_BYTES, probe, probeSpecFor } from '../../collector/probe/index.ts';
+import { LOG_BODY_BYTES, probe, probeSpecFor } from '../../probe/index.ts';
 import { startTarget, type TargetServer } from '../support/target-server.ts';
 import { expectDown } from './helpers/expect.ts';
 

@@ -1,6 +1,6 @@
 // Redirects followed by hand: limits, relative and cross-host Locations, method rules, HTTPS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProbeTlsContext, probe, probeSpecFor } from '../../collector/probe/index.ts';
+import { createProbeTlsContext, probe, probeSpecFor } from '../../probe/index.ts';
 import { createCa, createLeaf, pemDirectory } from '../support/certs.ts';
 import { startTarget, type TargetResponse, type TargetServer } from '../support/target-server.ts';
 import { expectDown, expectUp } from './helpers/expect.ts';

@@ -1,16 +1,11 @@
 // The pure parts: the error-code table, assertion operators, redirect method rules, headers.
 import { describe, expect, it } from 'vitest';
-import { applyOperator, checkAssertion, JsonBody } from '../../collector/probe/assertions.ts';
-import {
-  decisiveConnectError,
-  ERROR_REASONS,
-  errorCode,
-  reasonForCode,
-} from '../../collector/probe/errors.ts';
-import { evaluate } from '../../collector/probe/evaluate.ts';
-import { nextHop, redirectTarget } from '../../collector/probe/redirect.ts';
-import { requestHeaders } from '../../collector/probe/request-headers.ts';
-import { FAILURE_REASONS } from '../../collector/probe/types.ts';
+import { applyOperator, checkAssertion, JsonBody } from '../../probe/assertions.ts';
+import { decisiveConnectError, ERROR_REASONS, errorCode, reasonForCode } from '../../probe/errors.ts';
+import { evaluate } from '../../probe/evaluate.ts';
+import { nextHop, redirectTarget } from '../../probe/redirect.ts';
+import { requestHeaders } from '../../probe/request-headers.ts';
+import { FAILURE_REASONS } from '../../probe/types.ts';
 
 describe('error table', () => {
   it('maps the codes of undici, Node and OpenSSL to reasons', () => {

@@ -2,7 +2,7 @@
 // outcome does not depend on how fast the machine is; only the 1 s timeouts bound the runtime.
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../collector/probe/index.ts';
+import { dnsServerResolver, type HostResolver, probe, probeSpecFor } from '../../probe/index.ts';
 import { startRawServer, startTarget, type TargetServer } from '../support/target-server.ts';
 import { type Blackhole, startBlackhole } from './helpers/blackhole.ts';
 import { expectDown } from './helpers/expect.ts';

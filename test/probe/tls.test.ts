@@ -8,7 +8,7 @@ import {
   type ProbeTlsContext,
   probe,
   probeSpecFor,
-} from '../../collector/probe/index.ts';
+} from '../../probe/index.ts';
 import {
   type CertificateAuthority,
   createCa,

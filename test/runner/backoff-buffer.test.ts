@@ -1,10 +1,10 @@
 // Pure pieces of the runner: backoff delays, the bounded result buffer, failure classification.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../collector/runner/backoff.ts';
-import { classifyFailure, retryAfterOf } from '../../collector/runner/errors.ts';
-import { parseRetryAfter } from '../../collector/runner/http-transport.ts';
-import { ResultBuffer } from '../../collector/runner/result-buffer.ts';
+import { backoffDelay } from '../../runner/backoff.ts';
+import { classifyFailure, retryAfterOf } from '../../runner/errors.ts';
+import { parseRetryAfter } from '../../runner/http-transport.ts';
+import { ResultBuffer } from '../../runner/result-buffer.ts';
 import { checkResult } from './fake-transport.ts';
 
 const item = (n: number) => ({ jobId: `j${n}`, result: checkResult() });

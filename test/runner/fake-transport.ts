@@ -2,7 +2,7 @@
 // buffer bound, re-registration, drain). The end-to-end tests in test/e2e use the real collector.
 // Failures are injected per call; every call is recorded in order.
 
-import type { CheckResult } from '../../collector/probe/types.ts';
+import type { CheckResult } from '../../probe/types.ts';
 import type {
   ClaimRequest,
   ClaimResponse,
@@ -14,7 +14,7 @@ import type {
   ResultsRequest,
   ResultsResponse,
   RunnerTransport,
-} from '../../collector/runner/protocol.ts';
+} from '../../runner/protocol.ts';
 
 export class FakeError extends Error {
   readonly code: string;

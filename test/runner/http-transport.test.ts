@@ -4,8 +4,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RunnerTransportError } from '../../collector/runner/errors.ts';
-import { createHttpTransport } from '../../collector/runner/http-transport.ts';
+import { RunnerTransportError } from '../../runner/errors.ts';
+import { createHttpTransport } from '../../runner/http-transport.ts';
 import { holdRefusedPort } from '../probe/helpers/refused-port.ts';
 
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: unknown };

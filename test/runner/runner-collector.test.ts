@@ -1,8 +1,8 @@
 // The runner loop (in this process) with the HTTP transport against a real collector process:
 // the protocol as the collector really speaks it, including a session the collector drops.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpTransport, type HttpRunnerTransport } from '../../collector/runner/http-transport.ts';
-import { type RunnerHandle, type RunnerSession, startRunner } from '../../collector/runner/runner.ts';
+import { createHttpTransport, type HttpRunnerTransport } from '../../runner/http-transport.ts';
+import { type RunnerHandle, type RunnerSession, startRunner } from '../../runner/runner.ts';
 import { getJson, KEYS, startE2eCollector } from '../e2e/support.ts';
 import type { CollectorProcess } from '../support/collector-process.ts';
 import { until } from './fake-transport.ts';

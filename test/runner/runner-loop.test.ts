@@ -3,9 +3,9 @@
 // (the loop never looks inside a result); test/runner/runner-probe.test.ts and test/e2e run the
 // real probe engine and the real collector.
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunnerFatalError } from '../../collector/runner/errors.ts';
-import type { RunJobProbe, RunnerHandle, RunnerOptions } from '../../collector/runner/runner.ts';
-import { startRunner } from '../../collector/runner/runner.ts';
+import { RunnerFatalError } from '../../runner/errors.ts';
+import type { RunJobProbe, RunnerHandle, RunnerOptions } from '../../runner/runner.ts';
+import { startRunner } from '../../runner/runner.ts';
 import {
   checkResult,
   FakeError,

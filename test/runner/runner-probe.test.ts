@@ -2,8 +2,8 @@
 // the region reaches the target in the User-Agent, the one TLS context honours --ca-file, an
 // unusable CA file stops the runner with a typed code, and drain waits for a slow real check.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunnerHandle, RunnerOptions } from '../../collector/runner/runner.ts';
-import { startRunner } from '../../collector/runner/runner.ts';
+import type { RunnerHandle, RunnerOptions } from '../../runner/runner.ts';
+import { startRunner } from '../../runner/runner.ts';
 import { createCa, createLeaf, pemDirectory } from '../support/certs.ts';
 import { startTarget, type TargetServer } from '../support/target-server.ts';
 import { FakeTransport, job, until } from './fake-transport.ts';

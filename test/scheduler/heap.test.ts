@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../collector/domain/regions.ts';
 import { IndexedMinHeap } from '../../collector/scheduler/heap.ts';
-import { mulberry32 } from '../../collector/scheduler/regions.ts';
 
 describe('IndexedMinHeap', () => {
   it('pops in time order, FIFO among equal times', () => {

@@ -8,7 +8,7 @@ import {
   pickMany,
   pickOne,
   votingRegions,
-} from '../../collector/scheduler/regions.ts';
+} from '../../collector/domain/regions.ts';
 
 describe('region choice', () => {
   it('monitorRegions: configured ∩ live, null = every live region', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../collector/scheduler/regions.ts';
+import { mulberry32 } from '../../collector/domain/regions.ts';
 import {
   Scheduler,
   SchedulerError,

@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../collector/config.ts';
+import { loadConfig } from '../../collector/config/config.ts';
 import { RetentionJob } from '../../collector/retention/job.ts';
-import { SqliteRetention } from '../../collector/retention/sqlite.ts';
 import { HOUR_MS } from '../../collector/rollups/hourly.ts';
 import { DAY_MS } from '../../collector/rollups/uptime.ts';
 import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
+import { SqliteRetention } from '../../collector/store/sqlite/retention-store.ts';
 
 const NOW = Date.UTC(2026, 6, 1);
 let dir: string;

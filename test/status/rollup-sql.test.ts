@@ -1,16 +1,16 @@
-// The rollup triggers (collector/rollups/sqlite/schema.ts) against the pure arithmetic: checks
+// The rollup triggers (collector/store/sqlite/rollup-schema.ts) against the pure arithmetic: checks
 // written through the engine's real flush path give the same hourly rollups as rollupBatch.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FailureReason } from '../../collector/probe/types.ts';
+import { mulberry32 } from '../../collector/domain/regions.ts';
 import { BUCKET_COUNT } from '../../collector/rollups/histogram.ts';
 import { HOUR_MS, type HourlyRollup, type RollupCheck, rollupBatch } from '../../collector/rollups/hourly.ts';
-import { mulberry32 } from '../../collector/scheduler/regions.ts';
 import type { CheckRecord, FlushBatch } from '../../collector/store/runtime-types.ts';
 import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
 import type { Mark } from '../../collector/verdict/types.ts';
+import type { FailureReason } from '../../probe/types.ts';
 import { EMPTY_FLUSH } from '../incidents/fixtures.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);

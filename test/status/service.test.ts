@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../collector/rollups/uptime.ts';
 import { StatusService } from '../../collector/status/service.ts';
-import type { StatusStore } from '../../collector/status/store-types.ts';
 import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
+import type { StatusStore } from '../../collector/store/status-types.ts';
 
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
 let dir: string;

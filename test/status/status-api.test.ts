@@ -3,11 +3,11 @@
 // checks, states and incidents (test/status/world.ts), and history seeded in the same tables.
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { materializeMaintenance } from '../../collector/rollups/sqlite/maintenance-job.ts';
 import { DAY_MS } from '../../collector/rollups/uptime.ts';
 import type { StatusModel } from '../../collector/status/model.ts';
-import { SqliteStatusStore } from '../../collector/status/sqlite-store.ts';
 import type { SqliteStore } from '../../collector/store/sqlite/index.ts';
+import { materializeMaintenance } from '../../collector/store/sqlite/maintenance-job.ts';
+import { SqliteStatusStore } from '../../collector/store/sqlite/status-store.ts';
 import { type Harness, harness, TOKEN } from '../engine/harness.ts';
 import { ISSUE_URL, insertIncident, SECRET_VALUE, type World, world } from './world.ts';
 

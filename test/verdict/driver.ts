@@ -1,8 +1,7 @@
 // Test driver for the verdict: feeds events one by one with a fake clock, keeps what came out,
 // and answers the verdict's own dispatches by region. No mocks: every step runs the real machine.
 
-import type { FailureReason } from '../../collector/probe/types.ts';
-import { mulberry32 } from '../../collector/scheduler/regions.ts';
+import { mulberry32 } from '../../collector/domain/regions.ts';
 import { initialState, step } from '../../collector/verdict/machine.ts';
 import type {
   Dispatch,
@@ -19,6 +18,7 @@ import type {
   VerdictSpec,
   Vote,
 } from '../../collector/verdict/types.ts';
+import type { FailureReason } from '../../probe/types.ts';
 
 export const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 export const REGIONS4 = ['r1', 'r2', 'r3', 'r4'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, pickOne } from '../../collector/scheduler/regions.ts';
+import { mulberry32, pickOne } from '../../collector/domain/regions.ts';
 import { flappingScore, pushWindow } from '../../collector/verdict/flapping.ts';
 import { Driver, makeSpec, REGIONS4 } from './driver.ts';
 import { ISSUE_CHANGES, withChangesAt } from './reach.ts';

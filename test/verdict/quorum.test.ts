@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failingMajority, succeedingMajority } from '../../collector/verdict/quorum.ts';
-import { toVote } from '../../collector/verdict/vote.ts';
 
 describe('majority arithmetic', () => {
   it.each([
@@ -45,27 +44,5 @@ describe('majority arithmetic', () => {
     expect(succeedingMajority(3, 1, 0)).toBe('yes');
     expect(succeedingMajority(2, 2, 0)).toBe('no');
     expect(succeedingMajority(2, 1, 1)).toBe('open');
-  });
-});
-
-describe('toVote', () => {
-  const job = {
-    jobId: 'j1',
-    round: { id: 'm@1', purpose: 'scheduled' as const, size: 1 },
-    region: 'eu',
-    runner: 'eu-1',
-  };
-
-  it('derives a vote from a CheckResult', () => {
-    expect(toVote(job, { ok: false, reason: 'timeout', startedAt: '2024-01-01T00:00:00.250Z' })).toEqual({
-      ...job,
-      ok: false,
-      reason: 'timeout',
-      at: Date.parse('2024-01-01T00:00:00.250Z'),
-    });
-  });
-
-  it('an ok result has no reason', () => {
-    expect(toVote(job, { ok: true, reason: null, startedAt: '2024-01-01T00:00:00Z' }).reason).toBeNull();
   });
 });

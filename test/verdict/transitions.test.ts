@@ -1,6 +1,6 @@
 // Every transition of the verdict, table-driven, each reached through the real machine.
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../collector/scheduler/regions.ts';
+import { mulberry32 } from '../../collector/domain/regions.ts';
 import { cadenceOf, RECHECK_DELAY, roundDeadline, step } from '../../collector/verdict/machine.ts';
 import type { StateName } from '../../collector/verdict/types.ts';
 import { Driver, makeSpec, T0 } from './driver.ts';

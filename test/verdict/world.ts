@@ -2,7 +2,7 @@
 // the collector wires them, with a fake clock and a target function instead of runners. This is
 // the reference loop for the I/O wiring; tests use it to check that the pure parts compose.
 
-import { mulberry32, type Rng } from '../../collector/scheduler/regions.ts';
+import { mulberry32, type Rng } from '../../collector/domain/regions.ts';
 import { Scheduler, type SchedulerItem } from '../../collector/scheduler/scheduler.ts';
 import { ImpairmentDetector, type RegionEvent } from '../../collector/verdict/impairment.ts';
 import { initialState, step } from '../../collector/verdict/machine.ts';

@@ -1,5 +1,5 @@
 // The GitHub sink's settings, read from the collector configuration, and their validation.
-import type { CollectorConfig } from '../../config.ts';
+import type { CollectorConfig } from '../../config/config.ts';
 import type { SinkConfigProblem } from '../sink.ts';
 
 export interface GitHubSinkSettings {

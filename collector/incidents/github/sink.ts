@@ -11,7 +11,7 @@
 // is closed they do nothing and say so (`closedByHuman`); Vigil never reopens an issue. Comments
 // carry a delivery marker, so a comment whose answer was lost is found before posting it again,
 // and a resolve retried after its close went through is told apart from a person's close.
-import { VERSION } from '../../../cli/version.ts';
+import { VERSION } from '../../../common/version.ts';
 import { deliveryMarker, incidentMarker } from '../render.ts';
 import type {
   Delivery,

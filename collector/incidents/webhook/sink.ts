@@ -11,8 +11,9 @@
 //
 // 2xx: delivered. 5xx, 408, 429 (after `retry-after`), network errors: retried by the outbox.
 // Other 4xx and redirects: permanent failure.
-import { VERSION } from '../../../cli/version.ts';
-import type { CollectorConfig } from '../../config.ts';
+import { VERSION } from '../../../common/version.ts';
+import type { CollectorConfig } from '../../config/config.ts';
+import type { Operation } from '../../domain/alerts.ts';
 import { retryAtOf } from '../retry-after.ts';
 import type {
   Delivery,
@@ -23,7 +24,6 @@ import type {
   SinkOutcome,
 } from '../sink.ts';
 import { httpSinkError, SinkError } from '../sink.ts';
-import type { Operation } from '../types.ts';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './signature.ts';
 
 export interface WebhookSinkSettings {

@@ -1,8 +1,8 @@
 // SQLite side of incident delivery (../alert-types.ts): alerts, their incident links, the outbox
 // and per-sink delivery state. Alerts are stored whole as JSON with the columns queries need.
 import type { MonitorSpec, Secrets } from '../../../schema/types.ts';
-import type { OperationSnapshot } from '../../incidents/snapshot.ts';
-import type { Alert, AlertKind, Operation } from '../../incidents/types.ts';
+import type { Alert, AlertKind, Operation } from '../../domain/alerts.ts';
+import type { OperationSnapshot } from '../../domain/operation-snapshot.ts';
 import type {
   AlertMonitor,
   AlertQuery,

@@ -2,8 +2,6 @@
 // run, then the sub-stores are ready.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SqliteRetention } from '../../retention/sqlite.ts';
-import { SqliteStatusStore } from '../../status/sqlite-store.ts';
 import type { Store } from '../types.ts';
 import { SqliteAlertStore } from './alert-store.ts';
 import { SqliteCheckStore } from './check-store.ts';
@@ -12,8 +10,10 @@ import { SqliteIncidentStore } from './incident-store.ts';
 import { type Migration, migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { SqliteMonitorStore } from './monitor-store.ts';
+import { SqliteRetention } from './retention-store.ts';
 import { SqliteRuntimeStore } from './runtime-store.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
+import { SqliteStatusStore } from './status-store.ts';
 
 export interface SqliteStoreOptions {
   path: string;

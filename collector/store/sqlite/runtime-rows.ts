@@ -1,5 +1,5 @@
 // Row <-> record mapping for the runtime tables (checks, states, incidents, runners).
-import type { ResponseLog, Timings } from '../../probe/types.ts';
+import type { ResponseLog, Timings } from '../../../probe/types.ts';
 import type { RegionEvent } from '../../verdict/impairment.ts';
 import type { CheckPurpose, IncidentEvent, Mark, MonitorState } from '../../verdict/types.ts';
 import type {

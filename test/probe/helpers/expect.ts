@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { CheckResult } from '../../../collector/probe/index.ts';
+import type { CheckResult } from '../../../probe/index.ts';
 
 /** Phases add up to total (each is rounded to 0.01 ms), and every redirect hop's too. */
 export function expectPhasesAddUp(result: CheckResult): void {

@@ -1,0 +1,112 @@
+// The collector side of the runner protocol (runner/protocol.ts), shared by the HTTP
+// routes (api/runners.ts) and the embedded runner's in-process transport, so both take one path.
+
+import {
+  type ClaimRequest,
+  type ClaimResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type Job,
+  MAX_CLAIM_WAIT,
+  type RegisterRequest,
+  type RegisterResponse,
+  type ResultsRequest,
+  type ResultsResponse,
+} from '../../runner/protocol.ts';
+import { VigilError } from '../http/errors.ts';
+import type { RegionKeys } from './keys.ts';
+import type { RunnerRegistry, RunnerSession } from './registry.ts';
+
+export const HEARTBEAT_INTERVAL = 15_000;
+
+/**
+ * The engine as the runner service sees it (collector/engine/engine.ts implements it): due jobs
+ * leased out, results taken in. The service never touches the job queue itself.
+ */
+export interface JobBroker {
+  /** True once the collector is closing: claims answer `drain` when nothing is left. */
+  readonly draining: boolean;
+  /** Up to `max` due jobs of the session's region, leased to it, waiting up to `wait` ms. */
+  claim(session: RunnerSession, max: number, wait: number, signal?: AbortSignal): Promise<Job[]>;
+  acceptResults(session: RunnerSession, results: ResultsRequest['results']): Promise<ResultsResponse>;
+  /** The runner left: the leases it still holds are re-queued. */
+  runnerGone(session: RunnerSession): void;
+}
+
+export interface RunnerServiceOptions {
+  registry: RunnerRegistry;
+  engine: JobBroker;
+  keys: RegionKeys;
+  log: { info(obj: object, msg?: string): void };
+}
+
+/** How a register call proves it may join the region. */
+export type RegisterAuth = { authorization: string | undefined } | { trusted: true };
+
+export class RunnerService {
+  readonly #o: RunnerServiceOptions;
+
+  constructor(options: RunnerServiceOptions) {
+    this.#o = options;
+  }
+
+  register(request: RegisterRequest, auth: RegisterAuth): RegisterResponse {
+    if (!('trusted' in auth)) {
+      const check = this.#o.keys.verify(request.region, auth.authorization);
+      if (!check.ok) throw new VigilError('VIGIL_ERR_UNAUTHORIZED', check.message);
+    }
+    const { session, token } = this.#o.registry.register(request, 'trusted' in auth);
+    this.#o.log.info(
+      { runner: session.id, region: session.region, name: session.name, version: session.version },
+      'runner registered',
+    );
+    return {
+      runnerId: session.id,
+      token,
+      heartbeatInterval: HEARTBEAT_INTERVAL,
+      maxClaimWait: MAX_CLAIM_WAIT,
+    };
+  }
+
+  /** The session of `Bearer <token>` (or a bare token), seen now; 401 RUNNER_UNKNOWN otherwise. */
+  authenticate(authorization: string | undefined): RunnerSession {
+    const match = authorization === undefined ? null : /^(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization);
+    const session = match ? this.#o.registry.byToken(match[1]!) : undefined;
+    if (!session) {
+      throw new VigilError(
+        'VIGIL_ERR_RUNNER_UNKNOWN',
+        'unknown or expired runner session: register again (POST /v1/runners/register)',
+      );
+    }
+    this.#o.registry.touch(session);
+    return session;
+  }
+
+  async claim(session: RunnerSession, request: ClaimRequest, signal?: AbortSignal): Promise<ClaimResponse> {
+    const { engine, registry } = this.#o;
+    session.reportedInFlight = request.inFlight;
+    session.reportedFree = request.max;
+    if (engine.draining) return { jobs: [], drain: true };
+    const jobs = await engine.claim(session, request.max, request.wait, signal);
+    // A long poll is a sign of life at its end too.
+    registry.touch(session);
+    return engine.draining && jobs.length === 0 ? { jobs, drain: true } : { jobs };
+  }
+
+  results(session: RunnerSession, request: ResultsRequest): Promise<ResultsResponse> {
+    return this.#o.engine.acceptResults(session, request.results);
+  }
+
+  heartbeat(session: RunnerSession, request: HeartbeatRequest): HeartbeatResponse {
+    session.reportedInFlight = request.inFlight;
+    session.reportedFree = request.free;
+    return { ok: true };
+  }
+
+  /** Leaves: leases it still holds are re-queued (once) at once. */
+  deregister(session: RunnerSession): void {
+    this.#o.engine.runnerGone(session);
+    this.#o.registry.deregister(session);
+    this.#o.log.info({ runner: session.id, region: session.region }, 'runner deregistered');
+  }
+}
