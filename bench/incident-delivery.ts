@@ -5,7 +5,7 @@
 //      markers). Figure: Vigil's issues/s as a ratio of the baseline's.
 //   2. Latency with GitHub's default spacing (1 s between writes, 3 s between those that notify):
 //      single incidents, each in its own flush, from the commit of the flush to the create request
-//      arriving at the server. Target (DESIGN): an issue within 5 s after alert.after.
+//      arriving at the server. Target: an issue within 5 s after alert.after.
 //   node bench/incident-delivery.ts [count] [singles]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

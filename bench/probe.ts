@@ -1,5 +1,5 @@
 // Probe engine throughput against a bare undici fresh-connection loop, same target, same
-// concurrency, measured in the same run (DESIGN target: probe >= 0.8x the bare loop).
+// concurrency, measured in the same run (target: probe >= 0.8x the bare loop).
 //
 //   node bench/probe.ts [--seconds 1.5] [--rounds 6] [--concurrency 16]
 //

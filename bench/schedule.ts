@@ -7,7 +7,7 @@
 //   - collector RSS and CPU (from /proc, sampled every second); event-loop delay;
 //   - detection: one monitor's target flips to 500; time from its first failing check to `down`
 //     (target: within one timeout of the first failure; single region = 5 s re-checks).
-// Targets (DESIGN): p99 lateness < 1 s, collector RSS < 300 MB.
+// Targets: p99 lateness < 1 s, collector RSS < 300 MB.
 //
 //   node bench/schedule.ts [--duration 5m|90s] [--monitors 10000] [--concurrency 50]
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -9,7 +9,7 @@ import { parseInstant } from './checks.ts';
 import type { RoutePlugin } from './route.ts';
 import { incidentView, incidentViewSchema } from './runtime-views.ts';
 
-/** An incident with its delivery (issue 6): announced or not, issue number and URL per sink. */
+/** An incident with its delivery: announced or not, issue number and URL per sink. */
 const withAlertSchema = {
   ...incidentViewSchema,
   properties: { ...incidentViewSchema.properties, alert: { anyOf: [alertViewSchema, { type: 'null' }] } },

@@ -2,7 +2,7 @@
 // built from the verdict's incident events, the certificate watch and region impairment events.
 //
 // One alert usually wraps one verdict incident. It wraps several when a monitor fails again
-// during `alert.recovery_after`: DESIGN says that continues the same incident and issue, while the
+// during `alert.recovery_after`: that continues the same incident and issue, while the
 // verdict (which knows nothing of `recovery_after`) starts a new incident id. The alert keeps the
 // first id as its own and links the later ones to it.
 //

@@ -1,7 +1,7 @@
 // When to announce, remind and resolve: pure, clock injected. Given one alert, the monitor's
 // alert settings and `now`, it answers which operations are due now and when to ask again.
 //
-// Rules (DESIGN "Incidents"; CHOICE marks what DESIGN leaves open):
+// Rules (README "What the collector serves"; CHOICE marks a decision of ours where the obvious rule was noise):
 // - down: opened once it has lasted `alert.after` from its start (0 = at once). One that ended
 //   earlier is recorded, never announced. "Lasted" means the verdict still held it open at
 //   start + after: an incident that qualified but was noticed late (a restart) is still opened,

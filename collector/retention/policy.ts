@@ -1,4 +1,4 @@
-// What is kept how long (DESIGN "Storage"): raw checks 30 days, response logs of failing checks
+// What is kept how long (ARCHITECTURE.md "Store"): raw checks 30 days, response logs of failing checks
 // 90 days, hourly rollups 400 days; excluded spans (paused, maintenance) live as long as rollups,
 // since they feed the same history. Pure: cutoffs from `now`.
 import { DAY_MS } from '../rollups/uptime.ts';

@@ -2,7 +2,7 @@
 // raw checks. Built from stored checks, verdict marks and missed jobs as they are flushed, merged
 // by addition (so SQL can `col = col + excluded.col` without reading the row first).
 //
-// Counting rules (DESIGN "Storage", issue 8):
+// Counting rules (ARCHITECTURE.md "Status"):
 // - checks: every stored check result (any purpose); failures: those with ok = false.
 // - unconfirmed: failures the verdict later marked `unconfirmed` or `inconclusive` (a mark
 //   arrives in a later flush than the check, so it is a separate increment on the check's hour).

@@ -6,7 +6,7 @@
 //   uptime   = 1 − down / counted            (null when nothing was counted)
 //
 // Confirmed downtime is a `down` incident from its first failing check to its last failing check
-// (DESIGN "Incidents"); an open incident runs until `now`. Unconfirmed failures, flapping and
+// (the verdict's confirmation); an open incident runs until `now`. Unconfirmed failures, flapping and
 // missed checks never make downtime: only the verdict's confirmation does. Pure: `now` comes in.
 //
 // API:

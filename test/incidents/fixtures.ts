@@ -94,7 +94,7 @@ export function snapshot(op: Operation, alert: Alert = makeAlert(), at = T0 + 18
 }
 
 /**
- * A flush batch with nothing in it (add `events`). `missed` came with the rollups (issue 8): it is
+ * A flush batch with nothing in it (add `events`). `missed` came with the rollups: it is
  * listed so the batch fits FlushBatch before and after that change.
  */
 export const EMPTY_FLUSH = {

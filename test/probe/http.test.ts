@@ -156,7 +156,7 @@ describe('methods and request headers', () => {
     expectUp(result);
   });
 
-  it('sends the default headers of DESIGN.md, the region in the User-Agent, and custom headers', async () => {
+  it('sends the default headers (README), the region in the User-Agent, and custom headers', async () => {
     const before = target.requests.length;
     const result = await probe(probeSpecFor(target.url('/hello'), { headers: { 'X-Probe': 'yes' } }), {
       region: 'eu-west',

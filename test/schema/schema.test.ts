@@ -156,7 +156,7 @@ describe('monitors.schema.json', () => {
     for (const header of FORBIDDEN_HEADERS) expect(description).toContain(header);
   });
 
-  it('provides the defaults of DESIGN.md', () => {
+  it('provides the documented defaults', () => {
     expect(BUILTIN_DEFAULTS).toEqual({
       method: 'GET',
       interval: 60_000,

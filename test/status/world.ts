@@ -63,7 +63,7 @@ export async function insertIncident(
 }
 
 /**
- * Links an incident to a GitHub issue the way issue 6's outbox records it: a delivery of the
+ * Links an incident to a GitHub issue the way the outbox records it: a delivery of the
  * alert the recorder made for the incident. (A hand-made alert row would be one the recorder's
  * timing ticks cannot read.)
  */

@@ -1,11 +1,11 @@
-// The timelines of issue 5, fed vote by vote with a fake clock.
+// The reference timelines of the verdict, fed vote by vote with a fake clock.
 import { describe, expect, it } from 'vitest';
 import { Driver, makeSpec, T0 } from './driver.ts';
 
 const S = 1000;
 const M = 60 * S;
 
-describe('issue 5 timeline: a real outage seen from 4 regions', () => {
+describe('reference timeline: a real outage seen from 4 regions', () => {
   it('goes up, verifying, down, stays down for 11 failing checks, recovers after r1, r2, r4', () => {
     const d = new Driver(makeSpec());
     const steps: Array<[string, string]> = [];
