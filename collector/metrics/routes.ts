@@ -13,7 +13,9 @@ export const metricsRoutes: RoutePlugin = async (app, ctx) => {
   // The answer is Prometheus text, not JSON: declared as a string so nothing else can be sent.
   const schema = { response: { 200: { type: 'string' }, ...errorResponses } };
   app.get('/metrics', { onRequest: status.requireRead, schema }, async (_request, reply) => {
-    const text = await metrics.registry.metrics();
+    // prom-client writes NaN as `Nan` (the event-loop lag gauges read NaN when no delay was sampled
+    // since the last scrape); the exposition format spells it `NaN`.
+    const text = (await metrics.registry.metrics()).replace(/ Nan$/gm, ' NaN');
     return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(text);
   });
 };

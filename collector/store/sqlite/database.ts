@@ -16,7 +16,7 @@ export interface ReadConn {
   get: SqliteConnection['get'];
 }
 
-/** Rows per multi-row INSERT: one sqlite3 call costs ~40 µs, one row inside a statement ~1 µs. */
+/** Rows per multi-row INSERT: one statement call costs tens of µs, one row inside a statement ~1 µs. */
 export const ROWS_PER_STATEMENT = 500;
 
 export class SqliteDatabase {
