@@ -1,8 +1,8 @@
-// The flapping score (DESIGN "The verdict"):
+// The flapping score (ARCHITECTURE.md "Verdict"):
 //   score = 100 × Σ w(i) / (n − 1) over the checks i of the last `window` checks whose result
 //   differs from the previous one, w(i) = 0.78 + 0.02·i, oldest i = 1.
 //
-// Indexing, verified against issue 5's example: i is the 1-based position of a check in the window
+// Indexing, verified against the reference example: i is the 1-based position of a check in the window
 // (oldest = 1, newest = n = window), a "change at i" means check i differs from check i − 1 inside
 // the window (so i = 1 can never be a change), and n is the window size. Changes at checks
 // 3, 4, 8, 9, 13, 14, 18, 19, 21 of 21 give Σ w = 9 × 0.78 + 0.02 × 109 = 9.2 and

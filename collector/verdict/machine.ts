@@ -8,13 +8,13 @@
 //   roundDeadline(at, timeout): number           when an unanswered job counts as missed
 //   RECHECK_DELAY, DOWN_PERIOD_MAX, DOWN_FANOUT
 //
-// Wiring, per monitor (the full loop is in index.ts and test/verdict/world.ts):
+// Wiring, per monitor (the full loop is in collector/engine/ and test/verdict/world.ts):
 //   out = step({ spec, state, regions: { live, impaired }, event, now, rng })
 //   persist out.state (with out.events and out.marks, in one transaction);
 //   scheduler.setCadence(id, out.cadence); out.dispatch.forEach(d => scheduler.enqueue(d));
 //   scheduler.wake(id, out.wakeAt).
 //
-// Rules (DESIGN "The verdict"; choices where DESIGN is silent are marked CHOICE):
+// Rules (ARCHITECTURE.md "Verdict"; decisions of ours where no rule was given are marked CHOICE):
 // - pending/up: scheduled checks feed the flapping window. A failure moves to verifying and
 //   dispatches `confirm.regions` other live voting regions at once. The verification round is
 //   decided as soon as its outcome is certain (quorum.ts): down when failing votes are more than
@@ -46,7 +46,7 @@
 //   - flapping -> down when score > high. CHANGED: only on a failing check, and only once the
 //     quorum confirms it: the failure starts a verification round as in up; confirmed -> down
 //     (flapping incident resolved `escalated`, down incident opened `escalated`, starting at that
-//     failure); not confirmed -> back to flapping. Why: DESIGN's first rule is never to call a site
+//     failure); not confirmed -> back to flapping. Why: Vigil's first rule is never to call a site
 //     down on one vantage point's word, and a score just above `high` is ordinary noise for an
 //     intermittent failure (a 1-in-3 failure rate scores about 45 on average; escalating on the
 //     score alone took a 1-of-3-bad-backend site down in 70% of simulated hours).
@@ -54,7 +54,7 @@
 //     check ends flapping and starts a normal verification (a site that went hard down while
 //     flapping must not become "up" because its results stopped changing).
 //   - While flapping with a score in the band, failures are not verified. Down never enters
-//     flapping. Up with score > high stays up (DESIGN's band): the quorum decides as usual.
+//     flapping. Up with score > high stays up (the band is not a failure): the quorum decides as usual.
 //   - `flapping: false` set on a flapping monitor ends the flapping incident (back to up).
 // - Flapping incidents start at the earliest failing check in the window and end at the last
 //   failing check seen.
@@ -67,35 +67,24 @@
 //   so, sinks must not announce it. If it is still failing after the window, the quiet incident is
 //   resolved and an announced one opened (`maintenance_ended`), starting at that failing check.
 
-import { isSetAside, noRunnerMessage, pickMany, pickOne, votingRegions } from '../domain/regions.ts';
-import { DOWN_PERIOD_MAX, roundDeadline } from '../domain/rounds.ts';
-import { flappingScore, pushWindow } from './flapping.ts';
-import { inMaintenance } from './maintenance.ts';
-import { failingMajority, succeedingMajority } from './quorum.ts';
-import type {
-  Cadence,
-  Dispatch,
-  Incident,
-  IncidentCause,
-  IncidentEvent,
-  IncidentEventType,
-  IncidentKind,
-  Mark,
-  Missed,
-  MonitorState,
-  OpenRound,
-  ResultMark,
-  RoundPurpose,
-  RoundRef,
-  RoundVote,
-  StateName,
-  Transition,
-  VerdictInput,
-  VerdictOutput,
-  Vote,
-} from './types.ts';
+import { isSetAside, noRunnerMessage } from '../domain/regions.ts';
+import { DOWN_PERIOD_MAX } from '../domain/rounds.ts';
+import { flappingScore } from './flapping.ts';
+import type { Cadence, Missed, MonitorState, VerdictInput, VerdictOutput, Vote } from './types.ts';
 
 export { DOWN_PERIOD_MAX, ROUND_SLACK, roundDeadline } from '../domain/rounds.ts';
+
+import {
+  addVote,
+  closeRound,
+  decide,
+  isClosed,
+  onScheduled,
+  openPeriodicRound,
+  toRoundVote,
+} from './checks.ts';
+import type { Ctx } from './context.ts';
+import { emit, extendIncident, go, resolveIncident } from './outcomes.ts';
 
 /** Single-region verification re-checks, and repeated recovery checks, are this far apart. */
 export const RECHECK_DELAY = 5_000;
@@ -140,16 +129,6 @@ export function cadenceOf(spec: VerdictInput['spec'], state: MonitorState): Cade
 
 export function wakeAtOf(state: MonitorState): number | null {
   return state.round ? state.round.deadline : null;
-}
-
-interface Ctx {
-  in: VerdictInput;
-  s: MonitorState;
-  now: number;
-  dispatch: Dispatch[];
-  events: IncidentEvent[];
-  marks: ResultMark[];
-  transitions: Transition[];
 }
 
 export function step(input: VerdictInput): VerdictOutput {
@@ -334,405 +313,4 @@ function stale(ctx: Ctx, v: Vote): void {
     go(ctx, 'down');
     emit(ctx, 'ongoing', s.incident!, 'recovery_failed', [toRoundVote(v)]);
   }
-}
-
-// ---------------------------------------------------------------- scheduled checks, flapping
-
-function onScheduled(ctx: Ctx, v: Vote): void {
-  const { spec } = ctx.in;
-  const s = ctx.s;
-  const fl = spec.flapping;
-  if (fl !== false) {
-    s.window = pushWindow(s.window, { ok: v.ok, at: v.at, reason: v.reason, jobId: v.jobId }, fl.window);
-    s.score = flappingScore(
-      s.window.map((e) => e.ok),
-      fl.window,
-    );
-  }
-  const score = s.score;
-
-  if (s.state === 'flapping') {
-    if (fl !== false && score !== null && score > fl.high && !v.ok) {
-      // Above high: this failure may be the start of a real outage. Down needs the quorum, as
-      // always; unconfirmed, the monitor goes back to flapping.
-      if (s.incident) extendIncident(ctx, v);
-      startVerification(ctx, v, 'flapping');
-      return;
-    }
-    if (fl === false || score === null || score < fl.low) {
-      if (v.ok) {
-        resolveIncident(ctx, 'recovered');
-        go(ctx, 'up');
-      } else {
-        resolveIncident(ctx, 'settled');
-        startVerification(ctx, v);
-      }
-      return;
-    }
-    if (!v.ok && s.incident) {
-      extendIncident(ctx, v);
-      emit(ctx, 'ongoing', s.incident, 'failing', []);
-    }
-    return;
-  }
-
-  // pending or up
-  if (fl !== false && score !== null && score > 0 && score >= fl.low && score <= fl.high) {
-    enterFlapping(ctx);
-    return;
-  }
-  if (v.ok) {
-    if (s.state === 'pending') go(ctx, 'up');
-    return;
-  }
-  startVerification(ctx, v);
-}
-
-function windowFailures(s: MonitorState) {
-  return s.window.filter((e) => !e.ok);
-}
-
-function enterFlapping(ctx: Ctx): void {
-  const fails = windowFailures(ctx.s);
-  go(ctx, 'flapping');
-  openFromWindow(ctx, 'flapping', fails, 'flapping');
-}
-
-function openFromWindow(
-  ctx: Ctx,
-  kind: IncidentKind,
-  fails: ReturnType<typeof windowFailures>,
-  cause: IncidentCause,
-): void {
-  const first = fails[0];
-  const last = fails[fails.length - 1];
-  const start = first ? first.at : ctx.now;
-  const inc = newIncident(ctx, kind, start, {
-    lastFailure: last ? last.at : start,
-    failedChecks: fails.length,
-    reason: first ? first.reason : null,
-    firstJobId: first ? first.jobId : null,
-  });
-  ctx.s.incident = inc;
-  emit(ctx, 'opened', inc, cause, []);
-}
-
-// ---------------------------------------------------------------- rounds
-
-function nextRoundId(ctx: Ctx, purpose: RoundPurpose): string {
-  ctx.s.seq += 1;
-  return `${ctx.in.spec.id}#${ctx.s.seq}:${purpose}`;
-}
-
-function newRound(ctx: Ctx, purpose: RoundPurpose): OpenRound {
-  return {
-    id: nextRoundId(ctx, purpose),
-    purpose,
-    openedAt: ctx.now,
-    deadline: ctx.now,
-    pending: 0,
-    votes: [],
-    answered: [],
-    rechecks: 0,
-    recheckRegion: null,
-    from: null,
-  };
-}
-
-function send(ctx: Ctx, round: OpenRound, regions: string[], at: number): void {
-  const deadline = roundDeadline(at, ctx.in.spec.timeout);
-  round.pending += regions.length;
-  round.deadline = Math.max(round.deadline, deadline);
-  const ref: RoundRef = { id: round.id, purpose: round.purpose, size: regions.length };
-  ctx.dispatch.push({ monitorId: ctx.in.spec.id, round: ref, regions, at, deadline });
-}
-
-/** A down round the scheduler started: the verdict learns of it from its first answer. */
-function openPeriodicRound(ctx: Ctx, ref: RoundRef): void {
-  const s = ctx.s;
-  if (s.round) {
-    // The previous round never finished: what it has is all it gets.
-    s.round.pending = 0;
-    decide(ctx);
-    if (s.state !== 'down') return;
-  }
-  s.round = {
-    id: ref.id,
-    purpose: 'down-round',
-    openedAt: ctx.now,
-    deadline: roundDeadline(ctx.now, ctx.in.spec.timeout),
-    pending: ref.size,
-    votes: [],
-    answered: [],
-    rechecks: 0,
-    recheckRegion: null,
-    from: null,
-  };
-}
-
-const CLOSED_KEPT = 8;
-
-function closeRound(ctx: Ctx): void {
-  const r = ctx.s.round;
-  if (!r) return;
-  ctx.s.closedRounds = [...ctx.s.closedRounds, r.id].slice(-CLOSED_KEPT);
-  ctx.s.round = null;
-}
-
-function isClosed(ctx: Ctx, ref: RoundRef): boolean {
-  return ctx.s.closedRounds.includes(ref.id);
-}
-
-function toRoundVote(v: Vote | RoundVote): RoundVote {
-  return { jobId: v.jobId, region: v.region, runner: v.runner, ok: v.ok, reason: v.reason, at: v.at };
-}
-
-function addVote(ctx: Ctx, round: OpenRound, v: Vote): void {
-  round.answered.push(v.jobId);
-  round.pending = Math.max(0, round.pending - 1);
-  round.votes.push(toRoundVote(v));
-  if (round.purpose === 'verify') return;
-  // Down and recovery votes: the streak of successes, and the incident's last failure.
-  if (v.ok) ctx.s.streak.push(toRoundVote(v));
-  else {
-    ctx.s.streak = [];
-    if (ctx.s.incident) extendIncident(ctx, v);
-  }
-}
-
-function decide(ctx: Ctx): void {
-  const r = ctx.s.round;
-  if (!r) return;
-  if (r.purpose === 'verify') decideVerification(ctx, r);
-  else if (r.purpose === 'down-round') decideDownRound(ctx, r);
-  else decideRecovery(ctx, r);
-}
-
-function tally(votes: readonly RoundVote[]): { fails: number; oks: number } {
-  let fails = 0;
-  for (const v of votes) if (!v.ok) fails++;
-  return { fails, oks: votes.length - fails };
-}
-
-// ---------------------------------------------------------------- verification
-
-function startVerification(ctx: Ctx, v: Vote, from: 'up' | 'flapping' = 'up'): void {
-  const { spec, regions, rng } = ctx.in;
-  go(ctx, 'verifying');
-  const round = newRound(ctx, 'verify');
-  round.from = from;
-  round.votes.push(toRoundVote(v));
-  round.answered.push(v.jobId);
-  ctx.s.round = round;
-  const k = spec.confirm.regions;
-  if (k > 0) {
-    const others = votingRegions(spec.regions, regions).filter((r) => r !== v.region);
-    if (others.length > 0) send(ctx, round, pickMany(others, k, rng), ctx.now);
-    else {
-      round.rechecks = k;
-      round.recheckRegion = v.region;
-      sendRecheck(ctx, round);
-    }
-  }
-  decide(ctx);
-}
-
-function sendRecheck(ctx: Ctx, round: OpenRound): void {
-  round.rechecks -= 1;
-  send(ctx, round, [round.recheckRegion!], ctx.now + RECHECK_DELAY);
-}
-
-function decideVerification(ctx: Ctx, r: OpenRound): void {
-  const { fails, oks } = tally(r.votes);
-  const pending = r.pending + r.rechecks;
-  if (r.votes.length === 1 && pending === 0 && ctx.in.spec.confirm.regions > 0) {
-    endVerification(ctx, r, 'inconclusive');
-    return;
-  }
-  const outcome = failingMajority(fails, oks, pending);
-  if (outcome === 'yes') confirmDown(ctx, r);
-  else if (outcome === 'no') endVerification(ctx, r, 'unconfirmed');
-  else if (r.pending === 0 && r.rechecks > 0) sendRecheck(ctx, r);
-}
-
-function endVerification(ctx: Ctx, r: OpenRound, mark: Mark): void {
-  for (const v of r.votes) if (!v.ok) ctx.marks.push({ jobId: v.jobId, mark });
-  ctx.s.lastVerify = { roundId: r.id, mark };
-  closeRound(ctx);
-  go(ctx, r.from === 'flapping' && ctx.s.incident ? 'flapping' : 'up');
-}
-
-function confirmDown(ctx: Ctx, r: OpenRound): void {
-  const trigger = r.votes[0]!;
-  // Confirmed while flapping: the flapping incident ends, the outage is a down incident.
-  const escalated = ctx.s.incident?.kind === 'flapping';
-  if (escalated) resolveIncident(ctx, 'escalated');
-  const failing = r.votes.filter((v) => !v.ok);
-  const inc = newIncident(ctx, 'down', trigger.at, {
-    lastFailure: Math.max(...failing.map((v) => v.at)),
-    failedChecks: failing.length,
-    reason: trigger.reason,
-    firstJobId: trigger.jobId,
-  });
-  ctx.s.incident = inc;
-  closeRound(ctx);
-  ctx.s.streak = [];
-  ctx.s.lastVerify = null;
-  go(ctx, 'down');
-  emit(ctx, 'opened', inc, escalated ? 'escalated' : 'confirmed', r.votes);
-}
-
-// ---------------------------------------------------------------- down and recovering
-
-function decideDownRound(ctx: Ctx, r: OpenRound): void {
-  const { fails, oks } = tally(r.votes);
-  const outcome = succeedingMajority(oks, fails, r.pending);
-  if (outcome === 'open') return;
-  closeRound(ctx);
-  if (outcome === 'yes') {
-    go(ctx, 'recovering');
-    continueRecovery(ctx, 0);
-  } else if (fails > 0 && ctx.s.incident) {
-    emit(ctx, 'ongoing', ctx.s.incident, 'failing', r.votes);
-  }
-}
-
-function decideRecovery(ctx: Ctx, r: OpenRound): void {
-  const last = r.votes[r.votes.length - 1];
-  if (last && !last.ok) {
-    closeRound(ctx);
-    go(ctx, 'down');
-    if (ctx.s.incident) emit(ctx, 'ongoing', ctx.s.incident, 'recovery_failed', r.votes);
-    return;
-  }
-  if (recoverySatisfied(ctx)) {
-    recover(ctx);
-    return;
-  }
-  if (r.pending === 0) {
-    closeRound(ctx);
-    // Nothing came back (or not enough): ask again, a little later if this round got no vote.
-    continueRecovery(ctx, r.votes.length === 0 ? RECHECK_DELAY : 0);
-  }
-}
-
-function recoverySatisfied(ctx: Ctx): boolean {
-  const { spec, regions } = ctx.in;
-  const n = spec.recover.checks;
-  const available = Math.max(1, votingRegions(spec.regions, regions).length);
-  const distinct = new Set(ctx.s.streak.map((v) => v.region)).size;
-  return ctx.s.streak.length >= n && distinct >= Math.min(n, available);
-}
-
-function continueRecovery(ctx: Ctx, delay: number): void {
-  if (recoverySatisfied(ctx)) {
-    recover(ctx);
-    return;
-  }
-  const { spec, regions, rng } = ctx.in;
-  const n = spec.recover.checks;
-  const voting = votingRegions(spec.regions, regions);
-  const seen = new Set(ctx.s.streak.map((v) => v.region));
-  const needDistinct = Math.min(n, Math.max(1, voting.length)) - seen.size;
-  const fresh = voting.filter((r) => !seen.has(r));
-  const round = newRound(ctx, 'recovery');
-  ctx.s.round = round;
-  if (needDistinct > 0 && fresh.length > 0) {
-    send(ctx, round, pickMany(fresh, needDistinct, rng), ctx.now + delay);
-  } else if (voting.length > 0) {
-    const previous = ctx.s.streak[ctx.s.streak.length - 1]?.region ?? null;
-    send(ctx, round, [pickOne(voting, previous, rng)!], ctx.now + Math.max(delay, RECHECK_DELAY));
-  } else {
-    // No live region: wait a down period, then try again (the tick at the deadline does).
-    ctx.s.note = noRunnerMessage(spec.regions);
-    round.deadline = ctx.now + Math.min(spec.interval, DOWN_PERIOD_MAX);
-  }
-}
-
-function recover(ctx: Ctx): void {
-  if (ctx.s.incident) resolveIncident(ctx, 'recovered');
-  closeRound(ctx);
-  ctx.s.streak = [];
-  go(ctx, 'up');
-}
-
-// ---------------------------------------------------------------- incidents
-
-function newIncident(
-  ctx: Ctx,
-  kind: IncidentKind,
-  start: number,
-  rest: Pick<Incident, 'lastFailure' | 'failedChecks' | 'reason' | 'firstJobId'>,
-): Incident {
-  const windows = ctx.in.spec.maintenance;
-  return {
-    id: `${ctx.in.spec.id}:${kind}:${start}`,
-    kind,
-    start,
-    ...rest,
-    suppressed: inMaintenance(windows, start) || inMaintenance(windows, ctx.now),
-    openedAt: ctx.now,
-  };
-}
-
-/** A failing check during an open incident. */
-function extendIncident(ctx: Ctx, v: Vote | RoundVote): void {
-  const inc = ctx.s.incident!;
-  if (inc.suppressed && v.at > inc.start && !inMaintenance(ctx.in.spec.maintenance, v.at)) {
-    // Still failing after the maintenance window: the quiet incident ends, an announced one begins.
-    resolveIncident(ctx, 'maintenance_ended');
-    const next = newIncident(ctx, inc.kind, v.at, {
-      lastFailure: v.at,
-      failedChecks: 1,
-      reason: v.reason,
-      firstJobId: v.jobId,
-    });
-    next.suppressed = false;
-    ctx.s.incident = next;
-    emit(ctx, 'opened', next, 'maintenance_ended', [toRoundVote(v)]);
-    return;
-  }
-  inc.lastFailure = Math.max(inc.lastFailure, v.at);
-  inc.failedChecks += 1;
-}
-
-function resolveIncident(ctx: Ctx, cause: IncidentCause): void {
-  const inc = ctx.s.incident;
-  if (!inc) return;
-  emit(ctx, 'resolved', inc, cause, []);
-  ctx.s.incident = null;
-}
-
-function emit(
-  ctx: Ctx,
-  type: IncidentEventType,
-  inc: Incident,
-  cause: IncidentCause,
-  votes: RoundVote[],
-): void {
-  ctx.events.push({
-    type,
-    kind: inc.kind,
-    monitorId: ctx.in.spec.id,
-    incidentId: inc.id,
-    cause,
-    start: inc.start,
-    end: type === 'resolved' ? inc.lastFailure : null,
-    lastFailure: inc.lastFailure,
-    failedChecks: inc.failedChecks,
-    reason: inc.reason,
-    firstJobId: inc.firstJobId,
-    suppressed: inc.suppressed,
-    at: ctx.now,
-    votes: votes.map((v) => ({ ...v })),
-    score: ctx.s.score,
-  });
-}
-
-function go(ctx: Ctx, to: StateName): void {
-  const s = ctx.s;
-  if (s.state === to) return;
-  ctx.transitions.push({ from: s.state, to });
-  s.state = to;
-  s.since = ctx.now;
 }
