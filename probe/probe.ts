@@ -1,66 +1,32 @@
 // One check: resolve, connect, TLS, request, response, for each redirect hop on a fresh
 // connection, under one deadline; then the verdict. Never throws: every failure is a result.
-import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { TextDecoder } from 'node:util';
-import type { Client } from 'undici';
-import pkg from '../package.json' with { type: 'json' };
-import { fillSecrets, redactSecrets } from '../schema/secrets.ts';
+import { redactSecrets } from '../schema/secrets.ts';
 import type { Secrets } from '../schema/types.ts';
-import { endpoint, startTcp, startTls } from './connect.ts';
+import { type Hop, LOG_BODY_BYTES } from './check-base.ts';
+import { CheckConnect } from './check-connect.ts';
+import { endpoint } from './connect.ts';
 import { BodyDecodeError, decodeBody } from './decode.ts';
-import {
-  DeadlineError,
-  decisiveConnectError,
-  ERROR_REASONS,
-  errorCode,
-  ProbeFailure,
-  reasonForCode,
-} from './errors.ts';
+import { DeadlineError, errorCode, ProbeFailure, reasonForCode } from './errors.ts';
 import { evaluate, needsBody } from './evaluate.ts';
-import { CHECK_DONE, emptyResponseState, exchange, type ResponseState } from './exchange.ts';
 import {
   connectMessage,
   dnsMessage,
   droppedMessage,
-  familyMismatchMessage,
   formatDuration,
   protocolMessage,
   timeoutMessage,
   tlsHandshakeMessage,
-  tlsVerifyMessage,
 } from './messages.ts';
-import { addTimings, HopClock, roundTimings, zeroTimings } from './phase-clock.ts';
+import { addTimings, roundTimings, zeroTimings } from './phase-clock.ts';
 import { type HopRequest, nextHop, REDIRECT_STATUSES, redirectTarget } from './redirect.ts';
-import { requestHeaders, userAgent } from './request-headers.ts';
-import { type HostResolver, ipLiteral, type ResolvedAddress, systemResolver } from './resolve.ts';
+import { requestHeaders } from './request-headers.ts';
 import type { ProbeOptions, ProbeSpec } from './spec.ts';
-import { defaultProbeTlsContext, type ProbeTlsContext } from './tls-context.ts';
-import { tlsInfoOf } from './tls-info.ts';
-import type {
-  AssertionOutcome,
-  CheckResult,
-  FailureReason,
-  Phase,
-  RedirectHop,
-  RemoteAddress,
-  ResponseLog,
-  Timings,
-  TlsInfo,
-} from './types.ts';
+import { defaultProbeTlsContext } from './tls-context.ts';
+import type { CheckResult, FailureReason, Phase, ResponseLog } from './types.ts';
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** The response log keeps this much of the body. */
-export const LOG_BODY_BYTES = 64 * 1024;
-/**
- * The connect deadline inside the check's own: a host that never answers a SYN fails as
- * `connect_timeout` after 10 s even when the monitor allows 30 s for a slow response.
- */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const DEFAULT_VERSION: string = pkg.version;
-
-function noop(): void {}
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, LOG_BODY_BYTES } from './check-base.ts';
 
 /** Runs one check. Never throws. */
 export async function probe(spec: ProbeSpec, options: ProbeOptions = {}): Promise<CheckResult> {
@@ -105,66 +71,7 @@ function internalFailure(error: unknown, options: ProbeOptions): CheckResult {
   };
 }
 
-interface Hop {
-  request: HopRequest;
-  host: string;
-  port: number;
-  clock: HopClock;
-  remote: RemoteAddress | null;
-  response: ResponseState;
-  /** The client that carries the exchange; destroyed when the hop ends. */
-  client: Client | null;
-  /** The TCP attempts while connecting, then the connected (TLS) socket; destroyed when the hop ends. */
-  socket: { destroy(): void } | null;
-  httpVersion: string | null;
-  bytesBeforeDeadline: number;
-}
-
-class CheckRun {
-  private readonly spec: ProbeSpec;
-  private readonly secrets: Secrets | null;
-  private readonly wallNow: () => number;
-  private readonly resolver: HostResolver;
-  private readonly givenTlsContext: ProbeTlsContext | undefined;
-  private readonly maxBodyBytes: number;
-  private readonly agent: string;
-  private readonly happyEyeballsDelay: number;
-  private readonly connectTimeout: number;
-  private readonly startedAt: number;
-  /** Monotonic start of the clock: set when the first hop starts, after all setup. */
-  private start = performance.now();
-  private readonly timings: Timings = zeroTimings();
-  private readonly redirects: RedirectHop[] = [];
-  private readonly connection: string[] = [];
-  private deadlineTimer: NodeJS.Timeout | null = null;
-  private connectTimer: NodeJS.Timeout | null = null;
-  private deadline: DeadlineError | null = null;
-  /** Rejects the step in progress (deadline). */
-  private abortStep: ((error: Error) => void) | null = null;
-  private hop: Hop | null = null;
-  private tls: TlsInfo | null = null;
-  private outcomes: AssertionOutcome[] = [];
-  private decoded: { text: string; truncated: boolean; bytes: number } | null = null;
-  private requestSummary = '';
-
-  constructor(spec: ProbeSpec, options: ProbeOptions) {
-    this.spec = spec;
-    this.secrets =
-      options.secrets !== undefined && Object.keys(options.secrets).length > 0 ? options.secrets : null;
-    this.wallNow = options.now ?? Date.now;
-    this.startedAt = this.wallNow();
-    this.resolver = options.resolver ?? systemResolver;
-    this.givenTlsContext = options.tlsContext;
-    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.agent = userAgent(options.version ?? DEFAULT_VERSION, options.region ?? 'local');
-    this.happyEyeballsDelay = options.happyEyeballsDelay ?? 250;
-    this.connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  }
-
-  private get tlsContext(): ProbeTlsContext {
-    return this.givenTlsContext ?? defaultProbeTlsContext();
-  }
-
+class CheckRun extends CheckConnect {
   async execute(): Promise<CheckResult> {
     const spec = this.spec;
     const url = this.parseUrl(this.fill(spec.url));
@@ -222,268 +129,7 @@ class CheckRun {
     return this.finishResponse();
   }
 
-  /** One request on a fresh connection; fills `this.hop`. */
-  private async runHop(request: HopRequest, start: number): Promise<Hop> {
-    const url = request.url;
-    const https = url.protocol === 'https:';
-    const hop: Hop = {
-      request,
-      host: url.hostname,
-      port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
-      clock: new HopClock(start),
-      remote: null,
-      response: emptyResponseState(),
-      client: null,
-      socket: null,
-      httpVersion: null,
-      bytesBeforeDeadline: 0,
-    };
-    this.hop = hop;
-    // The result describes the final hop: its TLS, not an earlier hop's (https -> http).
-    this.tls = null;
-    this.requestSummary = `${request.method} ${url.href}`;
-
-    const addresses = await this.resolve(hop);
-    hop.clock.enter('connect');
-    let socket = await this.connect(hop, addresses);
-    if (https) {
-      hop.clock.enter('tls');
-      socket = await this.handshake(hop, socket);
-    }
-    // `processing` starts once the connection is ready, as blackbox_exporter's does (responseStart
-    // minus gotConn): writing the request is part of it, so no time falls between phases.
-    hop.clock.enter('processing');
-    hop.httpVersion = https && (socket as TLSSocket).alpnProtocol === 'h2' ? '2' : '1.1';
-    await this.step<void>((resolve, reject) => {
-      hop.client = exchange(
-        socket,
-        {
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: request.method,
-          headers: request.headers,
-          body: request.body,
-        },
-        hop.response,
-        this.maxBodyBytes,
-        { onFirstByte: () => hop.clock.enter('transfer'), onDone: resolve, onError: reject },
-      );
-    });
-    return hop;
-  }
-
-  private async resolve(hop: Hop): Promise<ResolvedAddress[]> {
-    const literal = ipLiteral(hop.host);
-    const ip = this.spec.ip;
-    if (literal !== null) {
-      if (ip !== 'auto' && literal.family !== ip) {
-        throw new ProbeFailure('dns_nxdomain', familyMismatchMessage(literal.address, ip), 'resolve');
-      }
-      return [literal];
-    }
-    const family = ip === 'auto' ? 0 : ip;
-    const found = await this.step<ResolvedAddress[]>((resolve, reject) => {
-      this.resolver(hop.host, family).then(resolve, reject);
-    });
-    const usable = family === 0 ? found : found.filter((entry) => entry.family === family);
-    if (usable.length === 0) {
-      throw new ProbeFailure(
-        'dns_nxdomain',
-        dnsMessage('dns_nxdomain', hop.host, family, 'ENODATA', 0),
-        'resolve',
-      );
-    }
-    this.connection.push(`resolve ${hop.host}: ${usable.map((entry) => entry.address).join(', ')}`);
-    return usable;
-  }
-
-  private async connect(hop: Hop, addresses: ResolvedAddress[]): Promise<net.Socket> {
-    const connecting = startTcp(addresses, hop.port, this.happyEyeballsDelay);
-    // Until one attempt wins, a deadline destroys them all.
-    hop.socket = connecting;
-    const left = this.spec.timeout - (performance.now() - this.start);
-    if (this.connectTimeout < left) {
-      this.connectTimer = setTimeout(
-        () => this.onDeadline(new DeadlineError('connect')),
-        this.connectTimeout,
-      );
-    }
-    let socket: net.Socket;
-    try {
-      socket = await this.step<net.Socket>((resolve, reject) => {
-        connecting.connected.then(resolve, reject);
-      });
-      hop.socket = socket;
-    } catch (error) {
-      if (error instanceof AggregateError) {
-        // One failure per address tried (Happy Eyeballs), each with its own answer.
-        for (const attempt of error.errors as Array<Error & { address?: string; port?: number }>) {
-          const target = attempt.address === undefined ? hop.host : endpoint(attempt.address, hop.port);
-          this.connection.push(`connect to ${target} failed: ${errorCode(attempt) ?? attempt.message}`);
-        }
-      } else {
-        const targets = addresses.map((entry) => endpoint(entry.address, hop.port)).join(', ');
-        this.connection.push(`connect to ${targets} failed: ${errorCode(error) ?? (error as Error).message}`);
-      }
-      throw decisiveConnectError(error);
-    } finally {
-      const tried = connecting.attempted;
-      if (tried.length > 1) this.connection.push(`addresses tried: ${tried.join(', ')}`);
-      if (this.connectTimer !== null) {
-        clearTimeout(this.connectTimer);
-        this.connectTimer = null;
-      }
-    }
-    const family = socket.remoteFamily === 'IPv6' ? 6 : 4;
-    hop.remote = { ip: socket.remoteAddress ?? '', family, port: socket.remotePort ?? hop.port };
-    this.connection.push(`connected to ${endpoint(hop.remote.ip, hop.remote.port)} (IPv${family})`);
-    return socket;
-  }
-
-  private async handshake(hop: Hop, tcp: net.Socket): Promise<TLSSocket> {
-    try {
-      return await this.tlsOn(hop, tcp, false);
-    } catch (error) {
-      if (error instanceof ProbeFailure || error instanceof DeadlineError || this.deadline !== null)
-        throw error;
-      // The one retry DESIGN asks for: old servers that only speak TLS 1.0/1.1 or weak ciphers.
-      this.connection.push(
-        `TLS handshake failed (${errorCode(error) ?? 'error'}); retrying once with TLS 1.0/1.1 allowed`,
-      );
-      hop.clock.enter('connect');
-      const remote = hop.remote!;
-      const again = await this.connect(hop, [{ address: remote.ip, family: remote.family }]);
-      hop.clock.enter('tls');
-      try {
-        return await this.tlsOn(hop, again, true);
-      } catch (retryError) {
-        if (
-          retryError instanceof ProbeFailure ||
-          retryError instanceof DeadlineError ||
-          this.deadline !== null
-        ) {
-          throw retryError;
-        }
-        this.connection.push(
-          `TLS handshake with TLS 1.0/1.1 allowed failed too (${errorCode(retryError) ?? 'error'})`,
-        );
-        const first = error as Error & { code?: string };
-        throw new ProbeFailure(
-          'tls_handshake',
-          tlsHandshakeMessage(hop.host, endpoint(remote.ip, remote.port), first, true),
-          'tls',
-        );
-      }
-    }
-  }
-
-  private async tlsOn(hop: Hop, tcp: net.Socket, legacy: boolean): Promise<TLSSocket> {
-    let certificate: DetailedPeerCertificate | null = null;
-    const literal = ipLiteral(hop.host);
-    const version = this.spec.http.version;
-    const socket = startTls(tcp, {
-      servername: literal === null ? hop.host : null,
-      host: literal?.address ?? hop.host,
-      context: legacy ? this.tlsContext.legacy : this.tlsContext.modern,
-      alpn: version === '1.1' ? ['http/1.1'] : ['h2', 'http/1.1'],
-      onCertificate: (cert) => {
-        certificate = cert;
-      },
-    });
-    hop.socket = socket;
-    await this.step<void>((resolve, reject) => {
-      socket.once('secureConnect', resolve);
-      socket.once('error', reject);
-    });
-    const cert = certificate ?? (socket.getPeerCertificate(true) as DetailedPeerCertificate | null);
-    const info = tlsInfoOf(socket, cert, this.wallNow(), legacy);
-    const verifyCode = socket.authorized ? null : String(socket.authorizationError ?? 'CERT_UNTRUSTED');
-    if (verifyCode === 'DEPTH_ZERO_SELF_SIGNED_CERT') info.selfSigned = true;
-    this.tls = info;
-    this.connection.push(
-      `TLS ${info.version} ${info.cipher} ALPN ${info.alpn ?? 'none'}${legacy ? ' (legacy fallback)' : ''}; ` +
-        `certificate ${info.subject} issued by ${info.issuer}, valid ${info.validFrom?.slice(0, 10)} to ${info.validTo?.slice(0, 10)}; ` +
-        `${verifyCode === null ? 'trusted' : `not trusted: ${verifyCode}`}`,
-    );
-    if (verifyCode !== null && this.spec.tls.verify) {
-      const reason = ERROR_REASONS[verifyCode] ?? 'tls_untrusted';
-      throw new ProbeFailure(
-        reason,
-        tlsVerifyMessage(reason, hop.host, info, verifyCode, this.wallNow(), this.tlsContext.extraCaFile),
-        'tls',
-      );
-    }
-    if (version === '2' && info.alpn !== 'h2') {
-      throw new ProbeFailure(
-        'protocol_error',
-        `${hop.host} did not negotiate HTTP/2 (ALPN: ${info.alpn ?? 'none'}), and the monitor sets http.version: 2`,
-        'tls',
-      );
-    }
-    return socket;
-  }
-
-  /** Wraps one awaited operation so the deadline can reject it. */
-  private step<T>(
-    executor: (resolve: (value: T) => void, reject: (error: Error) => void) => void,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.deadline !== null) {
-        reject(this.deadline);
-        return;
-      }
-      this.abortStep = reject;
-      executor(resolve, reject);
-    });
-  }
-
-  private onDeadline(error: DeadlineError): void {
-    if (this.deadline !== null) return;
-    this.deadline = error;
-    const hop = this.hop;
-    if (hop !== null) hop.bytesBeforeDeadline = hop.response.bytes;
-    this.abortStep?.(error);
-    if (hop !== null) this.releaseHop(hop);
-  }
-
-  private releaseHop(hop: Hop): void {
-    if (hop.client !== null) {
-      hop.client.destroy(CHECK_DONE, noop);
-      hop.client = null;
-    }
-    hop.socket?.destroy();
-  }
-
-  /** Timers and sockets, whatever happened. */
-  release(): void {
-    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
-    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
-    if (this.hop !== null) this.releaseHop(this.hop);
-  }
-
-  private fill(text: string): string {
-    return this.secrets === null || !text.includes('${') ? text : fillSecrets(text, this.secrets);
-  }
-
-  private parseUrl(text: string): URL {
-    let url: URL | null = null;
-    try {
-      url = new URL(text);
-    } catch {}
-    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-      const unfilled = text.includes('${') ? ` (a \${NAME} reference has no value)` : '';
-      throw new ProbeFailure(
-        'protocol_error',
-        `the monitor URL ${JSON.stringify(text)} is not an http(s) URL${unfilled}`,
-        null,
-      );
-    }
-    return url;
-  }
-
-  // --- results -------------------------------------------------------------------------------
-
-  private async finishResponse(): Promise<CheckResult> {
+  protected async finishResponse(): Promise<CheckResult> {
     const hop = this.hop!;
     const response = hop.response;
     const status = response.status!;
@@ -517,7 +163,7 @@ class CheckRun {
     return this.result(null, this.okMessage(status, response.statusText), null);
   }
 
-  private okMessage(status: number, statusText: string): string {
+  protected okMessage(status: number, statusText: string): string {
     const parts = [
       `${status}${statusText === '' ? '' : ` ${statusText}`} in ${formatDuration(this.timings.total)}`,
     ];
@@ -536,7 +182,7 @@ class CheckRun {
   }
 
   /** Decodes the body read so far, once. */
-  private async decode(hop: Hop, limit: number): Promise<void> {
+  protected async decode(hop: Hop, limit: number): Promise<void> {
     if (this.decoded !== null) return;
     const response = hop.response;
     const raw =
@@ -579,7 +225,7 @@ class CheckRun {
     return this.result(reason, this.describe(reason, phase, error as Error & { code?: string }), phase);
   }
 
-  private timedOut(deadline: DeadlineError, phase: Phase): Promise<CheckResult> {
+  protected timedOut(deadline: DeadlineError, phase: Phase): Promise<CheckResult> {
     const hop = this.hop;
     const host = hop?.host ?? 'the target';
     const family = this.spec.ip === 'auto' ? 0 : this.spec.ip;
@@ -605,7 +251,7 @@ class CheckRun {
     );
   }
 
-  private describe(reason: FailureReason, phase: Phase, error: Error & { code?: string }): string {
+  protected describe(reason: FailureReason, phase: Phase, error: Error & { code?: string }): string {
     const hop = this.hop;
     const host = hop?.host ?? 'the target';
     const port = hop?.port ?? 0;
@@ -627,7 +273,7 @@ class CheckRun {
     }
   }
 
-  private async result(
+  protected async result(
     reason: FailureReason | null,
     message: string,
     phase: Phase | null,
@@ -651,7 +297,7 @@ class CheckRun {
     return this.secrets === null ? result : redactDeep(result, this.secrets);
   }
 
-  private async responseLog(): Promise<ResponseLog> {
+  protected async responseLog(): Promise<ResponseLog> {
     const hop = this.hop;
     if (hop === null) {
       return {
