@@ -1,4 +1,5 @@
 // Figures the engine keeps for GET /v1/engine/stats and the scheduling benchmark.
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 /** Millisecond histogram, 1 ms resolution up to `max` ms (later values land in the last bucket). */
 export class Histogram {
@@ -90,4 +91,36 @@ export class RecentIds {
   get size(): number {
     return this.#at.size;
   }
+}
+
+/** process.memoryUsage() and V8 heap figures in MB. */
+export interface EngineMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** V8: heap pages resident, and bytes malloc'ed by V8 itself. */
+  heapPhysical: number;
+  malloced: number;
+  external: number;
+  arrayBuffers: number;
+  /** Resident MB per V8 heap space (new_space, old_space, code_space, large_object_space...). */
+  spaces: Record<string, number>;
+}
+
+export function memoryMb(): EngineMemory {
+  const m = process.memoryUsage();
+  const v8 = getHeapStatistics();
+  const mb = (n: number) => Math.round(n / 1e5) / 10;
+  return {
+    rss: mb(m.rss),
+    heapUsed: mb(m.heapUsed),
+    heapTotal: mb(m.heapTotal),
+    heapPhysical: mb(v8.total_physical_size),
+    malloced: mb(v8.malloced_memory),
+    spaces: Object.fromEntries(
+      getHeapSpaceStatistics().map((sp) => [sp.space_name, mb(sp.physical_space_size)]),
+    ),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers),
+  };
 }

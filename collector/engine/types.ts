@@ -1,0 +1,84 @@
+// The engine's types: its options and logger, a live monitor as the engine holds it, and what it
+// reports (MonitorStatus for the API, EngineStats for /v1/engine and benchmarks).
+import type { Timers } from '../../common/timers.ts';
+import type { JobSpec } from '../../runner/protocol.ts';
+import type { MonitorSpec, Secrets } from '../../schema/types.ts';
+import type { Rng } from '../domain/regions.ts';
+import type { RunnerRegistry } from '../fleet/registry.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { Scheduler } from '../scheduler/scheduler.ts';
+import type { RegionResult } from '../store/runtime-types.ts';
+import type { MonitorRecord, Store } from '../store/types.ts';
+import type { ImpairmentOptions } from '../verdict/impairment.ts';
+import type { Incident, MissedReason, MonitorState, RegionView, StateName } from '../verdict/types.ts';
+import type { EngineMemory, HistogramSnapshot } from './stats.ts';
+import type { FlushStats } from './write-buffer.ts';
+
+export interface EngineLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface EngineOptions {
+  store: Store;
+  registry: RunnerRegistry;
+  clock: () => number;
+  timers: Timers;
+  rng: Rng;
+  log: EngineLog;
+  /** Longest gap between ticks (ms). */
+  tickMs?: number;
+  flushMs?: number;
+  flushRows?: number;
+  /** Impairment evaluation period (ms). */
+  evaluateMs?: number;
+  /** Checks replayed into the impairment detector at start (ms back). */
+  replayMs?: number;
+  impairment?: Partial<ImpairmentOptions>;
+  leaseSlack?: number;
+  /** Measure event-loop delay (real processes; off under fake clocks). */
+  loopDelay?: boolean;
+}
+
+export interface Live {
+  historyId: number;
+  id: string;
+  record: MonitorRecord;
+  spec: MonitorSpec;
+  jobSpec: JobSpec;
+  secrets: Secrets;
+  state: MonitorState;
+  lastRoundAt: number | null;
+  lastResults: Map<string, RegionResult>;
+}
+
+export interface MonitorStatus {
+  state: StateName;
+  since: number;
+  note: string | null;
+  lastCheckAt: number | null;
+  score: number | null;
+  incident: Incident | null;
+  /** Latest result per region, by region name. */
+  lastResults: RegionResult[];
+}
+
+export interface EngineStats {
+  now: number;
+  monitors: number;
+  states: Record<string, number>;
+  scheduler: ReturnType<Scheduler['stats']>;
+  queue: ReturnType<JobQueue['stats']>;
+  results: { accepted: number; duplicates: number; rejected: number };
+  missed: Record<MissedReason, number>;
+  requeued: number;
+  /** Claim time minus due time (ms): scheduled and down rounds / verification and recovery. */
+  lateness: { periodic: HistogramSnapshot; oneShot: HistogramSnapshot };
+  flush: FlushStats;
+  loop: { ticks: number; maxTickMs: number; delayP99Ms: number | null; delayMaxMs: number | null };
+  regions: RegionView;
+  /** process.memoryUsage() in MB (the process, not only the engine). */
+  memory: EngineMemory;
+}
