@@ -1,12 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../collector/domain/regions.ts';
-import {
-  Scheduler,
-  SchedulerError,
-  type SchedulerItem,
-  type SchedulerMonitor,
-} from '../../collector/scheduler/scheduler.ts';
+import { Scheduler } from '../../collector/scheduler/scheduler.ts';
+import { SchedulerError, type SchedulerItem, type SchedulerMonitor } from '../../collector/scheduler/types.ts';
 import { hashFraction, nextSlot, slotOffset } from '../../collector/scheduler/slots.ts';
 import { roundDeadline } from '../../collector/verdict/machine.ts';
 
