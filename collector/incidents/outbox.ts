@@ -21,7 +21,7 @@ import type { Secrets } from '../../schema/types.ts';
 import type { AlertStore, DeliveryRecord, OutboxHead, OutboxRecord } from '../store/alert-types.ts';
 import { eventData } from './event-data.ts';
 import { redactDeep } from './redact.ts';
-import { renderOperation } from './render.ts';
+import { renderOperation } from './bodies.ts';
 import { type IncidentSink, SinkError, type SinkName } from './sink.ts';
 
 export interface OutboxLog {

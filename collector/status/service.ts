@@ -28,22 +28,9 @@ import {
   type UptimeWindow,
   uptimeWindows,
 } from '../rollups/uptime.ts';
-import type {
-  CatalogEntry,
-  IncidentEntry,
-  SpanEntry,
-  StateEntry,
-  StatusStore,
-} from '../store/status-types.ts';
-import {
-  type MonitorStatus,
-  type OpenIncident,
-  overallOf,
-  type RegionLastResult,
-  type RegionSummary,
-  type RunnerSummary,
-  type StatusModel,
-} from './model.ts';
+import type { CatalogEntry, IncidentEntry, SpanEntry, StatusStore } from '../store/status-types.ts';
+import { type MonitorStatus, overallOf, type RunnerSummary, type StatusModel } from './model.ts';
+import { openIncident, regionsOf, type StateView, serialize, viewOf } from './views.ts';
 
 /** Incidents that started this long before the 90-day window are assumed to have ended before it. */
 export const LONGEST_INCIDENT_MS = 30 * DAY_MS;
@@ -53,7 +40,7 @@ export const RUNNER_OFFLINE_MS = 45_000;
 /** Rows updated this long before the previous build are read again (writes commit after their timestamp). */
 const CHANGE_SLACK_MS = 10_000;
 /** Monitors processed between two yields to the event loop during a build. */
-const YIELD_EVERY = 500;
+export const YIELD_EVERY = 500;
 
 const gzipAsync = promisify(gzip);
 
@@ -120,7 +107,7 @@ function pct(ratio: number | null): number | null {
   return ratio === null ? null : Math.round(ratio * 1e6) / 1e4;
 }
 
-function round(ms: number | null): number | null {
+export function round(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms * 10) / 10;
 }
 
@@ -379,79 +366,4 @@ export class StatusService {
     }
     return cached.spans.filter((s) => s.end > from);
   }
-}
-
-/** A state row with what the JSON shows of it made once (not once per build). */
-interface StateView {
-  state: string;
-  since: string;
-  regions: RegionLastResult[];
-}
-
-function viewOf(state: StateEntry): StateView {
-  return {
-    state: state.state,
-    since: new Date(state.since).toISOString(),
-    regions: state.lastResults.map((r) => ({
-      region: r.region,
-      ok: r.ok,
-      at: new Date(r.at).toISOString(),
-      reason: r.reason,
-      message: r.message,
-      status: r.status,
-      responseTimeMs: round(r.totalMs),
-      mark: r.mark,
-    })),
-  };
-}
-
-/** JSON.stringify(model), monitor by monitor with yields: a 10,000-monitor body never blocks the loop at once. */
-async function serialize(model: StatusModel): Promise<string> {
-  const { monitors, ...rest } = model;
-  const parts: string[] = [];
-  for (let i = 0; i < monitors.length; i++) {
-    if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
-    parts.push(JSON.stringify(monitors[i]));
-  }
-  const head = JSON.stringify({ ...rest, monitors: [] });
-  // `"monitors":[]` is spliced open; the rest of the object keeps JSON.stringify's key order.
-  const at = head.indexOf('"monitors":[]') + '"monitors":['.length;
-  return `${head.slice(0, at)}${parts.join(',')}${head.slice(at)}`;
-}
-
-function openIncident(incident: IncidentEntry, links: Map<string, string>): OpenIncident {
-  return {
-    id: incident.id,
-    kind: incident.kind,
-    start: new Date(incident.start).toISOString(),
-    reason: incident.reason,
-    issueUrl: links.get(incident.id) ?? null,
-    suppressed: incident.suppressed,
-  };
-}
-
-function regionsOf(
-  runners: readonly { region: string; lastSeen: number }[],
-  incidents: readonly IncidentEntry[],
-  now: number,
-): RegionSummary[] {
-  const byRegion = new Map<string, RegionSummary>();
-  const of = (region: string): RegionSummary => {
-    let summary = byRegion.get(region);
-    if (summary === undefined) {
-      summary = { region, runners: 0, online: 0, impaired: false };
-      byRegion.set(region, summary);
-    }
-    return summary;
-  };
-  for (const r of runners) {
-    const summary = of(r.region);
-    summary.runners++;
-    if (now - r.lastSeen <= RUNNER_OFFLINE_MS) summary.online++;
-  }
-  for (const incident of incidents) {
-    if (incident.kind !== 'region' || incident.resolvedAt !== null || incident.region === null) continue;
-    of(incident.region).impaired = true;
-  }
-  return [...byRegion.values()].sort((a, b) => a.region.localeCompare(b.region));
 }

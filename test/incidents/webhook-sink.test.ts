@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Operation } from '../../collector/domain/alerts.ts';
-import { renderOperation } from '../../collector/incidents/render.ts';
+import { renderOperation } from '../../collector/incidents/bodies.ts';
 import type { Delivery, IncidentSink } from '../../collector/incidents/sink.ts';
 import { SinkError } from '../../collector/incidents/sink.ts';
 import { signWebhook, verifyWebhook } from '../../collector/incidents/webhook/signature.ts';
