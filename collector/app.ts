@@ -12,7 +12,7 @@ import { installErrorHandlers } from './http/errors.ts';
 import { SinkConfigError, validateSinks } from './incidents/registry.ts';
 import { IncidentService, type IncidentServiceOptions } from './incidents/service.ts';
 import { ROUTE_PLUGINS } from './routes.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
+import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { loadFingerprintKey } from './sync/fingerprint.ts';
 
@@ -49,7 +49,7 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
   // A misconfigured incident sink stops the start before anything is opened.
   const sinkProblems = validateSinks(options.config);
   if (sinkProblems.length > 0) throw new SinkConfigError(sinkProblems);
-  const store = options.store ?? (await openSqliteStore({ path: options.config.db, now }));
+  const store = options.store ?? (await openStore({ location: options.config.db, now }));
   const runtime = createRuntime(options.config, store, app.log, {
     ...(options.now === undefined ? {} : { clock: options.now }),
     ...options.runtime,

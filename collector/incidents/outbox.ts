@@ -19,9 +19,9 @@
 import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
 import type { Secrets } from '../../schema/types.ts';
 import type { AlertStore, DeliveryRecord, OutboxHead, OutboxRecord } from '../store/alert-types.ts';
+import { renderOperation } from './bodies.ts';
 import { eventData } from './event-data.ts';
 import { redactDeep } from './redact.ts';
-import { renderOperation } from './bodies.ts';
 import { type IncidentSink, SinkError, type SinkName } from './sink.ts';
 
 export interface OutboxLog {

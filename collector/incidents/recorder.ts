@@ -12,7 +12,7 @@ import type { MonitorSpec } from '../../schema/types.ts';
 import type { Alert, FirstFailure, MonitorInfo, Operation, VoteDetail } from '../domain/alerts.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import type { AlertMonitor, AlertStore, AlertTx, CheckEvidence, OutboxEntry } from '../store/alert-types.ts';
-import type { StoredIncidentEvent } from '../store/runtime-types.ts';
+import type { StoredIncidentEvent, StoreTx } from '../store/runtime-types.ts';
 import type { MonitorStore } from '../store/types.ts';
 import { inMaintenance } from '../verdict/maintenance.ts';
 import type { IncidentEvent, RoundVote } from '../verdict/types.ts';
@@ -108,7 +108,7 @@ export class AlertRecorder {
 
   // ---------------------------------------------------------------- events (inside the flush)
 
-  record(events: readonly StoredIncidentEvent[], txHandle: unknown): Promise<void> {
+  record(events: readonly StoredIncidentEvent[], txHandle: StoreTx): Promise<void> {
     return this.#o.alerts.inTransaction(txHandle, (tx) => this.#record(tx, events));
   }
 

@@ -8,7 +8,7 @@ import type { ResponseLog } from '../../probe/types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
 import type { Alert, AlertKind, Operation } from '../domain/alerts.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
-import type { CheckRecord } from './runtime-types.ts';
+import type { CheckRecord, StoreTx } from './runtime-types.ts';
 
 /** An outbox row: one operation for one sink. */
 export interface OutboxRecord {
@@ -137,7 +137,7 @@ export interface AlertStore {
    * `work` inside a transaction someone else holds (the engine's flush), in a savepoint: a throw
    * undoes only `work`'s writes (and is rethrown), so the holder may still commit its own.
    */
-  inTransaction<T>(tx: unknown, work: (tx: AlertTx) => Promise<T>): Promise<T>;
+  inTransaction<T>(tx: StoreTx, work: (tx: AlertTx) => Promise<T>): Promise<T>;
   /** One transaction of our own. */
   write<T>(work: (tx: AlertTx) => Promise<T>): Promise<T>;
 

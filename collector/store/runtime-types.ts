@@ -140,12 +140,23 @@ export type EngineIncidentEvent =
 /** An event as written, with its sequence number (the order sinks must deliver in). */
 export type StoredIncidentEvent = EngineIncidentEvent & { seq: number };
 
+declare const storeTxBrand: unique symbol;
+
+/**
+ * A write transaction of the store, opaque outside it: only the store that made it can use it.
+ * The engine's flush hands it to the incident sink so alerts and outbox rows commit with the
+ * events (ARCHITECTURE.md "Invariants").
+ */
+export interface StoreTx {
+  readonly [storeTxBrand]: true;
+}
+
 /**
  * Called inside the flush transaction that stores incident events, after they are written, with
- * the transaction's handle: issue 6 writes its outbox rows here, so a state change and its outbox
- * entry commit together or not at all. A throw rolls the whole flush back (and it is retried).
+ * that transaction: the incident recorder writes its outbox rows here, so a state change and its
+ * outbox entry commit together or not at all. A throw rolls the whole flush back (and it is retried).
  */
-export type IncidentEventSink = (events: readonly StoredIncidentEvent[], tx: unknown) => Promise<void>;
+export type IncidentEventSink = (events: readonly StoredIncidentEvent[], tx: StoreTx) => Promise<void>;
 
 export interface RunnerRecord {
   id: string;

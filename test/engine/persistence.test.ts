@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredIncidentEvent } from '../../collector/store/runtime-types.ts';
-import type { WriteTx } from '../../collector/store/sqlite/database.ts';
+import { writeTxOf } from '../../collector/store/sqlite/database.ts';
 import type { SqliteStore } from '../../collector/store/sqlite/index.ts';
 import { FakeClock } from './fake-clock.ts';
 import { drive, type Harness, harness, START } from './harness.ts';
@@ -73,10 +73,9 @@ describe('incident sink', FAKE_TIME, () => {
     let failNext = true;
     store.runtime.setIncidentSink(async (events, tx) => {
       // The incident rows of this very flush are visible to the hook's transaction.
-      const row = await (tx as WriteTx).get<{ n: number }>(
-        'SELECT count(*) AS n FROM incidents WHERE id = ?',
-        [events[0]!.event.incidentId],
-      );
+      const row = await writeTxOf(tx).get<{ n: number }>('SELECT count(*) AS n FROM incidents WHERE id = ?', [
+        events[0]!.event.incidentId,
+      ]);
       expect(row!.n).toBe(1);
       if (failNext) {
         failNext = false;

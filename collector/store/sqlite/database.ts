@@ -1,6 +1,7 @@
 // One SQLite database file seen through two connections: a writer that only ever runs inside
 // serialized transactions, and a reader. In WAL mode the reader sees the last committed state, so
 // a GET during a long apply never observes half of it, and an apply never waits for readers.
+import type { StoreTx } from '../runtime-types.ts';
 import { SqliteConnection, type SqlValue } from './connection.ts';
 
 /** What a store module can do inside a write transaction. */
@@ -14,6 +15,16 @@ export interface WriteTx {
 export interface ReadConn {
   all: SqliteConnection['all'];
   get: SqliteConnection['get'];
+}
+
+/** The store-neutral handle of a write transaction (StoreTx), for callers outside the store. */
+export function storeTxOf(tx: WriteTx): StoreTx {
+  return tx as unknown as StoreTx;
+}
+
+/** A StoreTx back as the SQLite transaction it is (every StoreTx this store sees, it made). */
+export function writeTxOf(tx: StoreTx): WriteTx {
+  return tx as unknown as WriteTx;
 }
 
 /** Rows per multi-row INSERT: one statement call costs tens of µs, one row inside a statement ~1 µs. */

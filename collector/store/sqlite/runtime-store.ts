@@ -13,7 +13,7 @@ import type {
   StoredIncidentEvent,
   StoredState,
 } from '../runtime-types.ts';
-import { insertRows, runForKeys, type SqliteDatabase, type WriteTx } from './database.ts';
+import { insertRows, runForKeys, type SqliteDatabase, storeTxOf, type WriteTx } from './database.ts';
 import { type MonitorRow, toRecord } from './monitor-store.ts';
 import {
   CHECK_COLUMNS,
@@ -228,7 +228,7 @@ export class SqliteRuntimeStore implements RuntimeStore {
         );
         stored.push({ ...e, seq: result.lastID });
       }
-      if (this.#sink !== null) await this.#sink(stored, tx);
+      if (this.#sink !== null) await this.#sink(stored, storeTxOf(tx));
     }
   }
 }
