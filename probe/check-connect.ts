@@ -139,7 +139,7 @@ export class CheckConnect extends CheckBase {
     } catch (error) {
       if (error instanceof ProbeFailure || error instanceof DeadlineError || this.deadline !== null)
         throw error;
-      // The one retry DESIGN asks for: old servers that only speak TLS 1.0/1.1 or weak ciphers.
+      // The one retry a check makes: old servers that only speak TLS 1.0/1.1 or weak ciphers.
       this.connection.push(
         `TLS handshake failed (${errorCode(error) ?? 'error'}); retrying once with TLS 1.0/1.1 allowed`,
       );

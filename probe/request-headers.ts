@@ -1,4 +1,4 @@
-// The headers a check sends: the defaults of DESIGN.md, then the monitor's own headers.
+// The headers a check sends: Vigil's defaults (README "Defaults"), then the monitor's own headers.
 import { DEFAULT_BODY_CONTENT_TYPE, DEFAULT_REQUEST_HEADERS, FORBIDDEN_HEADERS } from '../schema/limits.ts';
 
 // The language (schema/limits.ts) owns the defaults and the refused names, so the loader and the

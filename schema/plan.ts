@@ -2,7 +2,7 @@
 // no I/O; the same inputs give the same changes and the same plan id. Used by the collector (the
 // authority) and by anything that wants to explain a plan.
 //
-// Identity rules (DESIGN.md): same id and same hash = unchanged; url or method changed = replace
+// Identity rules (README "Identity and renames"): same id and same hash = unchanged; url or method changed = replace
 // (a new history); `renamed_from: old` with `old` current and no longer declared = rename (history
 // kept); current and not declared = delete when pruning.
 import { createHash } from 'node:crypto';

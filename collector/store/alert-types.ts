@@ -1,4 +1,4 @@
-// Storage of incident delivery (issue 6): alerts (what is announced, see domain/alerts.ts), the
+// Storage of incident delivery: alerts (what is announced, see domain/alerts.ts), the
 // verdict incidents each alert wraps, the outbox of sink operations, and each sink's delivery
 // state per alert (the GitHub issue number lives here). Outbox rows are written in the same
 // transaction as the alert change that queues them: through `inTransaction(tx)` inside the

@@ -132,7 +132,7 @@ export interface IncidentQuery {
   limit: number;
 }
 
-/** A verdict or region event on its way to storage (and to issue 6's outbox). */
+/** A verdict or region event on its way to storage (and to the incident outbox). */
 export type EngineIncidentEvent =
   | { source: 'monitor'; historyId: number; event: IncidentEvent }
   | { source: 'region'; event: RegionEvent };

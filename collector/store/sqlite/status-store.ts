@@ -280,7 +280,7 @@ export class SqliteStatusStore implements StatusStore {
     return rows.map((row) => ({ historyId: row.history_id, region: row.region, expiresAt: row.expires_at }));
   }
 
-  // Issue links and the outbox are issue 6's tables (migration 4): an incident belongs to an
+  // Issue links and the outbox are the incident delivery tables (migration 4): an incident belongs to an
   // alert (alert_incidents), whose delivery per sink keeps the issue URL (alert_deliveries.ref_url).
   async issueLinks(incidentIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();

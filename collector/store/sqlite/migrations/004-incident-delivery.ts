@@ -1,6 +1,6 @@
 import type { Migration } from '../migrate.ts';
 
-// Incident delivery (issue 6). Times are epoch ms.
+// Incident delivery. Times are epoch ms.
 // - alerts: what is announced (domain/alerts.ts `Alert`, whole in `data` as JSON), with the
 //   columns queries filter on. One alert wraps one or more verdict incidents (alert_incidents).
 // - outbox: sink operations in delivery order (`id`); a lane is (alert_id, sink). Rows are written
