@@ -2,8 +2,7 @@
 // connection, under one deadline; then the verdict. Never throws: every failure is a result.
 import { performance } from 'node:perf_hooks';
 import { TextDecoder } from 'node:util';
-import { redactSecrets } from '../schema/secrets.ts';
-import type { Secrets } from '../schema/types.ts';
+import { redactDeep } from '../schema/secrets.ts';
 import { type Hop, LOG_BODY_BYTES } from './check-base.ts';
 import { CheckConnect } from './check-connect.ts';
 import { endpoint } from './connect.ts';
@@ -363,19 +362,6 @@ function textOf(body: Buffer, contentType: string | string[] | undefined): strin
     decoders.set(charset, decoder);
   }
   return decoder.decode(body);
-}
-
-/** Every string in the result with secret values put back as `${NAME}`. */
-function redactDeep<T>(value: T, secrets: Secrets): T {
-  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets)) as T;
-  if (value !== null && typeof value === 'object') {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value))
-      copy[redactSecrets(key, secrets)] = redactDeep(item, secrets);
-    return copy as T;
-  }
-  return value;
 }
 
 /** The longest start of `text` whose UTF-8 encoding fits in `max` bytes, never splitting a character. */

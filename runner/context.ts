@@ -2,7 +2,7 @@
 // flight, the result buffer and the two stop signals. `stopping` ends claiming (stop() or a fatal
 // error); `giveUp` ends every retry (end of the drain, or fatal). The parts (session.ts,
 // claims.ts, results.ts, heartbeat.ts) each hold one job; runner.ts wires them.
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from '../common/retry.ts';
 import { type RunnerFatalError, retryAfterOf } from './errors.ts';
 import { type RunnerLogger, silentLogger } from './logger.ts';
 import type { RunnerTransport } from './protocol.ts';

@@ -6,7 +6,9 @@
 //   no answer (refused, reset, timeout)      -> VIGIL_ERR_UNREACHABLE, the loop retries with backoff
 // One keep-alive agent per transport: the long-poll claim holds one connection while results and
 // heartbeats use others.
+
 import { Agent, request } from 'undici';
+import { parseRetryAfter } from '../common/retry.ts';
 import type { ApiError } from '../schema/plan-types.ts';
 import { RUNNER_ERROR_CODES, RunnerTransportError } from './errors.ts';
 import type {
@@ -200,12 +202,4 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   if (typeof code === 'string') return code;
   if (typeof cause?.code === 'string') return cause.code;
   return String((error as Error)?.message ?? error);
-}
-
-/** Retry-After as seconds or an HTTP date, in ms; null when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | null {
-  if (value === undefined || value.trim() === '') return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

@@ -1,8 +1,9 @@
 // The runner's public shapes: its options, the session a registration gives, its state and
 // counters, and the handle startRunner returns (runner.ts).
+
+import type { BackoffOptions } from '../common/retry.ts';
 import type { CheckResult } from '../probe/types.ts';
 import type { Secrets } from '../schema/types.ts';
-import type { BackoffOptions } from './backoff.ts';
 import type { RunnerFatalError } from './errors.ts';
 import type { RunnerLogger } from './logger.ts';
 import type { JobSpec, RunnerTransport } from './protocol.ts';

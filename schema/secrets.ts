@@ -117,3 +117,22 @@ export function redactSecrets(text: string, secrets: Secrets): string {
   for (const [value, name] of forms) result = result.split(value).join(`\${${name}}`);
   return result;
 }
+
+/**
+ * `value` with every secret value in every string (object keys too) put back as `${NAME}`: the
+ * one redaction of checks, response logs and outbox messages before they are stored or sent.
+ */
+export function redactDeep<T>(value: T, secrets: Secrets): T {
+  if (Object.keys(secrets).length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactSecrets(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, inner] of Object.entries(v)) out[redactSecrets(k, secrets)] = walk(inner);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

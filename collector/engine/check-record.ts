@@ -3,7 +3,7 @@
 // values are redacted here once more (the runner already should), so nothing stored shows them.
 
 import type { CheckResult, ResponseLog, Timings } from '../../probe/types.ts';
-import { redactSecrets } from '../../schema/secrets.ts';
+import { redactDeep } from '../../schema/secrets.ts';
 import type { Secrets } from '../../schema/types.ts';
 import type { Lease, QueuedJob } from '../jobs/types.ts';
 import type { CheckLogRecord, CheckRecord, RegionResult } from '../store/runtime-types.ts';
@@ -26,17 +26,6 @@ export function startTime(result: Pick<CheckResult, 'startedAt'>, lease: Lease, 
     return reported;
   }
   return lease.claimedAt;
-}
-
-function redactDeep<T>(value: T, secrets: Secrets): T {
-  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets)) as T;
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[redactSecrets(k, secrets)] = redactDeep(v, secrets);
-    return out as T;
-  }
-  return value;
 }
 
 const ZERO_TIMINGS: Timings = { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0, total: 0 };

@@ -8,7 +8,7 @@ import { monitorRegions, pickOne, votingRegions } from '../domain/regions.ts';
 import { JobQueue } from '../jobs/queue.ts';
 import type { MissReason, QueuedJob, QueueOutcome } from '../jobs/types.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
-import { type SchedulerItem } from '../scheduler/types.ts';
+import type { SchedulerItem } from '../scheduler/types.ts';
 import type { IncidentRecord, RuntimeMonitorRecord, StoredState } from '../store/runtime-types.ts';
 import { ImpairmentDetector, type RegionEvent } from '../verdict/impairment.ts';
 import { step } from '../verdict/machine.ts';

@@ -16,12 +16,13 @@
 //   after an outage, one comment says how long it has been, not a burst of stale ones.
 // - An issue a person closed: the rest of its lane is skipped (`closed_by_human`).
 
+import { backoffDelay } from '../../common/retry.ts';
 import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
+import { redactDeep } from '../../schema/secrets.ts';
 import type { Secrets } from '../../schema/types.ts';
 import type { AlertStore, DeliveryRecord, OutboxHead, OutboxRecord } from '../store/alert-types.ts';
 import { renderOperation } from './bodies.ts';
 import { eventData } from './event-data.ts';
-import { redactDeep } from './redact.ts';
 import { type IncidentSink, SinkError, type SinkName } from './sink.ts';
 
 export interface OutboxLog {
@@ -49,9 +50,9 @@ export interface OutboxOptions {
 
 const laneOf = (row: Pick<OutboxRecord, 'alertId' | 'sink'>) => `${row.sink}\u0000${row.alertId}`;
 
-/** Wait before try number `attempts + 1`, after `attempts` tries failed. */
+/** Wait before try number `attempts + 1`, after `attempts` tries failed (no jitter: one worker). */
 export function backoff(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return backoffDelay(attempts - 1, { baseMs, maxMs });
 }
 
 export class OutboxWorker {

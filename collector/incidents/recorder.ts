@@ -8,6 +8,8 @@
 //
 // Snapshots queued in the outbox are redacted with the monitor's secret values here, so the
 // outbox never holds one (messages are redacted once more when delivered).
+
+import { redactDeep } from '../../schema/secrets.ts';
 import type { MonitorSpec } from '../../schema/types.ts';
 import type { Alert, FirstFailure, MonitorInfo, Operation, VoteDetail } from '../domain/alerts.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
@@ -27,7 +29,6 @@ import {
   fromIncidentEvent,
   fromRegionEvent,
 } from './alerts.ts';
-import { redactDeep } from './redact.ts';
 import { sinksFor } from './registry.ts';
 import type { SinkName } from './sink.ts';
 import { dueOperations, IMMEDIATE_END_CAUSES, policyFor, type TimingDecision } from './timing.ts';

@@ -2,8 +2,8 @@
 // comes back (transient with a retry time, or permanent with a code).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Operation } from '../../collector/domain/alerts.ts';
-import { githubSink } from '../../collector/incidents/github/sink.ts';
 import { renderOperation } from '../../collector/incidents/bodies.ts';
+import { githubSink } from '../../collector/incidents/github/sink.ts';
 import type { Delivery, IncidentSink, SinkRef } from '../../collector/incidents/sink.ts';
 import { SinkError } from '../../collector/incidents/sink.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';

@@ -1,7 +1,13 @@
 // The words: title, body, comments, labels, and the size limit.
 import { describe, expect, it } from 'vitest';
-import { BODY_LIMIT, deliveryMarker, displayUrl, incidentMarker, TITLE_LIMIT } from '../../collector/incidents/render.ts';
 import { renderOperation } from '../../collector/incidents/bodies.ts';
+import {
+  BODY_LIMIT,
+  deliveryMarker,
+  displayUrl,
+  incidentMarker,
+  TITLE_LIMIT,
+} from '../../collector/incidents/render.ts';
 import { makeAlert, monitorInfo, responseLog, snapshot, T0, vote } from './fixtures.ts';
 
 const ctx = { now: T0 + 5 * 60_000, publicUrl: 'https://status.example.invalid/', deliveryId: 41 };

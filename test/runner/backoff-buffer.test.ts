@@ -1,9 +1,8 @@
 // Pure pieces of the runner: backoff delays, the bounded result buffer, failure classification.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../runner/backoff.ts';
+import { backoffDelay, parseRetryAfter } from '../../common/retry.ts';
 import { classifyFailure, retryAfterOf } from '../../runner/errors.ts';
-import { parseRetryAfter } from '../../runner/http-transport.ts';
 import { ResultBuffer } from '../../runner/result-buffer.ts';
 import { checkResult } from './fake-transport.ts';
 

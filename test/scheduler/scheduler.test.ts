@@ -2,8 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../collector/domain/regions.ts';
 import { Scheduler } from '../../collector/scheduler/scheduler.ts';
-import { SchedulerError, type SchedulerItem, type SchedulerMonitor } from '../../collector/scheduler/types.ts';
 import { hashFraction, nextSlot, slotOffset } from '../../collector/scheduler/slots.ts';
+import {
+  SchedulerError,
+  type SchedulerItem,
+  type SchedulerMonitor,
+} from '../../collector/scheduler/types.ts';
 import { roundDeadline } from '../../collector/verdict/machine.ts';
 
 const M = 60_000;

@@ -4,7 +4,7 @@
 
 import { mulberry32, type Rng } from '../../collector/domain/regions.ts';
 import { Scheduler } from '../../collector/scheduler/scheduler.ts';
-import { type SchedulerItem } from '../../collector/scheduler/types.ts';
+import type { SchedulerItem } from '../../collector/scheduler/types.ts';
 import { ImpairmentDetector, type RegionEvent } from '../../collector/verdict/impairment.ts';
 import { initialState, step } from '../../collector/verdict/machine.ts';
 import type {

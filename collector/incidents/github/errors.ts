@@ -1,6 +1,6 @@
 // Octokit failures as sink errors: what the outbox needs to decide between retrying (when) and
 // recording a permanent failure.
-import { headerValue, retryAtOf } from '../retry-after.ts';
+import { headerValue, retryAtOf } from '../../../common/retry.ts';
 import { httpSinkError, SinkError } from '../sink.ts';
 
 interface OctokitLikeError {

@@ -11,10 +11,11 @@
 //
 // 2xx: delivered. 5xx, 408, 429 (after `retry-after`), network errors: retried by the outbox.
 // Other 4xx and redirects: permanent failure.
+
+import { retryAtOf } from '../../../common/retry.ts';
 import { VERSION } from '../../../common/version.ts';
 import type { CollectorConfig } from '../../config/config.ts';
 import type { Operation } from '../../domain/alerts.ts';
-import { retryAtOf } from '../retry-after.ts';
 import type {
   Delivery,
   IncidentSink,
