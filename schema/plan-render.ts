@@ -1,6 +1,7 @@
 // A SyncPlan for people: text like `terraform plan` (deletions first, in red), Markdown for the
 // pull-request comment, or JSON. A plan never holds secret values (only `${NAME}` references and
 // a "changed" flag), so nothing here can print one.
+import { escapeMarkdown, inlineMarkdown } from '../common/escape.ts';
 import type { FieldDiff, PlanAction, PlanChange, SyncPlan } from './plan-types.ts';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
@@ -199,7 +200,10 @@ function changeBlock(change: PlanChange): string {
       '',
       '  | field | before | after |',
       '  | --- | --- | --- |',
-      ...change.diff.map((diff) => `  | <code>${escapeHtml(diff.path)}</code> | ${diffCells(diff)} |`),
+      ...change.diff.map(
+        (diff) =>
+          `  | <code>${inlineMarkdown(diff.path.replaceAll('\n', '↵'))}</code> | ${diffCells(diff)} |`,
+      ),
       '',
       '  </details>',
     );
@@ -228,23 +232,9 @@ function diffCells(diff: FieldDiff): string {
 function cell(value: unknown): string {
   const raw = JSON.stringify(value) ?? 'null';
   const text = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw;
-  return `<code>${escapeHtml(text)}</code>`;
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('|', '&#124;')
-    .replaceAll('@', '&#64;')
-    .replaceAll('\n', '↵');
+  return `<code>${inlineMarkdown(text.replaceAll('\n', '↵'))}</code>`;
 }
 
 function escapeCode(text: string): string {
   return text.replaceAll('`', "'");
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]<>()#+|!~])/g, '\\$1').replaceAll('@', '@\u200b');
 }

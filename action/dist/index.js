@@ -19175,12 +19175,12 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
+    var isAlias3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
     var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
+    var isScalar3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isSeq3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection2(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
@@ -19201,7 +19201,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection2(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar3(node) || isCollection2(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -19210,14 +19210,14 @@ var require_identity = __commonJS({
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias2;
+    exports.isAlias = isAlias3;
     exports.isCollection = isCollection2;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode2;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar2;
-    exports.isSeq = isSeq2;
+    exports.isScalar = isScalar3;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -23325,9 +23325,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -23363,7 +23363,7 @@ var require_resolve_flow_collection = __commonJS({
             offset2 = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -23403,7 +23403,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
+        if (!isMap3 && !sep2 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset2 = valueNode.range[2];
@@ -23426,7 +23426,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st of sep2) {
                   if (st === valueProps.found)
@@ -23458,7 +23458,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -23474,7 +23474,7 @@ var require_resolve_flow_collection = __commonJS({
           offset2 = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset2;
       if (ce?.source === expectedEnd)
@@ -24761,7 +24761,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection2 = (token) => !!token && "items" in token;
-    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -24845,7 +24845,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection2;
-    exports.isScalar = isScalar2;
+    exports.isScalar = isScalar3;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -35033,7 +35033,7 @@ function computeOrdinal(year, month, day) {
   return day + (isLeapYear(year) ? leapLadder : nonLeapLadder)[month - 1];
 }
 function uncomputeOrdinal(year, ordinal) {
-  const table2 = isLeapYear(year) ? leapLadder : nonLeapLadder, month0 = table2.findIndex((i) => i < ordinal), day = ordinal - table2[month0];
+  const table = isLeapYear(year) ? leapLadder : nonLeapLadder, month0 = table.findIndex((i) => i < ordinal), day = ordinal - table[month0];
   return { month: month0 + 1, day };
 }
 function isoWeekdayToLocal(isoWeekday, startOfWeek) {
@@ -46535,16 +46535,24 @@ function collectSecrets(specs, env, sources) {
   return { secrets, diagnostics };
 }
 
-// action/src/markdown.ts
-function cell(text) {
-  return escapeHtml(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+// common/escape.ts
+function escapeGitHubText(text) {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("@", "&#64;");
 }
-function escapeHtml(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+function inlineMarkdown(text) {
+  return escapeGitHubText(text).replaceAll("|", "&#124;").replace(/\r?\n/g, " ");
 }
-function table(header, rows) {
+function escapeMarkdown(text) {
+  return text.replace(/([\\`*_{}[\]<>()#+|!~])/g, "\\$1").replaceAll("@", "@​");
+}
+function markdownTable(header, rows) {
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+// action/src/markdown.ts
+function cell(text) {
+  return escapeGitHubText(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
 }
 function shortSha(sha) {
   return /^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 7) : sha;
@@ -46838,7 +46846,9 @@ function changeBlock(change) {
       "",
       "  | field | before | after |",
       "  | --- | --- | --- |",
-      ...change.diff.map((diff2) => `  | <code>${escapeHtml2(diff2.path)}</code> | ${diffCells(diff2)} |`),
+      ...change.diff.map(
+        (diff2) => `  | <code>${inlineMarkdown(diff2.path.replaceAll("\n", "↵"))}</code> | ${diffCells(diff2)} |`
+      ),
       "",
       "  </details>"
     );
@@ -46862,16 +46872,10 @@ function diffCells(diff2) {
 function cell2(value) {
   const raw = JSON.stringify(value) ?? "null";
   const text = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw;
-  return `<code>${escapeHtml2(text)}</code>`;
-}
-function escapeHtml2(text) {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("|", "&#124;").replaceAll("@", "&#64;").replaceAll("\n", "↵");
+  return `<code>${inlineMarkdown(text.replaceAll("\n", "↵"))}</code>`;
 }
 function escapeCode(text) {
   return text.replaceAll("`", "'");
-}
-function escapeMarkdown(text) {
-  return text.replace(/([\\`*_{}[\]<>()#+|!~])/g, "\\$1").replaceAll("@", "@​");
 }
 
 // action/src/plan-report.ts
@@ -46896,7 +46900,7 @@ ${footer(input, "")}
 function footer(input, note) {
   const commit = /^[0-9a-f]{40}$/i.test(input.commit) ? ` · commit [\`${shortSha(input.commit)}\`](${input.repoUrl}/commit/${input.commit})` : "";
   const run2 = input.runUrl === null ? "" : ` · [workflow run](${input.runUrl})`;
-  return `<sub>Vigil ${input.plan.applied ? "apply" : "plan"} for \`${escapeHtml(input.path)}\`${commit}${run2}${note ? ` · ${note}` : ""}</sub>`;
+  return `<sub>Vigil ${input.plan.applied ? "apply" : "plan"} for \`${escapeGitHubText(input.path)}\`${commit}${run2}${note ? ` · ${note}` : ""}</sub>`;
 }
 
 // action/src/annotations.ts
@@ -47038,7 +47042,7 @@ function diagnosticsTable(diagnostics, workspace, blobUrl) {
     const problem = d.hint ? `${cell(d.message)}<br>Fix: ${cell(d.hint)}` : cell(d.message);
     return [place, d.severity === "warning" ? "⚠️ warning" : "❌ error", `\`${d.code}\``, problem];
   });
-  const lines = [table(["Where", "Severity", "Code", "Problem"], rows)];
+  const lines = [markdownTable(["Where", "Severity", "Code", "Problem"], rows)];
   if (sorted.length > SUMMARY_ROW_LIMIT) {
     lines.push(
       "",
@@ -48144,6 +48148,183 @@ function formatBytes(size) {
   return size >= 1024 * 1024 ? `${(size / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(size / 1024)} KiB`;
 }
 
+// schema/schema-hints.ts
+function unknownKey(key, path5, parent, ctx) {
+  const allowed = Object.keys(parent.properties ?? {});
+  const suggestion = closest(key, allowed);
+  const where = path5.slice(0, -1);
+  const inDefaults = where[0] === "defaults" && where.length === 1;
+  const atRoot = where.length === 0;
+  const monitorKeys = Object.keys(resolveRef(MONITORS_SCHEMA.$defs?.monitor)?.properties ?? {});
+  let hint;
+  if (key === "<<") {
+    hint = "YAML merge keys are not supported; put shared settings under `defaults:`";
+  } else if (suggestion !== null) {
+    hint = `write \`${suggestion}\``;
+  } else if (inDefaults && monitorKeys.includes(key)) {
+    hint = `\`${key}\` cannot have a default; set it on each monitor`;
+  } else if (atRoot && monitorKeys.includes(key)) {
+    hint = allowed.includes("defaults") ? `\`${key}\` belongs to a monitor; put it under \`defaults:\` to apply it to every monitor of this file, or inside one monitor` : `\`${key}\` belongs inside a monitor`;
+  } else {
+    hint = homeOf(key) ?? `valid keys here: ${allowed.map((k) => `\`${k}\``).join(", ")}`;
+  }
+  const place = atRoot ? "at the top of the file" : `in ${fieldLabel(where, ctx.root)}`;
+  return {
+    code: "unknown_key",
+    message: `unknown key \`${key}\` ${place}${suggestion !== null ? `; did you mean \`${suggestion}\`?` : ""}`,
+    hint,
+    path: path5,
+    part: "key"
+  };
+}
+function homeOf(key) {
+  const monitor = resolveRef(MONITORS_SCHEMA.$defs?.monitor);
+  for (const [name, property] of Object.entries(monitor?.properties ?? {})) {
+    const resolved = resolveRef(property);
+    const nested = [resolved, ...(resolved?.anyOf ?? []).map(resolveRef)];
+    for (const candidate of nested) {
+      if (candidate?.properties !== void 0 && key in candidate.properties)
+        return `\`${key}\` belongs under \`${name}:\``;
+      const items = resolveRef(candidate?.items);
+      if (items?.properties !== void 0 && key in items.properties) {
+        return `\`${key}\` belongs inside each entry of \`${name}:\``;
+      }
+    }
+  }
+  return void 0;
+}
+function patternFinding(error2, path5, local, ctx) {
+  const def = defNameOf(error2.parentSchema);
+  if (error2.propertyName !== void 0) {
+    const name = error2.propertyName;
+    const fixed = name.replace(/[^!#$%&'*+.^_`|~0-9A-Za-z-]+/g, "-").replace(/^-+|-+$/g, "");
+    return {
+      code: "invalid_header_name",
+      message: `header name \`${name}\` may only hold letters, digits and !#$%&'*+-.^_\`|~`,
+      hint: fixed !== "" && fixed !== name ? `write \`${fixed}\`` : "remove the spaces or other characters",
+      path: [...path5, name],
+      part: "key"
+    };
+  }
+  const label = fieldLabel(path5, ctx.root);
+  const value = String(error2.data);
+  if (def === "id") {
+    const slug2 = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
+    return {
+      code: "invalid_id",
+      message: `${label} ${show2(value)} must be 1 to 63 lower-case letters, digits and \`-\`, starting with a letter or digit`,
+      hint: slug2 !== "" && slug2 !== value ? `write \`${slug2}\`` : "use lower-case letters, digits and `-`",
+      path: path5,
+      part: "value"
+    };
+  }
+  if (def === "url") {
+    if (/\s/.test(value)) {
+      return {
+        code: "invalid_url",
+        message: `${label} contains whitespace`,
+        hint: "encode spaces as `%20` and remove line breaks",
+        path: path5,
+        part: "value"
+      };
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
+    return {
+      code: "url_scheme",
+      message: `${label} must start with http:// or https://; got ${show2(value)}`,
+      hint: scheme !== void 0 && !value.startsWith("$") ? `Vigil probes HTTP and HTTPS only; \`${scheme}:\` URLs cannot be monitored` : value.startsWith("$") ? "write the scheme and host out; a secret may fill the credentials, path, query or port" : `write \`https://${value.replace(/^\/+/, "")}\``,
+      path: path5,
+      part: "value"
+    };
+  }
+  if (local.at(-1) === "path" && local.at(-3) === "assertions") {
+    return {
+      code: "invalid_jsonpath",
+      message: `${label} must be a JSONPath starting with \`$\`; got ${show2(value)}`,
+      hint: `write \`$.${value.replace(/^\.+/, "")}\``,
+      path: path5,
+      part: "value"
+    };
+  }
+  if (def === void 0 && typeof error2.parentSchema?.pattern === "string" && error2.parentSchema.pattern.includes("\\r")) {
+    return {
+      code: "invalid_format",
+      message: `${label} must be a single line`,
+      hint: "remove the line breaks; header values cannot span lines",
+      path: path5,
+      part: "value"
+    };
+  }
+  const expectation = error2.parentSchema?.description ?? "the form described in the reference";
+  const noun = def === void 0 ? void 0 : PATTERN_NOUNS[def];
+  const slug = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  const suggestSlug = (def === "regionName" || def === "sinkName") && slug !== "" && slug !== value;
+  return {
+    code: "invalid_format",
+    message: `${label} ${show2(value)} ${noun === void 0 ? "does not have the required form" : `is not a valid ${noun}`}`,
+    hint: suggestSlug ? `write \`${slug}\`` : `expected: ${lowerFirst2(expectation).replace(/\.$/, "")}`,
+    path: path5,
+    part: "value"
+  };
+}
+var PATTERN_NOUNS = {
+  regionName: "region name",
+  githubLogin: "GitHub user name",
+  mention: "GitHub user or team mention",
+  sinkName: "sink name"
+};
+function typeHint(expected, value, source, path5) {
+  const key = String(path5.at(-1) ?? "key");
+  if (expected === "boolean" && typeof value === "string") {
+    return /^(?:yes|no|on|off|y|n)$/i.test(value) ? `YAML 1.2 reads \`${value}\` as text; write \`true\` or \`false\`` : "write `true` or `false`";
+  }
+  if (expected === "string" && value === null)
+    return `write a value after \`${key}:\` (\`""\` for an empty one)`;
+  if (expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
+    return `quote it: \`"${source ?? String(value)}"\``;
+  }
+  if (expected === "array") {
+    return typeof value === "string" || typeof value === "number" ? `write a list: \`${key}: [${source ?? JSON.stringify(value)}]\`` : `write a list, one \`- entry\` per line under \`${key}:\``;
+  }
+  if (expected === "object" && typeof path5.at(-1) === "number" && path5.at(-2) === "monitors") {
+    return "write each monitor as a mapping: `- id: homepage` with `url: https://example.com/` indented under it";
+  }
+  if (expected === "object" && typeof path5.at(-1) === "number") {
+    return "write each entry as a mapping of `key: value` pairs";
+  }
+  if (expected === "object") {
+    return value === null ? `indent the entries of \`${key}\` under it, or remove the empty key` : `write a mapping: \`key: value\` entries indented under \`${key}:\``;
+  }
+  if ((expected === "integer" || expected === "number") && typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) {
+    return "remove the quotes";
+  }
+  if (expected === "integer" && typeof value === "number")
+    return `write a whole number such as \`${Math.round(value)}\``;
+  return `write ${kindWithArticle(expected)}`;
+}
+function exampleFor(property) {
+  const example = property?.examples?.[0];
+  if (example === void 0 || example !== null && typeof example === "object") return void 0;
+  if (typeof example === "string") return /^[\w./:@-]+$/.test(example) ? example : JSON.stringify(example);
+  return String(example);
+}
+function hintFromDescription(schema) {
+  const sentence = firstSentence(schema?.description);
+  return sentence === void 0 ? void 0 : `expected: ${lowerFirst2(sentence)}`;
+}
+function firstSentence(text) {
+  if (text === void 0) return void 0;
+  const match2 = /^(.+?)(?<!\be\.g|\bi\.e)[.;:](?:\s|$)/.exec(text);
+  return (match2?.[1] ?? text).replace(/[.;]$/, "");
+}
+function lowerFirst2(text) {
+  return /^[A-Z](?:[a-z]|\s)/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+}
+function joinOr(items) {
+  const unique = [...new Set(items)];
+  return unique.length <= 1 ? unique[0] ?? "" : `${unique.slice(0, -1).join(", ")} or ${unique.at(-1)}`;
+}
+
 // schema/schema-errors.ts
 function translateSchemaErrors(errors, ctx) {
   const remaining = selectBranches(errors);
@@ -48358,275 +48539,13 @@ function translateOne(error2, ctx) {
       );
   }
 }
-function unknownKey(key, path5, parent, ctx) {
-  const allowed = Object.keys(parent.properties ?? {});
-  const suggestion = closest(key, allowed);
-  const where = path5.slice(0, -1);
-  const inDefaults = where[0] === "defaults" && where.length === 1;
-  const atRoot = where.length === 0;
-  const monitorKeys = Object.keys(resolveRef(MONITORS_SCHEMA.$defs?.monitor)?.properties ?? {});
-  let hint;
-  if (key === "<<") {
-    hint = "YAML merge keys are not supported; put shared settings under `defaults:`";
-  } else if (suggestion !== null) {
-    hint = `write \`${suggestion}\``;
-  } else if (inDefaults && monitorKeys.includes(key)) {
-    hint = `\`${key}\` cannot have a default; set it on each monitor`;
-  } else if (atRoot && monitorKeys.includes(key)) {
-    hint = allowed.includes("defaults") ? `\`${key}\` belongs to a monitor; put it under \`defaults:\` to apply it to every monitor of this file, or inside one monitor` : `\`${key}\` belongs inside a monitor`;
-  } else {
-    hint = homeOf(key) ?? `valid keys here: ${allowed.map((k) => `\`${k}\``).join(", ")}`;
-  }
-  const place = atRoot ? "at the top of the file" : `in ${fieldLabel(where, ctx.root)}`;
-  return {
-    code: "unknown_key",
-    message: `unknown key \`${key}\` ${place}${suggestion !== null ? `; did you mean \`${suggestion}\`?` : ""}`,
-    hint,
-    path: path5,
-    part: "key"
-  };
-}
-function homeOf(key) {
-  const monitor = resolveRef(MONITORS_SCHEMA.$defs?.monitor);
-  for (const [name, property] of Object.entries(monitor?.properties ?? {})) {
-    const resolved = resolveRef(property);
-    const nested = [resolved, ...(resolved?.anyOf ?? []).map(resolveRef)];
-    for (const candidate of nested) {
-      if (candidate?.properties !== void 0 && key in candidate.properties)
-        return `\`${key}\` belongs under \`${name}:\``;
-      const items = resolveRef(candidate?.items);
-      if (items?.properties !== void 0 && key in items.properties) {
-        return `\`${key}\` belongs inside each entry of \`${name}:\``;
-      }
-    }
-  }
-  return void 0;
-}
-function patternFinding(error2, path5, local, ctx) {
-  const def = defNameOf(error2.parentSchema);
-  if (error2.propertyName !== void 0) {
-    const name = error2.propertyName;
-    const fixed = name.replace(/[^!#$%&'*+.^_`|~0-9A-Za-z-]+/g, "-").replace(/^-+|-+$/g, "");
-    return {
-      code: "invalid_header_name",
-      message: `header name \`${name}\` may only hold letters, digits and !#$%&'*+-.^_\`|~`,
-      hint: fixed !== "" && fixed !== name ? `write \`${fixed}\`` : "remove the spaces or other characters",
-      path: [...path5, name],
-      part: "key"
-    };
-  }
-  const label = fieldLabel(path5, ctx.root);
-  const value = String(error2.data);
-  if (def === "id") {
-    const slug2 = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
-    return {
-      code: "invalid_id",
-      message: `${label} ${show2(value)} must be 1 to 63 lower-case letters, digits and \`-\`, starting with a letter or digit`,
-      hint: slug2 !== "" && slug2 !== value ? `write \`${slug2}\`` : "use lower-case letters, digits and `-`",
-      path: path5,
-      part: "value"
-    };
-  }
-  if (def === "url") {
-    if (/\s/.test(value)) {
-      return {
-        code: "invalid_url",
-        message: `${label} contains whitespace`,
-        hint: "encode spaces as `%20` and remove line breaks",
-        path: path5,
-        part: "value"
-      };
-    }
-    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
-    return {
-      code: "url_scheme",
-      message: `${label} must start with http:// or https://; got ${show2(value)}`,
-      hint: scheme !== void 0 && !value.startsWith("$") ? `Vigil probes HTTP and HTTPS only; \`${scheme}:\` URLs cannot be monitored` : value.startsWith("$") ? "write the scheme and host out; a secret may fill the credentials, path, query or port" : `write \`https://${value.replace(/^\/+/, "")}\``,
-      path: path5,
-      part: "value"
-    };
-  }
-  if (local.at(-1) === "path" && local.at(-3) === "assertions") {
-    return {
-      code: "invalid_jsonpath",
-      message: `${label} must be a JSONPath starting with \`$\`; got ${show2(value)}`,
-      hint: `write \`$.${value.replace(/^\.+/, "")}\``,
-      path: path5,
-      part: "value"
-    };
-  }
-  if (def === void 0 && typeof error2.parentSchema?.pattern === "string" && error2.parentSchema.pattern.includes("\\r")) {
-    return {
-      code: "invalid_format",
-      message: `${label} must be a single line`,
-      hint: "remove the line breaks; header values cannot span lines",
-      path: path5,
-      part: "value"
-    };
-  }
-  const expectation = error2.parentSchema?.description ?? "the form described in the reference";
-  const noun = def === void 0 ? void 0 : PATTERN_NOUNS[def];
-  const slug = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
-  const suggestSlug = (def === "regionName" || def === "sinkName") && slug !== "" && slug !== value;
-  return {
-    code: "invalid_format",
-    message: `${label} ${show2(value)} ${noun === void 0 ? "does not have the required form" : `is not a valid ${noun}`}`,
-    hint: suggestSlug ? `write \`${slug}\`` : `expected: ${lowerFirst2(expectation).replace(/\.$/, "")}`,
-    path: path5,
-    part: "value"
-  };
-}
-var PATTERN_NOUNS = {
-  regionName: "region name",
-  githubLogin: "GitHub user name",
-  mention: "GitHub user or team mention",
-  sinkName: "sink name"
-};
-function typeHint(expected, value, source, path5) {
-  const key = String(path5.at(-1) ?? "key");
-  if (expected === "boolean" && typeof value === "string") {
-    return /^(?:yes|no|on|off|y|n)$/i.test(value) ? `YAML 1.2 reads \`${value}\` as text; write \`true\` or \`false\`` : "write `true` or `false`";
-  }
-  if (expected === "string" && value === null)
-    return `write a value after \`${key}:\` (\`""\` for an empty one)`;
-  if (expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
-    return `quote it: \`"${source ?? String(value)}"\``;
-  }
-  if (expected === "array") {
-    return typeof value === "string" || typeof value === "number" ? `write a list: \`${key}: [${source ?? JSON.stringify(value)}]\`` : `write a list, one \`- entry\` per line under \`${key}:\``;
-  }
-  if (expected === "object" && typeof path5.at(-1) === "number" && path5.at(-2) === "monitors") {
-    return "write each monitor as a mapping: `- id: homepage` with `url: https://example.com/` indented under it";
-  }
-  if (expected === "object" && typeof path5.at(-1) === "number") {
-    return "write each entry as a mapping of `key: value` pairs";
-  }
-  if (expected === "object") {
-    return value === null ? `indent the entries of \`${key}\` under it, or remove the empty key` : `write a mapping: \`key: value\` entries indented under \`${key}:\``;
-  }
-  if ((expected === "integer" || expected === "number") && typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) {
-    return "remove the quotes";
-  }
-  if (expected === "integer" && typeof value === "number")
-    return `write a whole number such as \`${Math.round(value)}\``;
-  return `write ${kindWithArticle(expected)}`;
-}
-function exampleFor(property) {
-  const example = property?.examples?.[0];
-  if (example === void 0 || example !== null && typeof example === "object") return void 0;
-  if (typeof example === "string") return /^[\w./:@-]+$/.test(example) ? example : JSON.stringify(example);
-  return String(example);
-}
-function hintFromDescription(schema) {
-  const sentence = firstSentence(schema?.description);
-  return sentence === void 0 ? void 0 : `expected: ${lowerFirst2(sentence)}`;
-}
-function firstSentence(text) {
-  if (text === void 0) return void 0;
-  const match2 = /^(.+?)(?<!\be\.g|\bi\.e)[.;:](?:\s|$)/.exec(text);
-  return (match2?.[1] ?? text).replace(/[.;]$/, "");
-}
-function lowerFirst2(text) {
-  return /^[A-Z](?:[a-z]|\s)/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
-}
-function joinOr(items) {
-  const unique = [...new Set(items)];
-  return unique.length <= 1 ? unique[0] ?? "" : `${unique.slice(0, -1).join(", ")} or ${unique.at(-1)}`;
-}
 
 // schema/yaml-source.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+
+// schema/yaml-problems.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 var MAX_FLOW_DEPTH = 64;
-function parseMonitorYaml(text) {
-  const tooDeep = deepFlowNesting(text);
-  if (tooDeep !== null) {
-    return {
-      ok: false,
-      problems: [
-        {
-          code: "yaml_syntax",
-          span: spanAtOffset(text, tooDeep),
-          message: `YAML syntax: lists or mappings are nested more than ${MAX_FLOW_DEPTH} levels deep`,
-          hint: "a monitor file needs only a few levels of nesting; check for unbalanced `[` or `{`"
-        }
-      ]
-    };
-  }
-  const lineCounter = new import_yaml2.LineCounter();
-  const docs = (0, import_yaml2.parseAllDocuments)(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  const spanOf = (start, end) => toSpan(lineCounter, start, end);
-  if (!Array.isArray(docs)) {
-    return { ok: false, problems: [emptyFile()] };
-  }
-  const problems = [];
-  const [doc] = docs;
-  if (doc === void 0) return { ok: false, problems: [emptyFile()] };
-  for (const extra of docs.slice(1)) {
-    const start = extra.range[0];
-    problems.push({
-      code: "multiple_documents",
-      span: spanOf(start, lineEnd(text, start)),
-      message: "a monitor file holds one YAML document; this is a second one",
-      hint: "remove the `---` separator and move the monitors of the second document into `monitors:`, or into a file of their own"
-    });
-  }
-  for (const error2 of [...doc.errors, ...doc.warnings]) {
-    problems.push(yamlProblem(text, lineCounter, error2.code, error2.message, error2.pos));
-  }
-  problems.push(...duplicateKeys(doc, lineCounter));
-  problems.push(...aliasProblems(doc, lineCounter));
-  if (problems.length > 0) return { ok: false, problems: onePerLine(problems) };
-  if (doc.contents === null || (0, import_yaml2.isScalar)(doc.contents) && doc.contents.value === null && !doc.contents.source) {
-    return { ok: false, problems: [emptyFile()] };
-  }
-  if (!(0, import_yaml2.isMap)(doc.contents)) {
-    const kind = (0, import_yaml2.isSeq)(doc.contents) ? "a list" : "a single value";
-    const [start, end] = doc.contents.range ?? [0, 0];
-    return {
-      ok: false,
-      problems: [
-        {
-          code: "not_a_mapping",
-          span: spanOf(start, (0, import_yaml2.isSeq)(doc.contents) ? lineEnd(text, start) : end),
-          message: `a monitor file must be a mapping with a \`monitors:\` list; this file is ${kind}`,
-          hint: (0, import_yaml2.isSeq)(doc.contents) ? "add a line `monitors:` at the top and indent the list under it" : "start the file with `monitors:` followed by a list of monitors"
-        }
-      ]
-    };
-  }
-  const expansion = aliasExpansion(doc);
-  let value;
-  try {
-    if (expansion.added > MAX_ALIAS_ADDED_VALUES) throw new RangeError(`${expansion.added} values`);
-    value = doc.toJS({ maxAliasCount: 10 * MAX_ALIASES * MAX_ALIASES });
-  } catch (error2) {
-    const [start, end] = expansion.first?.range ?? [0, 1];
-    return {
-      ok: false,
-      problems: [
-        {
-          code: "alias_limit",
-          span: spanOf(start, end),
-          message: `aliases expand to too much data (${error2.message}; at most ${MAX_ALIAS_ADDED_VALUES} values may come from aliases)`,
-          hint: "write the values out, or use `defaults:` to share settings between monitors"
-        }
-      ]
-    };
-  }
-  return {
-    ok: true,
-    value,
-    locator: new YamlLocator(doc, lineCounter, text)
-  };
-  function emptyFile() {
-    return {
-      code: "empty_file",
-      span: { line: 1, column: 1, endLine: 1, endColumn: 1 },
-      message: "file is empty: it holds no `monitors:`",
-      hint: "add `monitors:` with at least one monitor, or delete the file"
-    };
-  }
-}
 function deepFlowNesting(text) {
   let depth = 0;
   let quote = null;
@@ -48791,6 +48710,98 @@ function lineEnd(text, offset2) {
 function lowerFirst3(text) {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
+
+// schema/yaml-source.ts
+function parseMonitorYaml(text) {
+  const tooDeep = deepFlowNesting(text);
+  if (tooDeep !== null) {
+    return {
+      ok: false,
+      problems: [
+        {
+          code: "yaml_syntax",
+          span: spanAtOffset(text, tooDeep),
+          message: `YAML syntax: lists or mappings are nested more than ${MAX_FLOW_DEPTH} levels deep`,
+          hint: "a monitor file needs only a few levels of nesting; check for unbalanced `[` or `{`"
+        }
+      ]
+    };
+  }
+  const lineCounter = new import_yaml3.LineCounter();
+  const docs = (0, import_yaml3.parseAllDocuments)(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const spanOf = (start, end) => toSpan(lineCounter, start, end);
+  if (!Array.isArray(docs)) {
+    return { ok: false, problems: [emptyFile()] };
+  }
+  const problems = [];
+  const [doc] = docs;
+  if (doc === void 0) return { ok: false, problems: [emptyFile()] };
+  for (const extra of docs.slice(1)) {
+    const start = extra.range[0];
+    problems.push({
+      code: "multiple_documents",
+      span: spanOf(start, lineEnd(text, start)),
+      message: "a monitor file holds one YAML document; this is a second one",
+      hint: "remove the `---` separator and move the monitors of the second document into `monitors:`, or into a file of their own"
+    });
+  }
+  for (const error2 of [...doc.errors, ...doc.warnings]) {
+    problems.push(yamlProblem(text, lineCounter, error2.code, error2.message, error2.pos));
+  }
+  problems.push(...duplicateKeys(doc, lineCounter));
+  problems.push(...aliasProblems(doc, lineCounter));
+  if (problems.length > 0) return { ok: false, problems: onePerLine(problems) };
+  if (doc.contents === null || (0, import_yaml3.isScalar)(doc.contents) && doc.contents.value === null && !doc.contents.source) {
+    return { ok: false, problems: [emptyFile()] };
+  }
+  if (!(0, import_yaml3.isMap)(doc.contents)) {
+    const kind = (0, import_yaml3.isSeq)(doc.contents) ? "a list" : "a single value";
+    const [start, end] = doc.contents.range ?? [0, 0];
+    return {
+      ok: false,
+      problems: [
+        {
+          code: "not_a_mapping",
+          span: spanOf(start, (0, import_yaml3.isSeq)(doc.contents) ? lineEnd(text, start) : end),
+          message: `a monitor file must be a mapping with a \`monitors:\` list; this file is ${kind}`,
+          hint: (0, import_yaml3.isSeq)(doc.contents) ? "add a line `monitors:` at the top and indent the list under it" : "start the file with `monitors:` followed by a list of monitors"
+        }
+      ]
+    };
+  }
+  const expansion = aliasExpansion(doc);
+  let value;
+  try {
+    if (expansion.added > MAX_ALIAS_ADDED_VALUES) throw new RangeError(`${expansion.added} values`);
+    value = doc.toJS({ maxAliasCount: 10 * MAX_ALIASES * MAX_ALIASES });
+  } catch (error2) {
+    const [start, end] = expansion.first?.range ?? [0, 1];
+    return {
+      ok: false,
+      problems: [
+        {
+          code: "alias_limit",
+          span: spanOf(start, end),
+          message: `aliases expand to too much data (${error2.message}; at most ${MAX_ALIAS_ADDED_VALUES} values may come from aliases)`,
+          hint: "write the values out, or use `defaults:` to share settings between monitors"
+        }
+      ]
+    };
+  }
+  return {
+    ok: true,
+    value,
+    locator: new YamlLocator(doc, lineCounter, text)
+  };
+  function emptyFile() {
+    return {
+      code: "empty_file",
+      span: { line: 1, column: 1, endLine: 1, endColumn: 1 },
+      message: "file is empty: it holds no `monitors:`",
+      hint: "add `monitors:` with at least one monitor, or delete the file"
+    };
+  }
+}
 var YamlLocator = class {
   #doc;
   #lineCounter;
@@ -48806,8 +48817,8 @@ var YamlLocator = class {
   span(path5, part = "value") {
     const { node, pair, depth } = this.#walk(path5);
     if (depth === path5.length) {
-      if (part === "key" && pair !== void 0 && (0, import_yaml2.isScalar)(pair.key)) return this.#nodeSpan(pair.key);
-      if (pair !== void 0 && (0, import_yaml2.isScalar)(node) && node.value === null && (0, import_yaml2.isScalar)(pair.key)) {
+      if (part === "key" && pair !== void 0 && (0, import_yaml3.isScalar)(pair.key)) return this.#nodeSpan(pair.key);
+      if (pair !== void 0 && (0, import_yaml3.isScalar)(node) && node.value === null && (0, import_yaml3.isScalar)(pair.key)) {
         const [start, end] = node.range ?? [0, 0];
         if (end <= start) return this.#nodeSpan(pair.key);
       }
@@ -48829,15 +48840,15 @@ var YamlLocator = class {
     for (const segment of path5) {
       let next;
       let nextPair;
-      if ((0, import_yaml2.isMap)(node)) {
+      if ((0, import_yaml3.isMap)(node)) {
         nextPair = node.items.find(
-          (item) => (0, import_yaml2.isPair)(item) && (0, import_yaml2.isScalar)(item.key) && String(item.key.value) === String(segment)
+          (item) => (0, import_yaml3.isPair)(item) && (0, import_yaml3.isScalar)(item.key) && String(item.key.value) === String(segment)
         );
         next = nextPair?.value ?? void 0;
         if (nextPair !== void 0 && next === void 0) {
           return { node: nextPair.key, pair: nextPair, depth: depth + 1 };
         }
-      } else if ((0, import_yaml2.isSeq)(node) && typeof segment === "number") {
+      } else if ((0, import_yaml3.isSeq)(node) && typeof segment === "number") {
         next = node.items[segment] ?? void 0;
         nextPair = void 0;
       }
@@ -48850,7 +48861,7 @@ var YamlLocator = class {
   }
   #resolve(node) {
     if (node === null || node === void 0) return void 0;
-    if ((0, import_yaml2.isAlias)(node)) return node.resolve(this.#doc) ?? node;
+    if ((0, import_yaml3.isAlias)(node)) return node.resolve(this.#doc) ?? node;
     return node;
   }
   #nodeSpan(node) {
@@ -48858,9 +48869,9 @@ var YamlLocator = class {
       return { line: 1, column: 1, endLine: 1, endColumn: 1 };
     }
     const [start, valueEnd] = node.range;
-    if ((0, import_yaml2.isCollection)(node) && this.#text.slice(start, valueEnd).trimEnd().includes("\n")) {
+    if ((0, import_yaml3.isCollection)(node) && this.#text.slice(start, valueEnd).trimEnd().includes("\n")) {
       const first = node.items[0];
-      const firstNode = (0, import_yaml2.isPair)(first) ? first.key : first;
+      const firstNode = (0, import_yaml3.isPair)(first) ? first.key : first;
       const end = firstNode?.range ? Math.min(firstNode.range[1], lineEnd(this.#text, start)) : lineEnd(this.#text, start);
       return toSpan(this.#lineCounter, start, Math.max(end, start + 1));
     }
@@ -53474,7 +53485,7 @@ function forkNote(headRepo) {
   return [
     "### ℹ️ Vigil: no plan for a pull request from a fork",
     "",
-    `This pull request comes from ${headRepo ? `\`${escapeHtml(headRepo)}\`` : "a fork"}. GitHub gives workflows run for forks a read-only token and no secrets, so Vigil cannot ask the collector for a plan (that needs \`collector-token\`) nor write the plan comment.`,
+    `This pull request comes from ${headRepo ? `\`${escapeGitHubText(headRepo)}\`` : "a fork"}. GitHub gives workflows run for forks a read-only token and no secrets, so Vigil cannot ask the collector for a plan (that needs \`collector-token\`) nor write the plan comment.`,
     "",
     "The monitor files were validated above. The plan is computed when a maintainer merges (apply), or run `vigil plan` locally against the collector."
   ].join("\n");
@@ -53498,7 +53509,7 @@ function failureSection(failure) {
   return [
     `### ❌ Vigil failed: \`${failure.code}\``,
     "",
-    escapeHtml(failure.message),
+    escapeGitHubText(failure.message),
     "",
     `**What to do:** ${failure.remedy}`
   ].join("\n");

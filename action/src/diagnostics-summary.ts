@@ -1,8 +1,10 @@
 // The validation section of the job summary: a verdict line and a table of every diagnostic
 // (annotations stop at 10; this table does not, up to a size GitHub accepts).
+
+import { markdownTable } from '../../common/escape.ts';
 import type { Diagnostic } from '../../schema/types.ts';
 import { plural, repoRelative, sortDiagnostics } from './annotations.ts';
-import { cell, table } from './markdown.ts';
+import { cell } from './markdown.ts';
 
 /** Rows beyond this are counted, not listed (a job summary is at most 1 MiB). */
 export const SUMMARY_ROW_LIMIT = 1000;
@@ -58,7 +60,7 @@ export function diagnosticsTable(
     const problem = d.hint ? `${cell(d.message)}<br>Fix: ${cell(d.hint)}` : cell(d.message);
     return [place, d.severity === 'warning' ? '⚠️ warning' : '❌ error', `\`${d.code}\``, problem];
   });
-  const lines = [table(['Where', 'Severity', 'Code', 'Problem'], rows)];
+  const lines = [markdownTable(['Where', 'Severity', 'Code', 'Problem'], rows)];
   if (sorted.length > SUMMARY_ROW_LIMIT) {
     lines.push(
       '',

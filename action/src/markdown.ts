@@ -1,17 +1,9 @@
 // Markdown helpers for the job summary and the PR comment (GitHub-flavoured markdown with HTML).
 
-/** Text safe inside a table cell: no line breaks, pipes escaped, HTML neutralised. */
+/** Text safe inside a table cell: no line breaks, pipes escaped, HTML and mentions neutralised. */
+import { escapeGitHubText } from '../../common/escape.ts';
 export function cell(text: string): string {
-  return escapeHtml(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  return escapeGitHubText(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
 }
 
 /** A short commit id for display. */

@@ -1,9 +1,11 @@
 // The message bodies of each operation: an issue opened (votes, facts, the first failing
 // response), a reminder, a resolution, and the short chat text a webhook carries; built from the
 // pieces in render.ts and cut to the sink's limits.
+
+import { inlineMarkdown, markdownTable } from '../../common/escape.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import { ago, duration, utc } from './format.ts';
-import { code, inline } from './markdown.ts';
+import { code } from './markdown.ts';
 import {
   assemble,
   deliveryMarker,
@@ -26,7 +28,7 @@ import {
 function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   const { alert } = snapshot;
   const { monitor } = alert;
-  const name = inline(nameOf(snapshot));
+  const name = inlineMarkdown(nameOf(snapshot));
   const marker = incidentMarker(alert.id);
   const link = links(snapshot, ctx.publicUrl);
   const tail = [
@@ -84,7 +86,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
         factsTable([
           ...target,
           ['Days left', cert === null ? '-' : String(cert.daysLeft)],
-          ['Valid until', cert?.validTo ? inline(cert.validTo) : '-'],
+          ['Valid until', cert?.validTo ? inlineMarkdown(cert.validTo) : '-'],
           ['Subject', cert?.subject ? code(cert.subject) : '-'],
           ['Issuer', cert?.issuer ? code(cert.issuer) : '-'],
           ['Warning threshold', cert === null ? '-' : `${cert.warningDays} days`],
@@ -98,7 +100,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
       const region = alert.region;
       const head = [
         marker,
-        `### 🌐 Region ${inline(alert.subject)} is impaired`,
+        `### 🌐 Region ${inlineMarkdown(alert.subject)} is impaired`,
         factsTable([
           started,
           ['Monitors failing there', region === null ? '-' : `${region.failing} of ${region.candidates}`],
@@ -117,7 +119,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
 
 function remindBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   const { alert } = snapshot;
-  const name = inline(nameOf(snapshot));
+  const name = inlineMarkdown(nameOf(snapshot));
   const state = alert.kind === 'flapping' ? 'flapping' : 'down';
   const head = [
     `⏰ **${name}** is still ${state} after **${duration(ctx.now - alert.start)}** (since ${utc(alert.start)}); ${alert.failedChecks} failed check${alert.failedChecks === 1 ? '' : 's'} so far.`,
@@ -135,13 +137,13 @@ const END_SENTENCES: Record<string, string> = {
 
 function resolveBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   const { alert } = snapshot;
-  const name = inline(nameOf(snapshot));
+  const name = inlineMarkdown(nameOf(snapshot));
   const end = alert.end ?? alert.lastFailure;
   if (alert.kind === 'certificate') {
     const cert = alert.certificate;
     return assemble(
       [
-        `✅ A renewed certificate was seen for **${name}**${cert?.validTo ? `: valid until ${inline(cert.validTo)}` : ''}${cert === null ? '' : ` (${cert.daysLeft} days left)`}. Closing this issue.`,
+        `✅ A renewed certificate was seen for **${name}**${cert?.validTo ? `: valid until ${inlineMarkdown(cert.validTo)}` : ''}${cert === null ? '' : ` (${cert.daysLeft} days left)`}. Closing this issue.`,
       ],
       null,
       [deliveryMarker(ctx.deliveryId)],
@@ -149,7 +151,7 @@ function resolveBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   }
   const headline =
     alert.kind === 'region'
-      ? `✅ Region **${inline(alert.subject)}** is healthy again.`
+      ? `✅ Region **${inlineMarkdown(alert.subject)}** is healthy again.`
       : alert.kind === 'flapping'
         ? `✅ **${name}** stopped flapping.`
         : `✅ **${name}** is up again.`;

@@ -3,25 +3,10 @@
 // never break the layout, start a mention (`@team` in a body excerpt would notify people), or
 // close a code block early.
 
-/** Text safe inline and inside a table cell: one line, no HTML, no pipes, no mentions. */
-export function inline(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('|', '&#124;')
-    .replaceAll('@', '&#64;')
-    .replace(/\r?\n/g, ' ');
-}
-
 /** Inline code: HTML `<code>` so backticks in the value need no special handling. */
+import { inlineMarkdown } from '../../common/escape.ts';
 export function code(text: string): string {
-  return `<code>${inline(text)}</code>`;
-}
-
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  return `<code>${inlineMarkdown(text)}</code>`;
 }
 
 /**

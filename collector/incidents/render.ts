@@ -13,11 +13,13 @@
 //   as a last resort; rendering never fails.
 // - Comments carry `<!-- vigil:delivery:<outbox id> -->` so a comment whose answer was lost is
 //   recognized before it is posted twice.
+
+import { inlineMarkdown, markdownTable } from '../../common/escape.ts';
 import type { FailureReason } from '../../probe/types.ts';
 import type { Alert, FirstFailure, MonitorInfo, VoteDetail } from '../domain/alerts.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import { ms, utc } from './format.ts';
-import { code, cut, ellipsis, fenced, inline, table } from './markdown.ts';
+import { code, cut, ellipsis, fenced } from './markdown.ts';
 
 /** GitHub's limit for issue bodies and comments. */
 export const BODY_LIMIT = 65_536;
@@ -172,7 +174,7 @@ export function mentionsOf(monitor: MonitorInfo | null): string {
 
 export function votesTable(votes: readonly VoteDetail[]): string {
   if (votes.length === 0) return '_No votes recorded._';
-  return table(
+  return markdownTable(
     [
       'Region',
       'Result',
@@ -186,7 +188,7 @@ export function votesTable(votes: readonly VoteDetail[]): string {
       'Transfer ms',
     ],
     votes.map((v) => [
-      inline(v.region),
+      inlineMarkdown(v.region),
       v.ok ? '✅ up' : '❌ down',
       v.ok ? '' : v.reason === null ? '' : code(v.reason),
       v.status === null ? '-' : String(v.status),
@@ -227,7 +229,7 @@ function headerLines(headers: Record<string, string>): string[] {
 
 export function renderLog(first: FirstFailure, budget: LogBudget): string {
   const parts = [
-    `<details>\n<summary>Response log of the first failing check (${inline(first.region)}, ${utc(first.at)})</summary>\n`,
+    `<details>\n<summary>Response log of the first failing check (${inlineMarkdown(first.region)}, ${utc(first.at)})</summary>\n`,
   ];
   const { log } = first;
   if (log === null) {
@@ -282,12 +284,12 @@ export function assemble(
 }
 
 export function factsTable(rows: [string, string][]): string {
-  return table(
+  return markdownTable(
     ['', ''],
     rows.map(([k, v]) => [k, v]),
   );
 }
 
 export function sentence(text: string | null): string {
-  return text === null ? '' : inline(ellipsis(text, SENTENCE_LIMIT));
+  return text === null ? '' : inlineMarkdown(ellipsis(text, SENTENCE_LIMIT));
 }

@@ -2,11 +2,12 @@
 // (SVG <title>) giving the day, its uptime and its incidents. Runs of quiet days (100%, or no data)
 // are drawn as one rectangle filled with a one-cell pattern: it looks the same as separate cells
 // and keeps a 10,000-monitor page small.
+
+import { escapeHtml } from '../../common/escape.ts';
 import type { DayUptime } from '../rollups/uptime.ts';
 import { DAY_MS } from '../rollups/uptime.ts';
 import type { IncidentEntry } from '../store/status-types.ts';
 import { formatDay, formatDuration, formatReason, formatUptime } from './format.ts';
-import { esc } from './html.ts';
 
 export type CellClass = 'ok' | 'warn' | 'bad' | 'down' | 'none';
 
@@ -71,7 +72,7 @@ export function renderBar(
       const range = j - i === 1 ? first : `${first} – ${last}`;
       const text = cls === 'ok' ? `${range}: 100% uptime, no incidents` : `${range}: no data`;
       parts.push(
-        `<rect x="${i}" width="${j - i}" height="10" fill="url(#vd-${cls})"><title>${esc(text)}</title></rect>`,
+        `<rect x="${i}" width="${j - i}" height="10" fill="url(#vd-${cls})"><title>${escapeHtml(text)}</title></rect>`,
       );
       i = j;
       continue;
@@ -82,9 +83,9 @@ export function renderBar(
     if (dayIncidents.length === 0) lines.push('no incidents');
     for (const incident of dayIncidents) lines.push(incidentLine(incident, now));
     parts.push(
-      `<rect x="${i}" width="0.78" height="10" class="c-${cls}"><title>${esc(lines.join('\n'))}</title></rect>`,
+      `<rect x="${i}" width="0.78" height="10" class="c-${cls}"><title>${escapeHtml(lines.join('\n'))}</title></rect>`,
     );
     i++;
   }
-  return `<svg class="bar" viewBox="0 0 ${cells.length} 10" preserveAspectRatio="none" role="img" aria-label="${esc(label)}">${parts.join('')}</svg>`;
+  return `<svg class="bar" viewBox="0 0 ${cells.length} 10" preserveAspectRatio="none" role="img" aria-label="${escapeHtml(label)}">${parts.join('')}</svg>`;
 }

@@ -4,12 +4,13 @@
 // Order of what a person reads: the banner (all up / partial / major outage), then what is down
 // now with since-when and the issue link, then every monitor (state, 90-day uptime, bar, 24-hour
 // response sparkline, last result per region), then open and recent incidents.
+
+import { escapeHtml } from '../../common/escape.ts';
 import type { DayUptime } from '../rollups/uptime.ts';
 import type { MonitorStatus, Overall, RegionSummary } from '../status/model.ts';
 import type { IncidentEntry } from '../store/status-types.ts';
 import { barDefs, renderBar } from './bar.ts';
 import { displayUrl, formatDuration, formatMs, formatReason, formatTime, formatUptime } from './format.ts';
-import { esc } from './html.ts';
 import { renderSparkline } from './sparkline.ts';
 import { STYLES } from './styles.ts';
 
@@ -67,7 +68,7 @@ export function stateLabel(state: string): string {
 function issueLink(url: string | null): string {
   if (url === null) return '';
   const number = /\/issues\/(\d+)/.exec(url)?.[1];
-  return ` · <a href="${esc(url)}" rel="noopener">${number === undefined ? 'issue' : `issue #${esc(number)}`}</a>`;
+  return ` · <a href="${escapeHtml(url)}" rel="noopener">${number === undefined ? 'issue' : `issue #${escapeHtml(number)}`}</a>`;
 }
 
 function bannerDetail(data: PageData): string {
@@ -85,8 +86,8 @@ function affectedList(data: PageData): string {
     const start = m.incident === null ? since : Date.parse(m.incident.start);
     const when = start === null ? '' : ` since ${formatTime(start)} (${formatDuration(data.now - start)})`;
     const reason = m.incident?.reason ?? null;
-    return `<li class="${esc(m.state)}"><strong>${esc(m.name)}</strong> — ${esc(stateLabel(m.state).toLowerCase())}${esc(when)}${
-      reason === null ? '' : ` · ${esc(formatReason(reason))}`
+    return `<li class="${escapeHtml(m.state)}"><strong>${escapeHtml(m.name)}</strong> — ${escapeHtml(stateLabel(m.state).toLowerCase())}${escapeHtml(when)}${
+      reason === null ? '' : ` · ${escapeHtml(formatReason(reason))}`
     }${issueLink(m.incident?.issueUrl ?? null)}</li>`;
   });
   const more = data.affected.length > 50 ? `<li>and ${data.affected.length - 50} more</li>` : '';
@@ -99,7 +100,7 @@ function regionsLine(status: MonitorStatus): string {
     .map((r) => {
       const what = r.ok ? formatMs(r.responseTimeMs) : formatReason(r.reason);
       const mark = r.mark === null ? '' : ` (${r.mark})`;
-      return `<span class="region${r.ok ? '' : ' fail'}" title="${esc(`${r.region}: ${r.message} at ${formatTime(Date.parse(r.at))}`)}">${r.ok ? '✓' : '✗'} ${esc(r.region)} ${esc(what)}${esc(mark)}</span>`;
+      return `<span class="region${r.ok ? '' : ' fail'}" title="${escapeHtml(`${r.region}: ${r.message} at ${formatTime(Date.parse(r.at))}`)}">${r.ok ? '✓' : '✗'} ${escapeHtml(r.region)} ${escapeHtml(what)}${escapeHtml(mark)}</span>`;
     })
     .join('');
 }
@@ -112,12 +113,12 @@ function monitorRow(row: PageRow, now: number): string {
     row.spark,
     `Response time, last 24 hours: mean ${formatMs(m.responseTime.meanMs)}, p95 ${formatMs(m.responseTime.p95Ms)}`,
   );
-  return `<li class="monitor s-${esc(m.state)}" data-monitor="${esc(m.id)}">
-<div class="head"><span class="dot" aria-hidden="true"></span><span class="name">${esc(m.name)}</span><span class="state">${esc(stateLabel(m.state))}</span><span class="up" title="Uptime, last 90 days">${esc(formatUptime(uptime90))}</span></div>
-${url === null ? '' : `<div class="url">${esc(url)}</div>`}
+  return `<li class="monitor s-${escapeHtml(m.state)}" data-monitor="${escapeHtml(m.id)}">
+<div class="head"><span class="dot" aria-hidden="true"></span><span class="name">${escapeHtml(m.name)}</span><span class="state">${escapeHtml(stateLabel(m.state))}</span><span class="up" title="Uptime, last 90 days">${escapeHtml(formatUptime(uptime90))}</span></div>
+${url === null ? '' : `<div class="url">${escapeHtml(url)}</div>`}
 ${renderBar(row.cells, row.incidents, now, `${m.name}: uptime per day, last 90 days`)}
-<div class="axis"><span>90 days ago</span><span>${esc(formatUptime(m.uptime['24h']))} 24 h · ${esc(formatUptime(m.uptime['30d']))} 30 d</span><span>today</span></div>
-<div class="meta"><span class="rt">${spark}<span>${esc(formatMs(m.responseTime.meanMs))} avg · ${esc(formatMs(m.responseTime.p95Ms))} p95</span></span>${regionsLine(m)}</div>
+<div class="axis"><span>90 days ago</span><span>${escapeHtml(formatUptime(m.uptime['24h']))} 24 h · ${escapeHtml(formatUptime(m.uptime['30d']))} 30 d</span><span>today</span></div>
+<div class="meta"><span class="rt">${spark}<span>${escapeHtml(formatMs(m.responseTime.meanMs))} avg · ${escapeHtml(formatMs(m.responseTime.p95Ms))} p95</span></span>${regionsLine(m)}</div>
 </li>`;
 }
 
@@ -131,7 +132,7 @@ function incidentItem(item: PageIncident, now: number): string {
   const span = open
     ? `since ${formatTime(i.start)} (${formatDuration(now - i.start)})`
     : `${formatTime(i.start)} – ${formatTime(end)} (${formatDuration(end - i.start)})`;
-  return `<li><span class="tag${open ? '' : ' resolved'}">${open ? 'ongoing' : 'resolved'}</span> <strong>${esc(subject)}</strong> — ${esc(what)}<br><span class="muted">${esc(span)}${i.suppressed ? ' · during maintenance' : ''}</span>${issueLink(item.issueUrl)}</li>`;
+  return `<li><span class="tag${open ? '' : ' resolved'}">${open ? 'ongoing' : 'resolved'}</span> <strong>${escapeHtml(subject)}</strong> — ${escapeHtml(what)}<br><span class="muted">${escapeHtml(span)}${i.suppressed ? ' · during maintenance' : ''}</span>${issueLink(item.issueUrl)}</li>`;
 }
 
 function pager(data: PageData): string {
@@ -143,7 +144,7 @@ function pager(data: PageData): string {
 
 export function renderPage(data: PageData): string {
   const regions = data.regions
-    .map((r) => `${esc(r.region)}${r.impaired ? ' (impaired)' : r.online === 0 ? ' (offline)' : ''}`)
+    .map((r) => `${escapeHtml(r.region)}${r.impaired ? ' (impaired)' : r.online === 0 ? ' (offline)' : ''}`)
     .join(', ');
   return `<!doctype html>
 <html lang="en">
@@ -151,14 +152,14 @@ export function renderPage(data: PageData): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${esc(BANNER[data.overall])} · ${esc(data.title)}</title>
+<title>${escapeHtml(BANNER[data.overall])} · ${escapeHtml(data.title)}</title>
 <style>${STYLES}</style>
 </head>
 <body>
 ${barDefs()}
 <main>
-<header><h1>${esc(data.title)}</h1><span class="muted">Updated ${esc(formatTime(data.now))}</span></header>
-<section class="banner ${data.overall}" role="status"><span>${esc(BANNER[data.overall])}</span><small>${esc(bannerDetail(data))}</small></section>
+<header><h1>${escapeHtml(data.title)}</h1><span class="muted">Updated ${escapeHtml(formatTime(data.now))}</span></header>
+<section class="banner ${data.overall}" role="status"><span>${escapeHtml(BANNER[data.overall])}</span><small>${escapeHtml(bannerDetail(data))}</small></section>
 ${affectedList(data)}
 <h2>Monitors</h2>
 ${data.rows.length === 0 ? '<p class="muted">No monitors yet.</p>' : `<ul class="monitors">${data.rows.map((r) => monitorRow(r, data.now)).join('\n')}</ul>`}

@@ -1,6 +1,6 @@
 // A 24-hour response-time sparkline: hourly means as an inline SVG polyline (gaps where an hour
 // had no measured check), scaled between the lowest and highest hourly mean.
-import { esc } from './html.ts';
+import { escapeHtml } from '../../common/escape.ts';
 
 const WIDTH = 96;
 const HEIGHT = 24;
@@ -8,7 +8,7 @@ const HEIGHT = 24;
 export function renderSparkline(points: readonly (number | null)[], label: string): string {
   const values = points.filter((p): p is number => p !== null);
   if (values.length === 0) {
-    return `<svg class="spark" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title><line x1="0" y1="${HEIGHT - 1}" x2="${WIDTH}" y2="${HEIGHT - 1}" class="spark-empty"/></svg>`;
+    return `<svg class="spark" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title><line x1="0" y1="${HEIGHT - 1}" x2="${WIDTH}" y2="${HEIGHT - 1}" class="spark-empty"/></svg>`;
   }
   const min = Math.min(...values);
   const max = Math.max(...values);
@@ -32,5 +32,5 @@ export function renderSparkline(points: readonly (number | null)[], label: strin
         : `<circle cx="${s.split(',')[0]}" cy="${s.split(',')[1]}" r="1.6"/>`,
     )
     .join('');
-  return `<svg class="spark" viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title>${lines}</svg>`;
+  return `<svg class="spark" viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>${lines}</svg>`;
 }
