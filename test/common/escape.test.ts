@@ -30,8 +30,8 @@ describe('escaping', () => {
   });
 
   it('GitHub text, inline cells and markdown never carry a mention or markup', () => {
-    for (const escape of [escapeGitHubText, inlineMarkdown, escapeMarkdown]) {
-      const out = escape(HOSTILE);
+    for (const toGitHub of [escapeGitHubText, inlineMarkdown, escapeMarkdown]) {
+      const out = toGitHub(HOSTILE);
       expect(out).not.toMatch(MENTION);
       expect(out).not.toContain('<b>');
     }
@@ -42,8 +42,8 @@ describe('escaping', () => {
   it('holds for any text', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
-        for (const escape of [escapeGitHubText, inlineMarkdown, escapeMarkdown]) {
-          expect(escape(text)).not.toMatch(MENTION);
+        for (const toGitHub of [escapeGitHubText, inlineMarkdown, escapeMarkdown]) {
+          expect(toGitHub(text)).not.toMatch(MENTION);
         }
         expect(inlineMarkdown(text)).not.toMatch(/[|<>\n]/);
       }),
