@@ -1,14 +1,9 @@
 // Sentences a person acts on, one per failure. They name the thing (host, address, certificate),
 // what went wrong, and where useful what to look at.
+import { formatDurationForPeople } from '../common/format.ts';
 import type { FailureReason, Phase, TlsInfo } from './types.ts';
 
 const DAY_MS = 86_400_000;
-
-export function formatDuration(ms: number): string {
-  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms)} ms`;
-}
 
 function dateOnly(iso: string): string {
   return iso.slice(0, 10);
@@ -35,7 +30,7 @@ export function dnsMessage(
         ? `${host} does not resolve (${code ?? 'NXDOMAIN'}): no DNS record exists for that name; check the spelling and the DNS zone`
         : `${host} has no ${familyName(family)} address (${code ?? 'NXDOMAIN'}); the monitor forces ip: ${family}`;
     case 'dns_timeout':
-      return `DNS lookup of ${host} got no answer after ${formatDuration(waitedMs)} (${code ?? 'timeout'}): the resolver or the domain's name servers are not responding`;
+      return `DNS lookup of ${host} got no answer after ${formatDurationForPeople(waitedMs)} (${code ?? 'timeout'}): the resolver or the domain's name servers are not responding`;
     default:
       return `DNS lookup of ${host} failed (${code ?? 'error'}): the name servers answered with an error; check the domain's DNS servers`;
   }
@@ -56,7 +51,7 @@ export function connectMessage(
     case 'connect_refused':
       return `${endpoint} refused the connection: nothing is listening on that port, or a firewall rejects it`;
     case 'connect_timeout':
-      return `could not connect to ${endpoint} within ${formatDuration(waitedMs)}: the host is down or a firewall drops the packets`;
+      return `could not connect to ${endpoint} within ${formatDurationForPeople(waitedMs)}: the host is down or a firewall drops the packets`;
     case 'network_unreachable':
       return `${endpoint} is unreachable from this runner (${code ?? 'no route'}): no network route to that address`;
     default:
@@ -120,7 +115,7 @@ export function tlsHandshakeMessage(
 }
 
 export function timeoutMessage(phase: Phase, timeoutMs: number, host: string, receivedBytes: number): string {
-  const within = `within ${formatDuration(timeoutMs)}`;
+  const within = `within ${formatDurationForPeople(timeoutMs)}`;
   switch (phase) {
     case 'resolve':
       return `DNS lookup of ${host} did not finish ${within}`;
@@ -131,7 +126,7 @@ export function timeoutMessage(phase: Phase, timeoutMs: number, host: string, re
     case 'processing':
       return `${host} sent no response ${within}: it accepted the request but has not answered`;
     case 'transfer':
-      return `${host} was still sending the response body after ${formatDuration(timeoutMs)} (${receivedBytes} bytes received)`;
+      return `${host} was still sending the response body after ${formatDurationForPeople(timeoutMs)} (${receivedBytes} bytes received)`;
   }
 }
 

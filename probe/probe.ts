@@ -1,7 +1,9 @@
 // One check: resolve, connect, TLS, request, response, for each redirect hop on a fresh
 // connection, under one deadline; then the verdict. Never throws: every failure is a result.
+
 import { performance } from 'node:perf_hooks';
 import { TextDecoder } from 'node:util';
+import { formatDurationForPeople } from '../common/format.ts';
 import { redactDeep } from '../schema/secrets.ts';
 import { type Hop, LOG_BODY_BYTES } from './check-base.ts';
 import { CheckConnect } from './check-connect.ts';
@@ -13,7 +15,6 @@ import {
   connectMessage,
   dnsMessage,
   droppedMessage,
-  formatDuration,
   protocolMessage,
   timeoutMessage,
   tlsHandshakeMessage,
@@ -164,7 +165,7 @@ class CheckRun extends CheckConnect {
 
   protected okMessage(status: number, statusText: string): string {
     const parts = [
-      `${status}${statusText === '' ? '' : ` ${statusText}`} in ${formatDuration(this.timings.total)}`,
+      `${status}${statusText === '' ? '' : ` ${statusText}`} in ${formatDurationForPeople(this.timings.total)}`,
     ];
     if (this.redirects.length > 0)
       parts.push(`after ${this.redirects.length} redirect${this.redirects.length === 1 ? '' : 's'}`);

@@ -2,9 +2,10 @@
 // response), a reminder, a resolution, and the short chat text a webhook carries; built from the
 // pieces in render.ts and cut to the sink's limits.
 
-import { inlineMarkdown, markdownTable } from '../../common/escape.ts';
+import { inlineMarkdown } from '../../common/escape.ts';
+import { formatDurationForPeople } from '../../common/format.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
-import { ago, duration, utc } from './format.ts';
+import { ago, utc } from './format.ts';
 import { code } from './markdown.ts';
 import {
   assemble,
@@ -122,7 +123,7 @@ function remindBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   const name = inlineMarkdown(nameOf(snapshot));
   const state = alert.kind === 'flapping' ? 'flapping' : 'down';
   const head = [
-    `⏰ **${name}** is still ${state} after **${duration(ctx.now - alert.start)}** (since ${utc(alert.start)}); ${alert.failedChecks} failed check${alert.failedChecks === 1 ? '' : 's'} so far.`,
+    `⏰ **${name}** is still ${state} after **${formatDurationForPeople(ctx.now - alert.start)}** (since ${utc(alert.start)}); ${alert.failedChecks} failed check${alert.failedChecks === 1 ? '' : 's'} so far.`,
     ...(alert.votes.length === 0 ? [] : ['#### Latest votes per region', votesTable(alert.votes)]),
   ];
   return assemble(head, null, [deliveryMarker(ctx.deliveryId)]);
@@ -165,7 +166,7 @@ function resolveBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
       factsTable([
         ['Started', utc(alert.start)],
         ['Ended (last failing check)', utc(end)],
-        ['Duration', duration(end - alert.start)],
+        ['Duration', formatDurationForPeople(end - alert.start)],
         ['Failed checks', String(alert.failedChecks)],
       ]),
       closing,
@@ -188,12 +189,12 @@ function chatText(
     case 'open':
       return `🔴 ${title} (since ${utc(alert.start)})${suffix}`;
     case 'remind':
-      return `⏰ ${name} is still ${alert.kind === 'flapping' ? 'flapping' : 'down'} after ${duration(ctx.now - alert.start)}${suffix}`;
+      return `⏰ ${name} is still ${alert.kind === 'flapping' ? 'flapping' : 'down'} after ${formatDurationForPeople(ctx.now - alert.start)}${suffix}`;
     case 'resolve': {
       const end = alert.end ?? alert.lastFailure;
       if (alert.kind === 'certificate') return `✅ ${name}: renewed TLS certificate seen${suffix}`;
       if (alert.kind === 'region') return `✅ Region ${alert.subject} is healthy again${suffix}`;
-      return `✅ ${name} is ${alert.kind === 'flapping' ? 'no longer flapping' : 'up again'} after ${duration(end - alert.start)} (${alert.failedChecks} failed checks)${suffix}`;
+      return `✅ ${name} is ${alert.kind === 'flapping' ? 'no longer flapping' : 'up again'} after ${formatDurationForPeople(end - alert.start)} (${alert.failedChecks} failed checks)${suffix}`;
     }
   }
 }

@@ -4,10 +4,11 @@
 // and keeps a 10,000-monitor page small.
 
 import { escapeHtml } from '../../common/escape.ts';
+import { formatDurationForPeople } from '../../common/format.ts';
 import type { DayUptime } from '../rollups/uptime.ts';
 import { DAY_MS } from '../rollups/uptime.ts';
 import type { IncidentEntry } from '../store/status-types.ts';
-import { formatDay, formatDuration, formatReason, formatUptime } from './format.ts';
+import { formatDay, formatReason, formatUptime } from './format.ts';
 
 export type CellClass = 'ok' | 'warn' | 'bad' | 'down' | 'none';
 
@@ -33,7 +34,7 @@ export function barDefs(): string {
 function incidentLine(incident: IncidentEntry, now: number): string {
   const end = incident.end ?? now;
   const what = incident.kind === 'flapping' ? 'flapping' : formatReason(incident.reason);
-  return `${incident.kind === 'down' ? 'down' : incident.kind} ${formatDuration(end - incident.start)}: ${what}`;
+  return `${incident.kind === 'down' ? 'down' : incident.kind} ${formatDurationForPeople(end - incident.start)}: ${what}`;
 }
 
 /**

@@ -30,18 +30,6 @@ export function formatTime(at: number): string {
   return `${formatDay(at)}, ${hh}:${mm} UTC`;
 }
 
-/** "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.floor(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
-  const d = Math.floor(h / 24);
-  return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
-}
-
 /** Reasons as people read them (`connect_refused` -> "connection refused"). */
 export function formatReason(reason: string | null): string {
   if (reason === null) return 'failing';

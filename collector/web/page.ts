@@ -6,11 +6,12 @@
 // response sparkline, last result per region), then open and recent incidents.
 
 import { escapeHtml } from '../../common/escape.ts';
+import { formatDurationForPeople } from '../../common/format.ts';
 import type { DayUptime } from '../rollups/uptime.ts';
 import type { MonitorStatus, Overall, RegionSummary } from '../status/model.ts';
 import type { IncidentEntry } from '../store/status-types.ts';
 import { barDefs, renderBar } from './bar.ts';
-import { displayUrl, formatDuration, formatMs, formatReason, formatTime, formatUptime } from './format.ts';
+import { displayUrl, formatMs, formatReason, formatTime, formatUptime } from './format.ts';
 import { renderSparkline } from './sparkline.ts';
 import { STYLES } from './styles.ts';
 
@@ -84,7 +85,8 @@ function affectedList(data: PageData): string {
   const items = data.affected.slice(0, 50).map((m) => {
     const since = m.since === null ? null : Date.parse(m.since);
     const start = m.incident === null ? since : Date.parse(m.incident.start);
-    const when = start === null ? '' : ` since ${formatTime(start)} (${formatDuration(data.now - start)})`;
+    const when =
+      start === null ? '' : ` since ${formatTime(start)} (${formatDurationForPeople(data.now - start)})`;
     const reason = m.incident?.reason ?? null;
     return `<li class="${escapeHtml(m.state)}"><strong>${escapeHtml(m.name)}</strong> — ${escapeHtml(stateLabel(m.state).toLowerCase())}${escapeHtml(when)}${
       reason === null ? '' : ` · ${escapeHtml(formatReason(reason))}`
@@ -130,8 +132,8 @@ function incidentItem(item: PageIncident, now: number): string {
   const what =
     i.kind === 'flapping' ? 'flapping' : i.kind === 'region' ? 'checks set aside' : formatReason(i.reason);
   const span = open
-    ? `since ${formatTime(i.start)} (${formatDuration(now - i.start)})`
-    : `${formatTime(i.start)} – ${formatTime(end)} (${formatDuration(end - i.start)})`;
+    ? `since ${formatTime(i.start)} (${formatDurationForPeople(now - i.start)})`
+    : `${formatTime(i.start)} – ${formatTime(end)} (${formatDurationForPeople(end - i.start)})`;
   return `<li><span class="tag${open ? '' : ' resolved'}">${open ? 'ongoing' : 'resolved'}</span> <strong>${escapeHtml(subject)}</strong> — ${escapeHtml(what)}<br><span class="muted">${escapeHtml(span)}${i.suppressed ? ' · during maintenance' : ''}</span>${issueLink(item.issueUrl)}</li>`;
 }
 

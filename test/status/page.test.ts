@@ -78,7 +78,7 @@ describe('status page in Chromium', { timeout: 120_000 }, () => {
     const web = page.locator('li.monitor[data-monitor="web"] svg.bar');
     expect(await web.getAttribute('viewBox')).toBe('0 0 90 10');
     const titles = await web.locator('title').allTextContents();
-    const hit = titles.filter((t) => t.includes('down 2 h: timeout'));
+    const hit = titles.filter((t) => t.includes('down 2h: timeout'));
     expect(hit).toHaveLength(2);
     for (const t of hit) expect(t).toContain('95.83% uptime');
     expect(titles.some((t) => /100% uptime, no incidents/.test(t))).toBe(true);
