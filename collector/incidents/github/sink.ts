@@ -11,6 +11,8 @@
 // is closed they do nothing and say so (`closedByHuman`); Vigil never reopens an issue. Comments
 // carry a delivery marker, so a comment whose answer was lost is found before posting it again,
 // and a resolve retried after its close went through is told apart from a person's close.
+
+import { createOctokit, type GitHubClient } from '../../../common/octokit.ts';
 import { VERSION } from '../../../common/version.ts';
 import { deliveryMarker, incidentMarker } from '../render.ts';
 import type {
@@ -22,7 +24,6 @@ import type {
   SinkRef,
 } from '../sink.ts';
 import { SinkError } from '../sink.ts';
-import { createGitHubClient, type GitHubClient } from './client.ts';
 import { toSinkError } from './errors.ts';
 import { type GitHubSinkSettings, githubSettings, validateGitHubSettings } from './settings.ts';
 
@@ -59,12 +60,17 @@ export class GitHubIssuesSink implements IncidentSink {
     this.#owner = owner;
     this.#repo = repo;
     this.#deps = deps;
-    this.#client = createGitHubClient({
+    // Retries inside a request stay few: the outbox retries further on its own schedule, and a
+    // long rate limit goes back to it instead of holding a delivery slot.
+    this.#client = createOctokit({
       token: settings.token ?? '',
       baseUrl: settings.apiUrl,
       userAgent: `vigil/${VERSION}`,
       retryBaseMs: settings.retryBaseMs,
       retries: 2,
+      // 429 is left to the throttling plugin (it honours retry-after; plugin-retry would not).
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+      maxLimitRetries: 2,
       writeSpacingMs: settings.writeSpacingMs,
       maxInlineWaitSeconds: MAX_INLINE_WAIT_SECONDS,
       onLimit: (kind, retryAfter, willWait) =>
