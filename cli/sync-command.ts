@@ -66,33 +66,24 @@ export async function runSync(
   env: NodeJS.ProcessEnv,
 ): Promise<Outcome> {
   const err = (line: string) => process.stderr.write(`${line}\n`);
-  const { loadMonitorFiles } = await import('../schema/load.ts');
-  const { collectSecrets, sourcesOf } = await import('../schema/secrets.ts');
-  const { toDocument } = await import('../schema/normalize.ts');
+  const { prepareSync } = await import('../client/sync-steps.ts');
   const { syncPlan } = await import('../client/collector-client.ts');
 
-  const loaded = await loadMonitorFiles(paths.length > 0 ? paths : ['monitors']);
-  for (const diagnostic of loaded.diagnostics) err(formatDiagnostic(diagnostic));
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
+  const prepared = await prepareSync(paths.length > 0 ? paths : ['monitors'], env, (d) =>
+    err(formatDiagnostic(d)),
+  );
+  if (!prepared.ok) {
+    const { stage, count } = prepared;
     err(
-      `vigil ${command}: ${errors.length} error${errors.length === 1 ? '' : 's'} in the monitor files; nothing was sent to the collector`,
+      stage === 'files'
+        ? `vigil ${command}: ${count} error${count === 1 ? '' : 's'} in the monitor files; nothing was sent to the collector`
+        : `vigil ${command}: ${count} secret${count === 1 ? ' is' : 's are'} not set in the environment; nothing was sent to the collector`,
     );
     // 1 even for a wrong path: with --detailed-exitcode, 2 means "there are changes".
     return { exitCode: 1 };
   }
-  const specs = loaded.monitors.map((monitor) => monitor.spec);
-  const { secrets, diagnostics: secretDiagnostics } = collectSecrets(specs, env, sourcesOf(loaded.monitors));
-  const missing = secretDiagnostics.filter((d) => d.severity === 'error');
-  for (const diagnostic of secretDiagnostics) err(formatDiagnostic(diagnostic));
-  if (missing.length > 0) {
-    err(
-      `vigil ${command}: ${missing.length} secret${missing.length === 1 ? ' is' : 's are'} not set in the environment; nothing was sent to the collector`,
-    );
-    return { exitCode: 1 };
-  }
   try {
-    const plan = await syncPlan(to, { ...base, monitors: specs.map(toDocument), secrets });
+    const plan = await syncPlan(to, { ...base, monitors: prepared.monitors, secrets: prepared.secrets });
     return { plan, exitCode: 0 };
   } catch (error) {
     const failure = error as CollectorError;

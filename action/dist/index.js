@@ -48387,6 +48387,82 @@ function unreachable(url, error2, timeoutMs, mutating) {
   );
 }
 
+// schema/load.ts
+import { readdir as readdir2, realpath, stat as stat2 } from "node:fs/promises";
+import { isAbsolute, join, normalize, resolve } from "node:path";
+
+// schema/diagnostics.ts
+var NO_SPAN = { line: 0, column: 0, endLine: 0, endColumn: 0 };
+function formatPath(path5) {
+  let text = "";
+  for (const segment of path5) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+function makeDiagnostic(input) {
+  const diagnostic = {
+    file: input.file,
+    line: input.span.line,
+    column: input.span.column,
+    endLine: input.span.endLine,
+    endColumn: input.span.endColumn,
+    code: input.code,
+    message: input.message,
+    severity: input.severity ?? "error"
+  };
+  if (input.hint !== void 0) diagnostic.hint = input.hint;
+  if (input.path !== void 0 && input.path.length > 0) diagnostic.path = formatPath(input.path);
+  return diagnostic;
+}
+function sortDiagnostics(diagnostics, fileOrder = []) {
+  const rank = new Map(fileOrder.map((file, index) => [file, index]));
+  return [...diagnostics].sort(
+    (a, b) => (rank.get(a.file) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.file) ?? Number.MAX_SAFE_INTEGER) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code) || a.message.localeCompare(b.message)
+  );
+}
+function dedupeDiagnostics(diagnostics) {
+  const seen = /* @__PURE__ */ new Set();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.path ?? ""}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// schema/merge.ts
+function isRecord(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+var MERGED_KEYS = /* @__PURE__ */ new Set(["headers", "tls", "http", "confirm", "recover", "flapping", "alert"]);
+function applyFileDefaults(monitor, defaults) {
+  if (!isRecord(defaults)) return { ...monitor };
+  const merged = {};
+  for (const [key, value] of Object.entries(defaults)) {
+    if (key === "id" || key === "name" || key === "url" || key === "renamed_from") continue;
+    merged[key] = value;
+  }
+  for (const [key, value] of Object.entries(monitor)) {
+    const inherited = merged[key];
+    if (MERGED_KEYS.has(key) && isRecord(value) && isRecord(inherited)) {
+      merged[key] = key === "headers" ? mergeHeaders(inherited, value) : { ...inherited, ...value };
+    } else {
+      merged[key] = value;
+    }
+  }
+  return merged;
+}
+function mergeHeaders(inherited, own) {
+  const ownNames = new Set(Object.keys(own).map((name) => name.toLowerCase()));
+  const merged = {};
+  for (const [name, value] of Object.entries(inherited))
+    if (!ownNames.has(name.toLowerCase())) merged[name] = value;
+  return { ...merged, ...own };
+}
+
 // schema/normalize.ts
 var import_yaml = __toESM(require_dist(), 1);
 
@@ -48465,36 +48541,6 @@ function memoize(compute, limit = 1e3) {
     cache.set(key, value);
     return value;
   };
-}
-
-// schema/merge.ts
-function isRecord(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-var MERGED_KEYS = /* @__PURE__ */ new Set(["headers", "tls", "http", "confirm", "recover", "flapping", "alert"]);
-function applyFileDefaults(monitor, defaults) {
-  if (!isRecord(defaults)) return { ...monitor };
-  const merged = {};
-  for (const [key, value] of Object.entries(defaults)) {
-    if (key === "id" || key === "name" || key === "url" || key === "renamed_from") continue;
-    merged[key] = value;
-  }
-  for (const [key, value] of Object.entries(monitor)) {
-    const inherited = merged[key];
-    if (MERGED_KEYS.has(key) && isRecord(value) && isRecord(inherited)) {
-      merged[key] = key === "headers" ? mergeHeaders(inherited, value) : { ...inherited, ...value };
-    } else {
-      merged[key] = value;
-    }
-  }
-  return merged;
-}
-function mergeHeaders(inherited, own) {
-  const ownNames = new Set(Object.keys(own).map((name) => name.toLowerCase()));
-  const merged = {};
-  for (const [name, value] of Object.entries(inherited))
-    if (!ownNames.has(name.toLowerCase())) merged[name] = value;
-  return { ...merged, ...own };
 }
 
 // schema/schema-check.ts
@@ -49306,636 +49352,6 @@ function toDocument(spec) {
   };
 }
 
-// schema/diagnostics.ts
-var NO_SPAN = { line: 0, column: 0, endLine: 0, endColumn: 0 };
-function formatPath(path5) {
-  let text = "";
-  for (const segment of path5) {
-    if (typeof segment === "number") text += `[${segment}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
-  }
-  return text;
-}
-function makeDiagnostic(input) {
-  const diagnostic = {
-    file: input.file,
-    line: input.span.line,
-    column: input.span.column,
-    endLine: input.span.endLine,
-    endColumn: input.span.endColumn,
-    code: input.code,
-    message: input.message,
-    severity: input.severity ?? "error"
-  };
-  if (input.hint !== void 0) diagnostic.hint = input.hint;
-  if (input.path !== void 0 && input.path.length > 0) diagnostic.path = formatPath(input.path);
-  return diagnostic;
-}
-function sortDiagnostics(diagnostics, fileOrder = []) {
-  const rank = new Map(fileOrder.map((file, index) => [file, index]));
-  return [...diagnostics].sort(
-    (a, b) => (rank.get(a.file) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.file) ?? Number.MAX_SAFE_INTEGER) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code) || a.message.localeCompare(b.message)
-  );
-}
-function dedupeDiagnostics(diagnostics) {
-  const seen = /* @__PURE__ */ new Set();
-  return diagnostics.filter((d) => {
-    const key = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.path ?? ""}\0${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-// schema/secrets.ts
-var SECRET_REF = /\$\{([A-Za-z_][A-Za-z0-9_]{0,127})\}/g;
-function malformedSecretRefs(text) {
-  const bad = [];
-  let from = 0;
-  for (; ; ) {
-    const at = text.indexOf("${", from);
-    if (at === -1) return bad;
-    const rest = text.slice(at);
-    const good = /^\$\{[A-Za-z_][A-Za-z0-9_]{0,127}\}/.exec(rest);
-    if (good === null) {
-      const close = rest.indexOf("}");
-      bad.push(
-        close === -1 || close > 40 ? `${rest.slice(0, 20)}${rest.length > 20 ? "..." : ""}` : rest.slice(0, close + 1)
-      );
-      from = at + 2;
-    } else {
-      from = at + good[0].length;
-    }
-  }
-}
-function secretNamesIn(text) {
-  return [...new Set([...text.matchAll(SECRET_REF)].map((match2) => match2[1]))];
-}
-function secretRefs(spec) {
-  const refs = [];
-  for (const name of secretNamesIn(spec.url)) refs.push({ field: "url", name });
-  for (const [header, value] of Object.entries(spec.headers)) {
-    for (const name of secretNamesIn(value)) refs.push({ field: `headers.${header}`, name });
-  }
-  if (spec.body !== null) for (const name of secretNamesIn(spec.body)) refs.push({ field: "body", name });
-  return refs;
-}
-function sourcesOf(monitors) {
-  return new Map(monitors.map((m) => [m.spec.id, m.source]));
-}
-function collectSecrets(specs, env, sources) {
-  const secrets = {};
-  const diagnostics = [];
-  for (const spec of specs) {
-    for (const { field, name } of secretRefs(spec)) {
-      const value = env[name];
-      if (value !== void 0 && value !== "") {
-        secrets[name] = value;
-        continue;
-      }
-      const source = sources?.get(spec.id);
-      const input = {
-        file: source?.file ?? "",
-        span: source === void 0 ? NO_SPAN : { line: source.line, column: source.column, endLine: source.line, endColumn: source.column },
-        code: "secret_missing",
-        message: `monitor \`${spec.id}\` uses \`\${${name}}\` in \`${field}\`, but the environment variable ${name} is ${value === "" ? "empty" : "not set"}`,
-        hint: `set ${name} in the environment (in the GitHub Action: \`env: ${name}: \${{ secrets.${name} }}\`)`
-      };
-      diagnostics.push(makeDiagnostic(input));
-    }
-  }
-  return { secrets, diagnostics };
-}
-
-// common/escape.ts
-function escapeGitHubText(text) {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("@", "&#64;");
-}
-function inlineMarkdown(text) {
-  return escapeGitHubText(text).replaceAll("|", "&#124;").replace(/\r?\n/g, " ");
-}
-function escapeMarkdown(text) {
-  return text.replace(/([\\`*_{}[\]<>()#+|!~])/g, "\\$1").replaceAll("@", "@​");
-}
-function markdownTable(header, rows) {
-  const line = (cells) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
-// action/src/markdown.ts
-function cell(text) {
-  return escapeGitHubText(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-}
-function shortSha(sha) {
-  return /^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 7) : sha;
-}
-function truncate(markdown, limit, note) {
-  if (markdown.length <= limit) return markdown;
-  const room = Math.max(0, limit - note.length - 2);
-  let cut = markdown.lastIndexOf("\n", room);
-  if (cut <= 0) cut = room;
-  let head = markdown.slice(0, cut);
-  const open3 = (head.match(/<details>/g) ?? []).length - (head.match(/<\/details>/g) ?? []).length;
-  const fences = (head.match(/^```/gm) ?? []).length;
-  if (fences % 2 === 1) head += "\n```";
-  for (let i = 0; i < open3; i++) head += "\n</details>";
-  return `${head}
-
-${note}`;
-}
-function ghExpr(expr) {
-  return `\${{ ${expr} }}`;
-}
-
-// action/src/failure.ts
-var ACTION_FAILURES = {
-  /** An input has a value the Action cannot use. */
-  VIGIL_ACTION_BAD_INPUT: "fix the input in the workflow file",
-  /** plan/apply without `collector-url` or `collector-token`. */
-  VIGIL_ACTION_MISSING_INPUT: "set the input in the workflow step (`with:`), from a repository secret",
-  /** The `path` input names nothing in the checkout. */
-  VIGIL_ACTION_PATH_MISSING: "check the `path` input and that the workflow runs actions/checkout before this step",
-  /** The monitor files have errors (annotated on their lines). */
-  VIGIL_ACTION_INVALID_MONITORS: "fix the annotated lines (all of them are listed in the job summary)",
-  /** A `${NAME}` used by a monitor is not in the step environment. */
-  VIGIL_ACTION_MISSING_SECRET: `add it to the step: \`env: { NAME: ${ghExpr("secrets.NAME")} }\` (and create the repository secret)`,
-  /** The event payload or GITHUB_* environment is not what GitHub gives an action. */
-  VIGIL_ACTION_BAD_CONTEXT: "run this Action from a GitHub Actions workflow",
-  /** Collector answers (codes shared with the collector's API). */
-  VIGIL_ERR_UNREACHABLE: "check that `collector-url` is right and that the collector is running and reachable from the runner",
-  VIGIL_ERR_UNAUTHORIZED: "set `collector-token` to the collector's admin token (VIGIL_ADMIN_TOKEN), stored as a repository secret",
-  VIGIL_ERR_STALE_PLAN: "the monitors on the collector changed since the plan was made: re-run the plan, review it, then apply",
-  VIGIL_ERR_INVALID_MONITORS: "fix the annotated lines; if the files validate locally, the collector runs a different Vigil version: upgrade one of them",
-  VIGIL_ERR_MISSING_SECRET: `add the secret to the step: \`env: { NAME: ${ghExpr("secrets.NAME")} }\` (and create the repository secret)`,
-  VIGIL_ERR_BAD_URL: "set `collector-url` to the http(s) base URL of the collector, e.g. https://vigil.example.com",
-  VIGIL_ERR_BAD_RESPONSE: "`collector-url` answered, but not as a Vigil collector: check the URL (and any proxy in front of it)",
-  VIGIL_ERR_BODY_TOO_LARGE: "split the monitors across fewer or smaller files, or raise the collector body limit",
-  /** The GitHub API refused or failed a call the Action needed. */
-  VIGIL_ACTION_GITHUB: "give the workflow `permissions: pull-requests: write`, or set `comment: false` to keep the plan in the job summary only",
-  /** Anything else (a bug or an unexpected answer). */
-  VIGIL_ACTION_INTERNAL: "this is a bug in Vigil; please report it with the log of this step"
-};
-var ActionFailure = class extends Error {
-  name = "ActionFailure";
-  code;
-  remedy;
-  constructor(code, message, remedy) {
-    super(message);
-    this.code = code;
-    this.remedy = remedy ?? remedyFor(code);
-  }
-};
-function remedyFor(code) {
-  return ACTION_FAILURES[code] ?? ACTION_FAILURES.VIGIL_ACTION_INTERNAL;
-}
-function failureLine(failure) {
-  const message = failure.message.replace(/\s*\.?\s*$/, "");
-  return `${failure.code}: ${message}. Fix: ${failure.remedy}`;
-}
-
-// action/src/collector-sync.ts
-var SyncFailure = class extends ActionFailure {
-  diagnostics;
-  constructor(code, message, diagnostics) {
-    super(code, message);
-    this.diagnostics = diagnostics;
-  }
-};
-function secretsFor(monitors, env) {
-  const { secrets, diagnostics } = collectSecrets(
-    monitors.map((m) => m.spec),
-    env,
-    sourcesOf(monitors)
-  );
-  const errors = diagnostics.filter((d) => d.severity !== "warning");
-  if (errors.length > 0) {
-    throw new SyncFailure(
-      "VIGIL_ACTION_MISSING_SECRET",
-      `${errors.length} secret${errors.length === 1 ? " is" : "s are"} not set in the step environment: ${[...new Set(errors.map((d) => secretName(d)))].join(", ")}`,
-      errors
-    );
-  }
-  for (const value of Object.values(secrets)) setSecret(value);
-  return secrets;
-}
-async function syncWithCollector(input) {
-  const request2 = {
-    revision: input.revision,
-    monitors: input.monitors.map((m) => toDocument(m.spec)),
-    secrets: secretsFor(input.monitors, input.env),
-    prune: input.prune,
-    dryRun: input.dryRun,
-    ...input.expectedPlanId === null ? {} : { expectedPlanId: input.expectedPlanId }
-  };
-  try {
-    return await syncPlan({ url: input.collectorUrl, token: input.collectorToken }, request2);
-  } catch (error2) {
-    if (error2 instanceof CollectorError) {
-      throw new SyncFailure(error2.code, error2.message, placeDiagnostics(error2.diagnostics, input.monitors));
-    }
-    throw error2;
-  }
-}
-function placeDiagnostics(diagnostics, monitors) {
-  return diagnostics.map((d) => {
-    const index = monitorIndex(d.path);
-    const source = index === null ? void 0 : monitors[index]?.source;
-    if (source === void 0 || d.line > 0 && d.file === source.file) return d;
-    const field = d.path?.replace(/^(?:monitors)?\[\d+\]\.?/, "") ?? "";
-    return {
-      ...d,
-      file: source.file,
-      line: source.line,
-      column: source.column,
-      endLine: source.line,
-      endColumn: source.column,
-      message: field && !d.message.includes(field) ? `${field}: ${d.message}` : d.message
-    };
-  });
-}
-function monitorIndex(fieldPath) {
-  const match2 = /^(?:monitors)?\[(\d+)\]/.exec(fieldPath ?? "");
-  return match2 === null ? null : Number(match2[1]);
-}
-function secretName(d) {
-  return /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(d.message)?.[1] ?? /`([A-Za-z_][A-Za-z0-9_]*)`/.exec(d.message)?.[1] ?? d.code;
-}
-
-// schema/plan-render.ts
-var ACTIONS = [
-  "delete",
-  "replace",
-  "rename",
-  "update",
-  "create"
-];
-var SYMBOL = {
-  delete: "-",
-  replace: "-/+",
-  rename: "~>",
-  update: "~",
-  create: "+",
-  unchanged: " "
-};
-var ANSI = {
-  red: "31",
-  green: "32",
-  yellow: "33",
-  magenta: "35",
-  cyan: "36",
-  bold: "1",
-  dim: "2"
-};
-var COLOR = {
-  delete: "red",
-  replace: "magenta",
-  rename: "cyan",
-  update: "yellow",
-  create: "green",
-  unchanged: "dim"
-};
-function changeCount(plan) {
-  const c = plan.counts;
-  return c.create + c.update + c.replace + c.rename + c.delete;
-}
-function summaryLine(plan) {
-  const c = plan.counts;
-  if (plan.applied) {
-    return `${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.rename} renamed, ${c.delete} deleted, ${c.unchanged} unchanged`;
-  }
-  return `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.rename} to rename, ${c.delete} to delete, ${c.unchanged} unchanged`;
-}
-function renderText(plan, options2 = {}) {
-  const paint = (color, text) => options2.color ? `\x1B[${ANSI[color]}m${text}\x1B[0m` : text;
-  const maxValue = options2.maxValueLength ?? 200;
-  const lines = [];
-  const changes = plan.changes.filter((change) => change.action !== "unchanged");
-  if (changes.length > 0) {
-    lines.push(
-      plan.applied ? "Vigil applied these changes:" : "Vigil will make these changes:",
-      "",
-      `  ${paint("red", "-")} delete  ${paint("magenta", "-/+")} replace  ${paint("cyan", "~>")} rename  ${paint("yellow", "~")} update  ${paint("green", "+")} create`,
-      ""
-    );
-  }
-  for (const action of ACTIONS) {
-    for (const change of changes.filter((c) => c.action === action)) {
-      const title = `${SYMBOL[action]} ${action} ${change.id}${change.from === void 0 ? "" : ` (from ${change.from})`}${change.name === change.id ? "" : ` "${change.name}"`}`;
-      lines.push(paint(COLOR[action], `  ${title}`));
-      for (const diff2 of change.diff) lines.push(`      ${diffLine(diff2, maxValue)}`);
-    }
-  }
-  if (changes.length > 0) lines.push("");
-  if (changes.length === 0) {
-    lines.push(
-      plan.applied ? `No changes. The collector already held these ${plan.counts.unchanged} monitors.` : `No changes. The collector holds exactly these ${plan.counts.unchanged} monitors.`
-    );
-  } else {
-    lines.push(paint("bold", `${plan.applied ? "Applied" : "Plan"}: ${summaryLine(plan)}.`));
-  }
-  lines.push(
-    paint("dim", `Plan ${plan.planId}${plan.revision === null ? "" : ` for revision ${plan.revision}`}.`)
-  );
-  return `${lines.join("\n")}
-`;
-}
-function diffLine(diff2, maxValue) {
-  if (diff2.secretChanged) return `~ ${diff2.path}: ${show(diff2.after, maxValue)} (secret value changed)`;
-  if (diff2.before === null || diff2.before === void 0)
-    return `+ ${diff2.path}: ${show(diff2.after, maxValue)}`;
-  if (diff2.after === null || diff2.after === void 0)
-    return `- ${diff2.path}: ${show(diff2.before, maxValue)}`;
-  return `~ ${diff2.path}: ${show(diff2.before, maxValue)} → ${show(diff2.after, maxValue)}`;
-}
-function show(value, max) {
-  const text = JSON.stringify(value) ?? "null";
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
-}
-var MARKDOWN_BUDGET = 6e4;
-function renderMarkdown(plan, options2 = {}) {
-  const perAction = options2.maxPerAction ?? 100;
-  const commit = options2.commit ?? plan.revision;
-  const c = plan.counts;
-  const out = [];
-  const total = changeCount(plan);
-  out.push(
-    `### Vigil ${plan.applied ? "applied" : "plan"}: ${total === 0 ? "no changes" : summaryLine(plan)}`,
-    ""
-  );
-  const deletions = plan.changes.filter((change) => change.action === "delete");
-  if (deletions.length > 0) {
-    out.push(
-      "> [!WARNING]",
-      `> **${deletions.length} monitor${deletions.length === 1 ? "" : "s"} ${plan.applied ? "were" : "will be"} deleted.** Checks stop; ${deletions.length === 1 ? "its" : "their"} history is archived.`,
-      ...limited(deletions, perAction).map((line) => `> ${line}`),
-      ""
-    );
-  }
-  out.push(
-    "| create | update | replace | rename | delete | unchanged |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: |",
-    `| ${c.create} | ${c.update} | ${c.replace} | ${c.rename} | ${c.delete} | ${c.unchanged} |`,
-    ""
-  );
-  const headings = {
-    replace: "Replace (url or method changed: history starts anew)",
-    rename: "Rename (history kept)",
-    update: "Update",
-    create: "Create"
-  };
-  let used = out.join("\n").length;
-  let cut = 0;
-  for (const action of ["replace", "rename", "update", "create"]) {
-    const changes = plan.changes.filter((change) => change.action === action);
-    if (changes.length === 0) continue;
-    out.push(`#### ${headings[action]}`, "");
-    let shown = 0;
-    for (const change of changes.slice(0, perAction)) {
-      const block = changeBlock(change);
-      if (cut > 0 || used + block.length > MARKDOWN_BUDGET) {
-        cut++;
-        continue;
-      }
-      out.push(block);
-      used += block.length + 1;
-      shown++;
-    }
-    if (changes.length > shown) out.push(`- … and ${changes.length - shown} more`);
-    out.push("");
-  }
-  if (cut > 0) out.push("_Cut to fit a comment; run `vigil plan` for the full plan._", "");
-  const footer2 = `<sub>Plan \`${plan.planId}\`${commit ? ` for commit \`${escapeMarkdown(commit)}\`` : ""}. Applying with this plan id refuses if the collector changed since.</sub>`;
-  const text = out.join("\n");
-  return `${text}
-${footer2}
-`;
-}
-function changeBlock(change) {
-  const lines = [`- ${monitorLabel(change)}`];
-  if (change.diff.length > 0) {
-    lines.push(
-      `  <details><summary>${change.diff.length} field${change.diff.length === 1 ? "" : "s"} changed</summary>`,
-      "",
-      "  | field | before | after |",
-      "  | --- | --- | --- |",
-      ...change.diff.map(
-        (diff2) => `  | <code>${inlineMarkdown(diff2.path.replaceAll("\n", "↵"))}</code> | ${diffCells(diff2)} |`
-      ),
-      "",
-      "  </details>"
-    );
-  }
-  return lines.join("\n");
-}
-function limited(changes, max) {
-  const lines = changes.slice(0, max).map((change) => `- ${monitorLabel(change)}`);
-  if (changes.length > max) lines.push(`- … and ${changes.length - max} more`);
-  return lines;
-}
-function monitorLabel(change) {
-  const from = change.from === void 0 ? "" : ` (from \`${escapeCode(change.from)}\`)`;
-  const name = change.name === change.id ? "" : ` ${escapeMarkdown(change.name)}`;
-  return `\`${escapeCode(change.id)}\`${from}${name}`;
-}
-function diffCells(diff2) {
-  if (diff2.secretChanged) return `${cell2(diff2.before)} | ${cell2(diff2.after)} (secret value changed)`;
-  return `${cell2(diff2.before)} | ${cell2(diff2.after)}`;
-}
-function cell2(value) {
-  const raw = JSON.stringify(value) ?? "null";
-  const text = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw;
-  return `<code>${inlineMarkdown(text.replaceAll("\n", "↵"))}</code>`;
-}
-function escapeCode(text) {
-  return text.replaceAll("`", "'");
-}
-
-// action/src/plan-report.ts
-var COMMENT_LIMIT = 65e3;
-function planComment(marker, input) {
-  const body = [
-    marker,
-    renderMarkdown(input.plan, { commit: input.commit }).trimEnd(),
-    footer(input, "This comment is updated on every push.")
-  ].join("\n");
-  return truncate(
-    body,
-    COMMENT_LIMIT,
-    "_(plan cut to fit a comment; the job summary and `vigil plan` show all of it)_"
-  );
-}
-function planSummary(input) {
-  return `${renderMarkdown(input.plan, { commit: input.commit, maxPerAction: 1e3 }).trimEnd()}
-${footer(input, "")}
-`;
-}
-function footer(input, note) {
-  const commit = /^[0-9a-f]{40}$/i.test(input.commit) ? ` · commit [\`${shortSha(input.commit)}\`](${input.repoUrl}/commit/${input.commit})` : "";
-  const run2 = input.runUrl === null ? "" : ` · [workflow run](${input.runUrl})`;
-  return `<sub>Vigil ${input.plan.applied ? "apply" : "plan"} for \`${escapeGitHubText(input.path)}\`${commit}${run2}${note ? ` · ${note}` : ""}</sub>`;
-}
-
-// action/src/annotations.ts
-import path from "node:path";
-var ANNOTATION_LIMIT = 10;
-function repoRelative(file, workspace) {
-  const relative = path.relative(workspace, path.resolve(workspace, file));
-  return relative.split(path.sep).join("/");
-}
-function sortDiagnostics2(diagnostics) {
-  return [...diagnostics].sort(
-    (a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column || compare(a.code, b.code)
-  );
-}
-function buildAnnotations(diagnostics, workspace) {
-  const sorted = sortDiagnostics2(diagnostics);
-  const errors = sorted.filter((d) => d.severity !== "warning");
-  const warnings = sorted.filter((d) => d.severity === "warning");
-  const shown = [
-    ...errors.slice(0, ANNOTATION_LIMIT).map((d) => toAnnotation("error", d, workspace)),
-    ...warnings.slice(0, ANNOTATION_LIMIT).map((d) => toAnnotation("warning", d, workspace))
-  ];
-  const hiddenErrors = Math.max(0, errors.length - ANNOTATION_LIMIT);
-  const hiddenWarnings = Math.max(0, warnings.length - ANNOTATION_LIMIT);
-  if (hiddenErrors + hiddenWarnings > 0) {
-    const parts = [
-      hiddenErrors > 0 ? plural(hiddenErrors, "more error") : null,
-      hiddenWarnings > 0 ? plural(hiddenWarnings, "more warning") : null
-    ].filter((p) => p !== null);
-    shown.push({
-      kind: "notice",
-      message: `${parts.join(" and ")} not annotated here (GitHub shows at most ${ANNOTATION_LIMIT} of each per step); the job summary lists all ${plural(sorted.length, "problem")}.`,
-      properties: { title: "Vigil: more problems in the job summary" }
-    });
-  }
-  return shown;
-}
-function toAnnotation(kind, d, workspace) {
-  const properties = { title: d.code };
-  if (d.file === "")
-    return { kind, message: d.hint ? `${d.message}
-Fix: ${d.hint}` : d.message, properties };
-  properties.file = repoRelative(d.file, workspace);
-  if (d.line > 0) {
-    let endLine = Math.max(d.line, d.endLine || d.line);
-    if (endLine > d.line && d.endColumn <= 1) endLine -= 1;
-    properties.startLine = d.line;
-    properties.endLine = endLine;
-    if (endLine === d.line && d.column > 0) {
-      properties.startColumn = d.column;
-      properties.endColumn = endLine === d.endLine ? Math.max(d.column, d.endColumn - 1) : d.column;
-    }
-  }
-  const message = d.hint ? `${d.message}
-Fix: ${d.hint}` : d.message;
-  return { kind, message, properties };
-}
-function plural(n2, word) {
-  return `${n2} ${word}${n2 === 1 ? "" : "s"}`;
-}
-function compare(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// action/src/report.ts
-var SUMMARY_LIMIT = 1e6;
-var Report = class {
-  sections = [];
-  add(markdown) {
-    this.sections.push(markdown.endsWith("\n") ? markdown : `${markdown}
-`);
-  }
-  /** Appends everything to GITHUB_STEP_SUMMARY (when GitHub gave one). */
-  async write() {
-    if (this.sections.length === 0) return;
-    if (!process.env.GITHUB_STEP_SUMMARY) {
-      info("GITHUB_STEP_SUMMARY is not set; no job summary written.");
-      return;
-    }
-    const text = truncate(
-      this.sections.join("\n"),
-      SUMMARY_LIMIT,
-      "_(job summary cut to fit GitHub’s 1 MiB limit)_"
-    );
-    await summary.addRaw(text).write();
-  }
-};
-function annotate(diagnostics, workspace) {
-  for (const annotation of buildAnnotations(diagnostics, workspace)) {
-    const emit = annotation.kind === "error" ? error : annotation.kind === "warning" ? warning : notice;
-    emit(annotation.message, annotation.properties);
-  }
-}
-function setPlanOutputs(plan) {
-  setOutput("creates", plan.counts.create);
-  setOutput("updates", plan.counts.update);
-  setOutput("replaces", plan.counts.replace);
-  setOutput("renames", plan.counts.rename);
-  setOutput("deletes", plan.counts.delete);
-  setOutput("plan-id", plan.planId);
-}
-
-// action/src/session.ts
-function repoUrl(session) {
-  return `${session.context.serverUrl}/${session.context.repository}`;
-}
-
-// action/src/diagnostics-summary.ts
-var SUMMARY_ROW_LIMIT = 1e3;
-function validationSummary(input) {
-  const sorted = sortDiagnostics2(input.diagnostics);
-  const errors = sorted.filter((d) => d.severity !== "warning").length;
-  const warnings = sorted.length - errors;
-  const files = new Set(sorted.map((d) => repoRelative(d.file, input.workspace))).size;
-  const lines = [];
-  if (errors === 0) {
-    const monitors = `${plural(input.monitorCount, "monitor")} in ${plural(input.fileCount, "file")}`;
-    lines.push(
-      `### ✅ Vigil: ${monitors} under \`${input.path}\` ${input.monitorCount === 1 ? "is" : "are"} valid`
-    );
-    if (warnings > 0) lines.push("", `${plural(warnings, "warning")}:`);
-  } else {
-    const counts = [plural(errors, "error"), warnings > 0 ? plural(warnings, "warning") : null].filter(Boolean).join(" and ");
-    lines.push(`### ❌ Vigil: ${counts} in ${plural(files, "file")} under \`${input.path}\``);
-  }
-  if (sorted.length === 0) return `${lines.join("\n")}
-`;
-  lines.push("", diagnosticsTable(sorted, input.workspace, input.blobUrl));
-  return `${lines.join("\n")}
-`;
-}
-function diagnosticsTable(diagnostics, workspace, blobUrl) {
-  const sorted = sortDiagnostics2(diagnostics);
-  const rows = sorted.slice(0, SUMMARY_ROW_LIMIT).map((d) => {
-    const file = d.file === "" ? "" : repoRelative(d.file, workspace);
-    const where = file === "" ? d.path ?? "(collector)" : d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
-    const anchor = d.line > 0 ? `#L${d.line}` : "";
-    const place = blobUrl === null ? cell(where) : `[${cell(where)}](${blobUrl}/${encodePath(file)}${anchor})`;
-    const problem = d.hint ? `${cell(d.message)}<br>Fix: ${cell(d.hint)}` : cell(d.message);
-    return [place, d.severity === "warning" ? "⚠️ warning" : "❌ error", `\`${d.code}\``, problem];
-  });
-  const lines = [markdownTable(["Where", "Severity", "Code", "Problem"], rows)];
-  if (sorted.length > SUMMARY_ROW_LIMIT) {
-    lines.push(
-      "",
-      `…and ${plural(sorted.length - SUMMARY_ROW_LIMIT, "more problem")} (run \`vigil validate\` locally to see all).`
-    );
-  }
-  return lines.join("\n");
-}
-function encodePath(file) {
-  return file.split("/").map(encodeURIComponent).join("/");
-}
-
-// action/src/validate-files.ts
-import { existsSync as existsSync2 } from "node:fs";
-import path2 from "node:path";
-
-// schema/load.ts
-import { readdir as readdir2, realpath, stat as stat2 } from "node:fs/promises";
-import { isAbsolute, join, normalize, resolve } from "node:path";
-
 // schema/rules/identity.ts
 function checkIdentities(entries, report) {
   const byId = /* @__PURE__ */ new Map();
@@ -50085,7 +49501,7 @@ function kindWithArticle(kind) {
   if (kind === "boolean") return "true or false";
   return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
-function show2(value) {
+function show(value) {
   if (Array.isArray(value)) return "a list";
   if (value !== null && typeof value === "object") return "a mapping";
   if (value === void 0) return "nothing";
@@ -50097,8 +49513,8 @@ function describeValue(value) {
   const kind = kindOf(value);
   if (kind === "mapping" || kind === "list") return kindWithArticle(kind);
   if (kind === "null") return "nothing (null)";
-  if (kind === "string") return `the string ${show2(value)}`;
-  return `the ${kind} ${show2(value)}`;
+  if (kind === "string") return `the string ${show(value)}`;
+  return `the ${kind} ${show(value)}`;
 }
 function fieldLabel(path5, root) {
   if (path5.length === 0) return "the file";
@@ -50615,6 +50031,66 @@ function lowerFirst(text) {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
+// schema/secrets.ts
+var SECRET_REF = /\$\{([A-Za-z_][A-Za-z0-9_]{0,127})\}/g;
+function malformedSecretRefs(text) {
+  const bad = [];
+  let from = 0;
+  for (; ; ) {
+    const at = text.indexOf("${", from);
+    if (at === -1) return bad;
+    const rest = text.slice(at);
+    const good = /^\$\{[A-Za-z_][A-Za-z0-9_]{0,127}\}/.exec(rest);
+    if (good === null) {
+      const close = rest.indexOf("}");
+      bad.push(
+        close === -1 || close > 40 ? `${rest.slice(0, 20)}${rest.length > 20 ? "..." : ""}` : rest.slice(0, close + 1)
+      );
+      from = at + 2;
+    } else {
+      from = at + good[0].length;
+    }
+  }
+}
+function secretNamesIn(text) {
+  return [...new Set([...text.matchAll(SECRET_REF)].map((match2) => match2[1]))];
+}
+function secretRefs(spec) {
+  const refs = [];
+  for (const name of secretNamesIn(spec.url)) refs.push({ field: "url", name });
+  for (const [header, value] of Object.entries(spec.headers)) {
+    for (const name of secretNamesIn(value)) refs.push({ field: `headers.${header}`, name });
+  }
+  if (spec.body !== null) for (const name of secretNamesIn(spec.body)) refs.push({ field: "body", name });
+  return refs;
+}
+function sourcesOf(monitors) {
+  return new Map(monitors.map((m) => [m.spec.id, m.source]));
+}
+function collectSecrets(specs, env, sources) {
+  const secrets = {};
+  const diagnostics = [];
+  for (const spec of specs) {
+    for (const { field, name } of secretRefs(spec)) {
+      const value = env[name];
+      if (value !== void 0 && value !== "") {
+        secrets[name] = value;
+        continue;
+      }
+      const source = sources?.get(spec.id);
+      const input = {
+        file: source?.file ?? "",
+        span: source === void 0 ? NO_SPAN : { line: source.line, column: source.column, endLine: source.line, endColumn: source.column },
+        code: "secret_missing",
+        message: `monitor \`${spec.id}\` uses \`\${${name}}\` in \`${field}\`, but the environment variable ${name} is ${value === "" ? "empty" : "not set"}`,
+        hint: `set ${name} in the environment (in the GitHub Action: \`env: ${name}: \${{ secrets.${name} }}\`)`
+      };
+      diagnostics.push(makeDiagnostic(input));
+    }
+  }
+  return { secrets, diagnostics };
+}
+
 // schema/rules/url.ts
 var ref = (name) => `\${${name}}`;
 var HAS_REF = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
@@ -51085,7 +50561,7 @@ function patternFinding(error2, path5, local, ctx) {
     const slug2 = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
     return {
       code: "invalid_id",
-      message: `${label} ${show2(value)} must be 1 to 63 lower-case letters, digits and \`-\`, starting with a letter or digit`,
+      message: `${label} ${show(value)} must be 1 to 63 lower-case letters, digits and \`-\`, starting with a letter or digit`,
       hint: slug2 !== "" && slug2 !== value ? `write \`${slug2}\`` : "use lower-case letters, digits and `-`",
       path: path5,
       part: "value"
@@ -51104,7 +50580,7 @@ function patternFinding(error2, path5, local, ctx) {
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
     return {
       code: "url_scheme",
-      message: `${label} must start with http:// or https://; got ${show2(value)}`,
+      message: `${label} must start with http:// or https://; got ${show(value)}`,
       hint: scheme !== void 0 && !value.startsWith("$") ? `Vigil probes HTTP and HTTPS only; \`${scheme}:\` URLs cannot be monitored` : value.startsWith("$") ? "write the scheme and host out; a secret may fill the credentials, path, query or port" : `write \`https://${value.replace(/^\/+/, "")}\``,
       path: path5,
       part: "value"
@@ -51113,7 +50589,7 @@ function patternFinding(error2, path5, local, ctx) {
   if (local.at(-1) === "path" && local.at(-3) === "assertions") {
     return {
       code: "invalid_jsonpath",
-      message: `${label} must be a JSONPath starting with \`$\`; got ${show2(value)}`,
+      message: `${label} must be a JSONPath starting with \`$\`; got ${show(value)}`,
       hint: `write \`$.${value.replace(/^\.+/, "")}\``,
       path: path5,
       part: "value"
@@ -51134,7 +50610,7 @@ function patternFinding(error2, path5, local, ctx) {
   const suggestSlug = (def === "regionName" || def === "sinkName") && slug !== "" && slug !== value;
   return {
     code: "invalid_format",
-    message: `${label} ${show2(value)} ${noun === void 0 ? "does not have the required form" : `is not a valid ${noun}`}`,
+    message: `${label} ${show(value)} ${noun === void 0 ? "does not have the required form" : `is not a valid ${noun}`}`,
     hint: suggestSlug ? `write \`${slug}\`` : `expected: ${lowerFirst2(expectation).replace(/\.$/, "")}`,
     path: path5,
     part: "value"
@@ -51342,7 +50818,7 @@ function translateOne(error2, ctx) {
       const unquote = typeof value === "string" && allowed.some((choice) => typeof choice === "number" && String(choice) === value);
       return at(
         "invalid_value",
-        `${label} must be one of ${allowed.map((choice) => `\`${choice}\``).join(", ")}; got ${show2(value)}${suggestion !== null && suggestion !== String(value) ? `; did you mean \`${suggestion}\`?` : ""}`,
+        `${label} must be one of ${allowed.map((choice) => `\`${choice}\``).join(", ")}; got ${show(value)}${suggestion !== null && suggestion !== String(value) ? `; did you mean \`${suggestion}\`?` : ""}`,
         unquote ? `write ${value} without quotes` : suggestion !== null ? `write \`${suggestion}\`` : hintFromDescription(schemaAt(ctx.schema, local)) ?? `use one of ${allowed.join(", ")}`
       );
     }
@@ -51351,7 +50827,7 @@ function translateOne(error2, ctx) {
     case "format":
       return at(
         "invalid_format",
-        `${label} must be an ISO 8601 date-time with a time zone, like \`2025-06-01T02:00:00Z\`; got ${show2(value)}`,
+        `${label} must be an ISO 8601 date-time with a time zone, like \`2025-06-01T02:00:00Z\`; got ${show(value)}`,
         "write date, `T`, time and a zone: `2025-06-01T02:00:00Z` or `2025-06-01T04:00:00+02:00`"
       );
     case "minimum":
@@ -51359,7 +50835,7 @@ function translateOne(error2, ctx) {
       const { minimum, maximum } = parent;
       return at(
         "out_of_range",
-        `${label} must be ${error2.keyword === "minimum" ? `at least ${minimum}` : `at most ${maximum}`}; got ${show2(value)}`,
+        `${label} must be ${error2.keyword === "minimum" ? `at least ${minimum}` : `at most ${maximum}`}; got ${show(value)}`,
         `use a whole number from ${minimum ?? 0} to ${maximum ?? "any"}`
       );
     }
@@ -51399,7 +50875,7 @@ function translateOne(error2, ctx) {
       const earlier = Math.min(Number(error2.params.i), Number(error2.params.j));
       return at(
         "duplicate_item",
-        `${label} lists ${show2(value[later])} twice (entries ${earlier + 1} and ${later + 1})`,
+        `${label} lists ${show(value[later])} twice (entries ${earlier + 1} and ${later + 1})`,
         "remove the second one",
         [...path5, later]
       );
@@ -51888,7 +51364,536 @@ async function collectFiles(paths, cwd) {
   return { files, diagnostics };
 }
 
+// client/sync-steps.ts
+function syncPartsOf(monitors, env) {
+  const specs = monitors.map((m) => m.spec);
+  const { secrets, diagnostics } = collectSecrets(specs, env, sourcesOf(monitors));
+  return {
+    monitors: specs.map(toDocument),
+    secrets,
+    diagnostics,
+    missing: diagnostics.filter((d) => d.severity === "error")
+  };
+}
+
+// common/escape.ts
+function escapeGitHubText(text) {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("@", "&#64;");
+}
+function inlineMarkdown(text) {
+  return escapeGitHubText(text).replaceAll("|", "&#124;").replace(/\r?\n/g, " ");
+}
+function escapeMarkdown(text) {
+  return text.replace(/([\\`*_{}[\]<>()#+|!~])/g, "\\$1").replaceAll("@", "@​");
+}
+function markdownTable(header, rows) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+// action/src/markdown.ts
+function cell(text) {
+  return escapeGitHubText(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+}
+function shortSha(sha) {
+  return /^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 7) : sha;
+}
+function truncate(markdown, limit, note) {
+  if (markdown.length <= limit) return markdown;
+  const room = Math.max(0, limit - note.length - 2);
+  let cut = markdown.lastIndexOf("\n", room);
+  if (cut <= 0) cut = room;
+  let head = markdown.slice(0, cut);
+  const open3 = (head.match(/<details>/g) ?? []).length - (head.match(/<\/details>/g) ?? []).length;
+  const fences = (head.match(/^```/gm) ?? []).length;
+  if (fences % 2 === 1) head += "\n```";
+  for (let i = 0; i < open3; i++) head += "\n</details>";
+  return `${head}
+
+${note}`;
+}
+function ghExpr(expr) {
+  return `\${{ ${expr} }}`;
+}
+
+// action/src/failure.ts
+var ACTION_FAILURES = {
+  /** An input has a value the Action cannot use. */
+  VIGIL_ACTION_BAD_INPUT: "fix the input in the workflow file",
+  /** plan/apply without `collector-url` or `collector-token`. */
+  VIGIL_ACTION_MISSING_INPUT: "set the input in the workflow step (`with:`), from a repository secret",
+  /** The `path` input names nothing in the checkout. */
+  VIGIL_ACTION_PATH_MISSING: "check the `path` input and that the workflow runs actions/checkout before this step",
+  /** The monitor files have errors (annotated on their lines). */
+  VIGIL_ACTION_INVALID_MONITORS: "fix the annotated lines (all of them are listed in the job summary)",
+  /** A `${NAME}` used by a monitor is not in the step environment. */
+  VIGIL_ACTION_MISSING_SECRET: `add it to the step: \`env: { NAME: ${ghExpr("secrets.NAME")} }\` (and create the repository secret)`,
+  /** The event payload or GITHUB_* environment is not what GitHub gives an action. */
+  VIGIL_ACTION_BAD_CONTEXT: "run this Action from a GitHub Actions workflow",
+  /** Collector answers (codes shared with the collector's API). */
+  VIGIL_ERR_UNREACHABLE: "check that `collector-url` is right and that the collector is running and reachable from the runner",
+  VIGIL_ERR_UNAUTHORIZED: "set `collector-token` to the collector's admin token (VIGIL_ADMIN_TOKEN), stored as a repository secret",
+  VIGIL_ERR_STALE_PLAN: "the monitors on the collector changed since the plan was made: re-run the plan, review it, then apply",
+  VIGIL_ERR_INVALID_MONITORS: "fix the annotated lines; if the files validate locally, the collector runs a different Vigil version: upgrade one of them",
+  VIGIL_ERR_MISSING_SECRET: `add the secret to the step: \`env: { NAME: ${ghExpr("secrets.NAME")} }\` (and create the repository secret)`,
+  VIGIL_ERR_BAD_URL: "set `collector-url` to the http(s) base URL of the collector, e.g. https://vigil.example.com",
+  VIGIL_ERR_BAD_RESPONSE: "`collector-url` answered, but not as a Vigil collector: check the URL (and any proxy in front of it)",
+  VIGIL_ERR_BODY_TOO_LARGE: "split the monitors across fewer or smaller files, or raise the collector body limit",
+  /** The GitHub API refused or failed a call the Action needed. */
+  VIGIL_ACTION_GITHUB: "give the workflow `permissions: pull-requests: write`, or set `comment: false` to keep the plan in the job summary only",
+  /** Anything else (a bug or an unexpected answer). */
+  VIGIL_ACTION_INTERNAL: "this is a bug in Vigil; please report it with the log of this step"
+};
+var ActionFailure = class extends Error {
+  name = "ActionFailure";
+  code;
+  remedy;
+  constructor(code, message, remedy) {
+    super(message);
+    this.code = code;
+    this.remedy = remedy ?? remedyFor(code);
+  }
+};
+function remedyFor(code) {
+  return ACTION_FAILURES[code] ?? ACTION_FAILURES.VIGIL_ACTION_INTERNAL;
+}
+function failureLine(failure) {
+  const message = failure.message.replace(/\s*\.?\s*$/, "");
+  return `${failure.code}: ${message}. Fix: ${failure.remedy}`;
+}
+
+// action/src/collector-sync.ts
+var SyncFailure = class extends ActionFailure {
+  diagnostics;
+  constructor(code, message, diagnostics) {
+    super(code, message);
+    this.diagnostics = diagnostics;
+  }
+};
+function syncParts(monitors, env) {
+  const { secrets, diagnostics, monitors: documents } = syncPartsOf(monitors, env);
+  const errors = diagnostics.filter((d) => d.severity !== "warning");
+  if (errors.length > 0) {
+    throw new SyncFailure(
+      "VIGIL_ACTION_MISSING_SECRET",
+      `${errors.length} secret${errors.length === 1 ? " is" : "s are"} not set in the step environment: ${[...new Set(errors.map((d) => secretName(d)))].join(", ")}`,
+      errors
+    );
+  }
+  for (const value of Object.values(secrets)) setSecret(value);
+  return { monitors: documents, secrets };
+}
+async function syncWithCollector(input) {
+  const request2 = {
+    revision: input.revision,
+    ...syncParts(input.monitors, input.env),
+    prune: input.prune,
+    dryRun: input.dryRun,
+    ...input.expectedPlanId === null ? {} : { expectedPlanId: input.expectedPlanId }
+  };
+  try {
+    return await syncPlan({ url: input.collectorUrl, token: input.collectorToken }, request2);
+  } catch (error2) {
+    if (error2 instanceof CollectorError) {
+      throw new SyncFailure(error2.code, error2.message, placeDiagnostics(error2.diagnostics, input.monitors));
+    }
+    throw error2;
+  }
+}
+function placeDiagnostics(diagnostics, monitors) {
+  return diagnostics.map((d) => {
+    const index = monitorIndex(d.path);
+    const source = index === null ? void 0 : monitors[index]?.source;
+    if (source === void 0 || d.line > 0 && d.file === source.file) return d;
+    const field = d.path?.replace(/^(?:monitors)?\[\d+\]\.?/, "") ?? "";
+    return {
+      ...d,
+      file: source.file,
+      line: source.line,
+      column: source.column,
+      endLine: source.line,
+      endColumn: source.column,
+      message: field && !d.message.includes(field) ? `${field}: ${d.message}` : d.message
+    };
+  });
+}
+function monitorIndex(fieldPath) {
+  const match2 = /^(?:monitors)?\[(\d+)\]/.exec(fieldPath ?? "");
+  return match2 === null ? null : Number(match2[1]);
+}
+function secretName(d) {
+  return /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(d.message)?.[1] ?? /`([A-Za-z_][A-Za-z0-9_]*)`/.exec(d.message)?.[1] ?? d.code;
+}
+
+// schema/plan-render.ts
+var ACTIONS = [
+  "delete",
+  "replace",
+  "rename",
+  "update",
+  "create"
+];
+var SYMBOL = {
+  delete: "-",
+  replace: "-/+",
+  rename: "~>",
+  update: "~",
+  create: "+",
+  unchanged: " "
+};
+var ANSI = {
+  red: "31",
+  green: "32",
+  yellow: "33",
+  magenta: "35",
+  cyan: "36",
+  bold: "1",
+  dim: "2"
+};
+var COLOR = {
+  delete: "red",
+  replace: "magenta",
+  rename: "cyan",
+  update: "yellow",
+  create: "green",
+  unchanged: "dim"
+};
+function changeCount(plan) {
+  const c = plan.counts;
+  return c.create + c.update + c.replace + c.rename + c.delete;
+}
+function summaryLine(plan) {
+  const c = plan.counts;
+  if (plan.applied) {
+    return `${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.rename} renamed, ${c.delete} deleted, ${c.unchanged} unchanged`;
+  }
+  return `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.rename} to rename, ${c.delete} to delete, ${c.unchanged} unchanged`;
+}
+function renderText(plan, options2 = {}) {
+  const paint = (color, text) => options2.color ? `\x1B[${ANSI[color]}m${text}\x1B[0m` : text;
+  const maxValue = options2.maxValueLength ?? 200;
+  const lines = [];
+  const changes = plan.changes.filter((change) => change.action !== "unchanged");
+  if (changes.length > 0) {
+    lines.push(
+      plan.applied ? "Vigil applied these changes:" : "Vigil will make these changes:",
+      "",
+      `  ${paint("red", "-")} delete  ${paint("magenta", "-/+")} replace  ${paint("cyan", "~>")} rename  ${paint("yellow", "~")} update  ${paint("green", "+")} create`,
+      ""
+    );
+  }
+  for (const action of ACTIONS) {
+    for (const change of changes.filter((c) => c.action === action)) {
+      const title = `${SYMBOL[action]} ${action} ${change.id}${change.from === void 0 ? "" : ` (from ${change.from})`}${change.name === change.id ? "" : ` "${change.name}"`}`;
+      lines.push(paint(COLOR[action], `  ${title}`));
+      for (const diff2 of change.diff) lines.push(`      ${diffLine(diff2, maxValue)}`);
+    }
+  }
+  if (changes.length > 0) lines.push("");
+  if (changes.length === 0) {
+    lines.push(
+      plan.applied ? `No changes. The collector already held these ${plan.counts.unchanged} monitors.` : `No changes. The collector holds exactly these ${plan.counts.unchanged} monitors.`
+    );
+  } else {
+    lines.push(paint("bold", `${plan.applied ? "Applied" : "Plan"}: ${summaryLine(plan)}.`));
+  }
+  lines.push(
+    paint("dim", `Plan ${plan.planId}${plan.revision === null ? "" : ` for revision ${plan.revision}`}.`)
+  );
+  return `${lines.join("\n")}
+`;
+}
+function diffLine(diff2, maxValue) {
+  if (diff2.secretChanged) return `~ ${diff2.path}: ${show2(diff2.after, maxValue)} (secret value changed)`;
+  if (diff2.before === null || diff2.before === void 0)
+    return `+ ${diff2.path}: ${show2(diff2.after, maxValue)}`;
+  if (diff2.after === null || diff2.after === void 0)
+    return `- ${diff2.path}: ${show2(diff2.before, maxValue)}`;
+  return `~ ${diff2.path}: ${show2(diff2.before, maxValue)} → ${show2(diff2.after, maxValue)}`;
+}
+function show2(value, max) {
+  const text = JSON.stringify(value) ?? "null";
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+var MARKDOWN_BUDGET = 6e4;
+function renderMarkdown(plan, options2 = {}) {
+  const perAction = options2.maxPerAction ?? 100;
+  const commit = options2.commit ?? plan.revision;
+  const c = plan.counts;
+  const out = [];
+  const total = changeCount(plan);
+  out.push(
+    `### Vigil ${plan.applied ? "applied" : "plan"}: ${total === 0 ? "no changes" : summaryLine(plan)}`,
+    ""
+  );
+  const deletions = plan.changes.filter((change) => change.action === "delete");
+  if (deletions.length > 0) {
+    out.push(
+      "> [!WARNING]",
+      `> **${deletions.length} monitor${deletions.length === 1 ? "" : "s"} ${plan.applied ? "were" : "will be"} deleted.** Checks stop; ${deletions.length === 1 ? "its" : "their"} history is archived.`,
+      ...limited(deletions, perAction).map((line) => `> ${line}`),
+      ""
+    );
+  }
+  out.push(
+    "| create | update | replace | rename | delete | unchanged |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| ${c.create} | ${c.update} | ${c.replace} | ${c.rename} | ${c.delete} | ${c.unchanged} |`,
+    ""
+  );
+  const headings = {
+    replace: "Replace (url or method changed: history starts anew)",
+    rename: "Rename (history kept)",
+    update: "Update",
+    create: "Create"
+  };
+  let used = out.join("\n").length;
+  let cut = 0;
+  for (const action of ["replace", "rename", "update", "create"]) {
+    const changes = plan.changes.filter((change) => change.action === action);
+    if (changes.length === 0) continue;
+    out.push(`#### ${headings[action]}`, "");
+    let shown = 0;
+    for (const change of changes.slice(0, perAction)) {
+      const block = changeBlock(change);
+      if (cut > 0 || used + block.length > MARKDOWN_BUDGET) {
+        cut++;
+        continue;
+      }
+      out.push(block);
+      used += block.length + 1;
+      shown++;
+    }
+    if (changes.length > shown) out.push(`- … and ${changes.length - shown} more`);
+    out.push("");
+  }
+  if (cut > 0) out.push("_Cut to fit a comment; run `vigil plan` for the full plan._", "");
+  const footer2 = `<sub>Plan \`${plan.planId}\`${commit ? ` for commit \`${escapeMarkdown(commit)}\`` : ""}. Applying with this plan id refuses if the collector changed since.</sub>`;
+  const text = out.join("\n");
+  return `${text}
+${footer2}
+`;
+}
+function changeBlock(change) {
+  const lines = [`- ${monitorLabel(change)}`];
+  if (change.diff.length > 0) {
+    lines.push(
+      `  <details><summary>${change.diff.length} field${change.diff.length === 1 ? "" : "s"} changed</summary>`,
+      "",
+      "  | field | before | after |",
+      "  | --- | --- | --- |",
+      ...change.diff.map(
+        (diff2) => `  | <code>${inlineMarkdown(diff2.path.replaceAll("\n", "↵"))}</code> | ${diffCells(diff2)} |`
+      ),
+      "",
+      "  </details>"
+    );
+  }
+  return lines.join("\n");
+}
+function limited(changes, max) {
+  const lines = changes.slice(0, max).map((change) => `- ${monitorLabel(change)}`);
+  if (changes.length > max) lines.push(`- … and ${changes.length - max} more`);
+  return lines;
+}
+function monitorLabel(change) {
+  const from = change.from === void 0 ? "" : ` (from \`${escapeCode(change.from)}\`)`;
+  const name = change.name === change.id ? "" : ` ${escapeMarkdown(change.name)}`;
+  return `\`${escapeCode(change.id)}\`${from}${name}`;
+}
+function diffCells(diff2) {
+  if (diff2.secretChanged) return `${cell2(diff2.before)} | ${cell2(diff2.after)} (secret value changed)`;
+  return `${cell2(diff2.before)} | ${cell2(diff2.after)}`;
+}
+function cell2(value) {
+  const raw = JSON.stringify(value) ?? "null";
+  const text = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw;
+  return `<code>${inlineMarkdown(text.replaceAll("\n", "↵"))}</code>`;
+}
+function escapeCode(text) {
+  return text.replaceAll("`", "'");
+}
+
+// action/src/plan-report.ts
+var COMMENT_LIMIT = 65e3;
+function planComment(marker, input) {
+  const body = [
+    marker,
+    renderMarkdown(input.plan, { commit: input.commit }).trimEnd(),
+    footer(input, "This comment is updated on every push.")
+  ].join("\n");
+  return truncate(
+    body,
+    COMMENT_LIMIT,
+    "_(plan cut to fit a comment; the job summary and `vigil plan` show all of it)_"
+  );
+}
+function planSummary(input) {
+  return `${renderMarkdown(input.plan, { commit: input.commit, maxPerAction: 1e3 }).trimEnd()}
+${footer(input, "")}
+`;
+}
+function footer(input, note) {
+  const commit = /^[0-9a-f]{40}$/i.test(input.commit) ? ` · commit [\`${shortSha(input.commit)}\`](${input.repoUrl}/commit/${input.commit})` : "";
+  const run2 = input.runUrl === null ? "" : ` · [workflow run](${input.runUrl})`;
+  return `<sub>Vigil ${input.plan.applied ? "apply" : "plan"} for \`${escapeGitHubText(input.path)}\`${commit}${run2}${note ? ` · ${note}` : ""}</sub>`;
+}
+
+// action/src/annotations.ts
+import path from "node:path";
+var ANNOTATION_LIMIT = 10;
+function repoRelative(file, workspace) {
+  const relative = path.relative(workspace, path.resolve(workspace, file));
+  return relative.split(path.sep).join("/");
+}
+function sortDiagnostics2(diagnostics) {
+  return [...diagnostics].sort(
+    (a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column || compare(a.code, b.code)
+  );
+}
+function buildAnnotations(diagnostics, workspace) {
+  const sorted = sortDiagnostics2(diagnostics);
+  const errors = sorted.filter((d) => d.severity !== "warning");
+  const warnings = sorted.filter((d) => d.severity === "warning");
+  const shown = [
+    ...errors.slice(0, ANNOTATION_LIMIT).map((d) => toAnnotation("error", d, workspace)),
+    ...warnings.slice(0, ANNOTATION_LIMIT).map((d) => toAnnotation("warning", d, workspace))
+  ];
+  const hiddenErrors = Math.max(0, errors.length - ANNOTATION_LIMIT);
+  const hiddenWarnings = Math.max(0, warnings.length - ANNOTATION_LIMIT);
+  if (hiddenErrors + hiddenWarnings > 0) {
+    const parts = [
+      hiddenErrors > 0 ? plural(hiddenErrors, "more error") : null,
+      hiddenWarnings > 0 ? plural(hiddenWarnings, "more warning") : null
+    ].filter((p) => p !== null);
+    shown.push({
+      kind: "notice",
+      message: `${parts.join(" and ")} not annotated here (GitHub shows at most ${ANNOTATION_LIMIT} of each per step); the job summary lists all ${plural(sorted.length, "problem")}.`,
+      properties: { title: "Vigil: more problems in the job summary" }
+    });
+  }
+  return shown;
+}
+function toAnnotation(kind, d, workspace) {
+  const properties = { title: d.code };
+  if (d.file === "")
+    return { kind, message: d.hint ? `${d.message}
+Fix: ${d.hint}` : d.message, properties };
+  properties.file = repoRelative(d.file, workspace);
+  if (d.line > 0) {
+    let endLine = Math.max(d.line, d.endLine || d.line);
+    if (endLine > d.line && d.endColumn <= 1) endLine -= 1;
+    properties.startLine = d.line;
+    properties.endLine = endLine;
+    if (endLine === d.line && d.column > 0) {
+      properties.startColumn = d.column;
+      properties.endColumn = endLine === d.endLine ? Math.max(d.column, d.endColumn - 1) : d.column;
+    }
+  }
+  const message = d.hint ? `${d.message}
+Fix: ${d.hint}` : d.message;
+  return { kind, message, properties };
+}
+function plural(n2, word) {
+  return `${n2} ${word}${n2 === 1 ? "" : "s"}`;
+}
+function compare(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// action/src/report.ts
+var SUMMARY_LIMIT = 1e6;
+var Report = class {
+  sections = [];
+  add(markdown) {
+    this.sections.push(markdown.endsWith("\n") ? markdown : `${markdown}
+`);
+  }
+  /** Appends everything to GITHUB_STEP_SUMMARY (when GitHub gave one). */
+  async write() {
+    if (this.sections.length === 0) return;
+    if (!process.env.GITHUB_STEP_SUMMARY) {
+      info("GITHUB_STEP_SUMMARY is not set; no job summary written.");
+      return;
+    }
+    const text = truncate(
+      this.sections.join("\n"),
+      SUMMARY_LIMIT,
+      "_(job summary cut to fit GitHub’s 1 MiB limit)_"
+    );
+    await summary.addRaw(text).write();
+  }
+};
+function annotate(diagnostics, workspace) {
+  for (const annotation of buildAnnotations(diagnostics, workspace)) {
+    const emit = annotation.kind === "error" ? error : annotation.kind === "warning" ? warning : notice;
+    emit(annotation.message, annotation.properties);
+  }
+}
+function setPlanOutputs(plan) {
+  setOutput("creates", plan.counts.create);
+  setOutput("updates", plan.counts.update);
+  setOutput("replaces", plan.counts.replace);
+  setOutput("renames", plan.counts.rename);
+  setOutput("deletes", plan.counts.delete);
+  setOutput("plan-id", plan.planId);
+}
+
+// action/src/session.ts
+function repoUrl(session) {
+  return `${session.context.serverUrl}/${session.context.repository}`;
+}
+
+// action/src/diagnostics-summary.ts
+var SUMMARY_ROW_LIMIT = 1e3;
+function validationSummary(input) {
+  const sorted = sortDiagnostics2(input.diagnostics);
+  const errors = sorted.filter((d) => d.severity !== "warning").length;
+  const warnings = sorted.length - errors;
+  const files = new Set(sorted.map((d) => repoRelative(d.file, input.workspace))).size;
+  const lines = [];
+  if (errors === 0) {
+    const monitors = `${plural(input.monitorCount, "monitor")} in ${plural(input.fileCount, "file")}`;
+    lines.push(
+      `### ✅ Vigil: ${monitors} under \`${input.path}\` ${input.monitorCount === 1 ? "is" : "are"} valid`
+    );
+    if (warnings > 0) lines.push("", `${plural(warnings, "warning")}:`);
+  } else {
+    const counts = [plural(errors, "error"), warnings > 0 ? plural(warnings, "warning") : null].filter(Boolean).join(" and ");
+    lines.push(`### ❌ Vigil: ${counts} in ${plural(files, "file")} under \`${input.path}\``);
+  }
+  if (sorted.length === 0) return `${lines.join("\n")}
+`;
+  lines.push("", diagnosticsTable(sorted, input.workspace, input.blobUrl));
+  return `${lines.join("\n")}
+`;
+}
+function diagnosticsTable(diagnostics, workspace, blobUrl) {
+  const sorted = sortDiagnostics2(diagnostics);
+  const rows = sorted.slice(0, SUMMARY_ROW_LIMIT).map((d) => {
+    const file = d.file === "" ? "" : repoRelative(d.file, workspace);
+    const where = file === "" ? d.path ?? "(collector)" : d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
+    const anchor = d.line > 0 ? `#L${d.line}` : "";
+    const place = blobUrl === null ? cell(where) : `[${cell(where)}](${blobUrl}/${encodePath(file)}${anchor})`;
+    const problem = d.hint ? `${cell(d.message)}<br>Fix: ${cell(d.hint)}` : cell(d.message);
+    return [place, d.severity === "warning" ? "⚠️ warning" : "❌ error", `\`${d.code}\``, problem];
+  });
+  const lines = [markdownTable(["Where", "Severity", "Code", "Problem"], rows)];
+  if (sorted.length > SUMMARY_ROW_LIMIT) {
+    lines.push(
+      "",
+      `…and ${plural(sorted.length - SUMMARY_ROW_LIMIT, "more problem")} (run \`vigil validate\` locally to see all).`
+    );
+  }
+  return lines.join("\n");
+}
+function encodePath(file) {
+  return file.split("/").map(encodeURIComponent).join("/");
+}
+
 // action/src/validate-files.ts
+import { existsSync as existsSync2 } from "node:fs";
+import path2 from "node:path";
 async function validateFiles(inputPath, workspace) {
   const absolute = path2.resolve(workspace, inputPath);
   if (!existsSync2(absolute)) {

@@ -5,12 +5,11 @@
 
 import * as core from '@actions/core';
 import { CollectorError, syncPlan } from '../../client/collector-client.ts';
-import { toDocument } from '../../schema/normalize.ts';
+import type { LoadedMonitor } from '../../client/sync-steps.ts';
+import { syncPartsOf } from '../../client/sync-steps.ts';
 import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
-import { collectSecrets, sourcesOf } from '../../schema/secrets.ts';
 import type { Diagnostic } from '../../schema/types.ts';
 import { ActionFailure } from './failure.ts';
-import type { LoadedMonitor } from './validate-files.ts';
 
 export interface SyncInput {
   collectorUrl: string;
@@ -33,13 +32,15 @@ export class SyncFailure extends ActionFailure {
   }
 }
 
-/** Secret values for every `${NAME}` the monitors use; a missing one fails naming where it is used. */
-export function secretsFor(monitors: LoadedMonitor[], env: NodeJS.ProcessEnv): Record<string, string> {
-  const { secrets, diagnostics } = collectSecrets(
-    monitors.map((m) => m.spec),
-    env,
-    sourcesOf(monitors),
-  );
+/**
+ * The monitors in wire form and the secret values for every `${NAME}` they use; a missing secret
+ * fails naming where it is used.
+ */
+export function syncParts(
+  monitors: LoadedMonitor[],
+  env: NodeJS.ProcessEnv,
+): { monitors: unknown[]; secrets: Record<string, string> } {
+  const { secrets, diagnostics, monitors: documents } = syncPartsOf(monitors, env);
   const errors = diagnostics.filter((d) => d.severity !== 'warning');
   if (errors.length > 0) {
     throw new SyncFailure(
@@ -51,14 +52,13 @@ export function secretsFor(monitors: LoadedMonitor[], env: NodeJS.ProcessEnv): R
   // The runner masks repository secrets already; a value that came from elsewhere (a variable,
   // a previous step) is masked here so no later log line can show it.
   for (const value of Object.values(secrets)) core.setSecret(value);
-  return secrets;
+  return { monitors: documents, secrets };
 }
 
 export async function syncWithCollector(input: SyncInput): Promise<SyncPlan> {
   const request: SyncRequest = {
     revision: input.revision,
-    monitors: input.monitors.map((m) => toDocument(m.spec)),
-    secrets: secretsFor(input.monitors, input.env),
+    ...syncParts(input.monitors, input.env),
     prune: input.prune,
     dryRun: input.dryRun,
     ...(input.expectedPlanId === null ? {} : { expectedPlanId: input.expectedPlanId }),

@@ -1,14 +1,12 @@
 // Loading and validating the monitor files under the `path` input, relative to the checkout.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { LoadedMonitor } from '../../client/sync-steps.ts';
 import { loadMonitorFiles } from '../../schema/load.ts';
-import type { Diagnostic, MonitorSpec, SourceLocation } from '../../schema/types.ts';
+import type { Diagnostic } from '../../schema/types.ts';
 import { ActionFailure } from './failure.ts';
 
-export interface LoadedMonitor {
-  spec: MonitorSpec;
-  source: SourceLocation;
-}
+export type { LoadedMonitor };
 
 export interface Validation {
   monitors: LoadedMonitor[];

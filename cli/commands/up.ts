@@ -80,26 +80,18 @@ export async function run(argv: string[]): Promise<number> {
   if (where === null) {
     err(`vigil up: no monitors/ in ${base}: nothing to apply (add monitors/*.yml and run it again)`);
   } else {
-    const { loadMonitorFiles } = await import('../../schema/load.ts');
-    const { collectSecrets, sourcesOf } = await import('../../schema/secrets.ts');
-    const { toDocument } = await import('../../schema/normalize.ts');
-    const loaded = await loadMonitorFiles([where]);
-    for (const d of loaded.diagnostics) err(formatDiagnostic(d));
-    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length > 0) {
+    const { prepareSync } = await import('../../client/sync-steps.ts');
+    const prepared = await prepareSync([where], env, (d) => err(formatDiagnostic(d)));
+    if (!prepared.ok) {
+      const { stage, count } = prepared;
       err(
-        `vigil up: ${errors.length} error${errors.length === 1 ? '' : 's'} in the monitor files; nothing started`,
+        stage === 'files'
+          ? `vigil up: ${count} error${count === 1 ? '' : 's'} in the monitor files; nothing started`
+          : 'vigil up: secrets missing from the environment; nothing started',
       );
       return 1;
     }
-    const specs = loaded.monitors.map((m) => m.spec);
-    const { secrets, diagnostics } = collectSecrets(specs, env, sourcesOf(loaded.monitors));
-    for (const d of diagnostics) err(formatDiagnostic(d));
-    if (diagnostics.some((d) => d.severity === 'error')) {
-      err('vigil up: secrets missing from the environment; nothing started');
-      return 1;
-    }
-    request = { monitors: specs.map(toDocument), secrets };
+    request = { monitors: prepared.monitors, secrets: prepared.secrets };
   }
 
   const { startCollector, TOKEN_PREFIX } = await import('../../collector/server.ts');
