@@ -2,9 +2,10 @@
 // flight, the result buffer and the two stop signals. `stopping` ends claiming (stop() or a fatal
 // error); `giveUp` ends every retry (end of the drain, or fatal). The parts (session.ts,
 // claims.ts, results.ts, heartbeat.ts) each hold one job; runner.ts wires them.
+
+import { type Logger, silentLogger } from '../common/log.ts';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from '../common/retry.ts';
 import { type RunnerFatalError, retryAfterOf } from './errors.ts';
-import { type RunnerLogger, silentLogger } from './logger.ts';
 import type { RunnerTransport } from './protocol.ts';
 import { ResultBuffer } from './result-buffer.ts';
 import type { RunJobProbe, RunnerOptions, RunnerSession, RunnerState } from './types.ts';
@@ -23,7 +24,7 @@ export class RunnerContext {
   readonly name: string;
   readonly version: string;
   readonly concurrency: number;
-  readonly log: RunnerLogger;
+  readonly log: Logger;
   readonly random: () => number;
   readonly backoff: BackoffOptions;
   readonly maxBuffered: number;

@@ -43,10 +43,10 @@
 // Errors are ApiError bodies: 401 VIGIL_ERR_UNAUTHORIZED (wrong region key: the message names the
 // region), 401 VIGIL_ERR_RUNNER_UNKNOWN (session expired or deregistered: register again).
 
+import type { Logger } from '../common/log.ts';
 import type { ProbeSpec } from '../probe/spec.ts';
 import type { CheckResult } from '../probe/types.ts';
 import type { Secrets } from '../schema/types.ts';
-import type { RunnerLogger } from './logger.ts';
 
 /** Longest long poll a claim may ask for (ms); register answers it as `maxClaimWait`. */
 export const MAX_CLAIM_WAIT = 25_000;
@@ -144,7 +144,7 @@ export interface EmbeddedRunnerOptions {
   /** Most jobs probed at once. */
   concurrency: number;
   /** pino-shaped logger (e.g. `app.log.child({ component: 'runner' })`); default silent. */
-  logger?: RunnerLogger;
+  logger?: Logger;
 }
 export interface EmbeddedRunner {
   /** Drain: stop claiming, finish in-flight jobs, report them, deregister. */

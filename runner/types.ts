@@ -1,11 +1,11 @@
 // The runner's public shapes: its options, the session a registration gives, its state and
 // counters, and the handle startRunner returns (runner.ts).
 
+import type { Logger } from '../common/log.ts';
 import type { BackoffOptions } from '../common/retry.ts';
 import type { CheckResult } from '../probe/types.ts';
 import type { Secrets } from '../schema/types.ts';
 import type { RunnerFatalError } from './errors.ts';
-import type { RunnerLogger } from './logger.ts';
 import type { JobSpec, RunnerTransport } from './protocol.ts';
 
 /** Runs one job's request. The default is the probe engine with one shared TLS context. */
@@ -24,7 +24,7 @@ export interface RunnerOptions {
   version: string;
   /** Extra CA certificates (PEM) trusted by probes, besides the system's. */
   caFile?: string;
-  logger?: RunnerLogger;
+  logger?: Logger;
   /** Called after every (re)registration, e.g. to print the line tools parse. */
   onRegistered?: (session: RunnerSession) => void;
 

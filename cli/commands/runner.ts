@@ -63,14 +63,14 @@ export async function run(argv: string[]): Promise<number> {
   if (caFile === '') throw new UsageError('--ca-file needs a file');
   const level = env.VIGIL_LOG_LEVEL ?? 'info';
 
-  const [{ createHttpTransport }, { startRunner }, { jsonLogger, LOG_LEVELS }, { VERSION }] =
+  const [{ createHttpTransport }, { startRunner }, { createLogger, isLogLevel, LOG_LEVELS }, { VERSION }] =
     await Promise.all([
       import('../../runner/http-transport.ts'),
       import('../../runner/runner.ts'),
-      import('../../runner/logger.ts'),
+      import('../../common/log.ts'),
       import('../../common/version.ts'),
     ]);
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+  if (!isLogLevel(level)) {
     throw new UsageError(`VIGIL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
   let transport: ReturnType<typeof createHttpTransport>;
@@ -80,11 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   const say = (line: string) => process.stderr.write(`vigil runner: ${line}\n`);
-  const logger = jsonLogger(level as (typeof LOG_LEVELS)[number], (line) => process.stdout.write(line), {
-    component: 'runner',
-    region,
-    name,
-  });
+  const logger = createLogger({ level, base: { component: 'runner', region, name } });
 
   const runner = startRunner({
     transport,

@@ -1,8 +1,10 @@
 // Collector configuration: defaults, then an optional file (JSON or YAML), then VIGIL_* variables.
 // Every bad value is a ConfigError naming where it came from.
+
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { LOG_LEVELS } from '../../common/log.ts';
 import { parseRegionKeys, type RegionKeyConfig, RegionKeyError } from '../fleet/keys.ts';
 
 export interface CollectorConfig {
@@ -94,8 +96,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
   readonly code = 'VIGIL_ERR_CONFIG';
 }
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 type Key = keyof CollectorConfig;
 

@@ -1,5 +1,6 @@
 // The engine's types: its options and logger, a live monitor as the engine holds it, and what it
 // reports (MonitorStatus for the API, EngineStats for /v1/engine and benchmarks).
+import type { Logger } from '../../common/log.ts';
 import type { Timers } from '../../common/timers.ts';
 import type { JobSpec } from '../../runner/protocol.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
@@ -14,12 +15,8 @@ import type { Incident, MissedReason, MonitorState, RegionView, StateName } from
 import type { EngineMemory, HistogramSnapshot } from './stats.ts';
 import type { FlushStats } from './write-buffer.ts';
 
-export interface EngineLog {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The engine's logger (common/log.ts). */
+export type EngineLog = Logger;
 
 export interface EngineOptions {
   store: Store;

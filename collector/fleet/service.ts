@@ -1,6 +1,7 @@
 // The collector side of the runner protocol (runner/protocol.ts), shared by the HTTP
 // routes (api/runners.ts) and the embedded runner's in-process transport, so both take one path.
 
+import type { Logger } from '../../common/log.ts';
 import {
   type ClaimRequest,
   type ClaimResponse,
@@ -37,7 +38,7 @@ export interface RunnerServiceOptions {
   registry: RunnerRegistry;
   engine: JobBroker;
   keys: RegionKeys;
-  log: { info(obj: object, msg?: string): void };
+  log: Logger;
 }
 
 /** How a register call proves it may join the region. */

@@ -16,6 +16,7 @@
 //   after an outage, one comment says how long it has been, not a burst of stale ones.
 // - An issue a person closed: the rest of its lane is skipped (`closed_by_human`).
 
+import type { Logger } from '../../common/log.ts';
 import { backoffDelay } from '../../common/retry.ts';
 import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
 import { redactDeep } from '../../schema/secrets.ts';
@@ -25,11 +26,7 @@ import { renderOperation } from './bodies.ts';
 import { eventData } from './event-data.ts';
 import { type IncidentSink, SinkError, type SinkName } from './sink.ts';
 
-export interface OutboxLog {
-  info(data: Record<string, unknown>, message: string): void;
-  warn(data: Record<string, unknown>, message: string): void;
-  error(data: Record<string, unknown>, message: string): void;
-}
+export type OutboxLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface OutboxOptions {
   alerts: AlertStore;

@@ -9,6 +9,7 @@
 // Snapshots queued in the outbox are redacted with the monitor's secret values here, so the
 // outbox never holds one (messages are redacted once more when delivered).
 
+import type { Logger } from '../../common/log.ts';
 import { redactDeep } from '../../schema/secrets.ts';
 import type { MonitorSpec } from '../../schema/types.ts';
 import type { Alert, FirstFailure, MonitorInfo, Operation, VoteDetail } from '../domain/alerts.ts';
@@ -33,11 +34,7 @@ import { sinksFor } from './registry.ts';
 import type { SinkName } from './sink.ts';
 import { dueOperations, IMMEDIATE_END_CAUSES, policyFor, type TimingDecision } from './timing.ts';
 
-export interface RecorderLog {
-  info(data: Record<string, unknown>, message: string): void;
-  warn(data: Record<string, unknown>, message: string): void;
-  error(data: Record<string, unknown>, message: string): void;
-}
+export type RecorderLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface RecorderOptions {
   alerts: AlertStore;

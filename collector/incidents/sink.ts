@@ -11,6 +11,7 @@
 // `priorAttempts > 0` means an earlier try may have reached the sink without its answer reaching
 // us (a crash, a dropped connection): the sink must check before doing it twice (GitHub looks for
 // the hidden marker; the webhook sends a stable delivery id so receivers can drop duplicates).
+import type { Logger } from '../../common/log.ts';
 import type { CollectorConfig } from '../config/config.ts';
 import type { Operation } from '../domain/alerts.ts';
 import type { RenderedMessage } from './render.ts';
@@ -134,10 +135,7 @@ export interface SinkDependencies {
   log: SinkLog;
 }
 
-export interface SinkLog {
-  warn(data: Record<string, unknown>, message: string): void;
-  info(data: Record<string, unknown>, message: string): void;
-}
+export type SinkLog = Pick<Logger, 'info' | 'warn'>;
 
 /** One kind of sink: how to read, check and build it from the collector's configuration. */
 export interface SinkDefinition<C> {
