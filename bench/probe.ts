@@ -10,6 +10,7 @@
 // Baseline: `new Client(origin)` per request, `request()`, read the body, `close()`: a fresh
 // TCP connection (and for HTTPS a full handshake: a new Client has an empty session cache) each
 // time. For HTTPS the baseline gets the same advantage the probe has: one reused SecureContext.
+
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
@@ -17,9 +18,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import tls from 'node:tls';
-import { parseArgs } from 'node:util';
 import { Client } from 'undici';
 import { createProbeTlsContext, probe, probeSpecFor } from '../probe/index.ts';
+import { loopArgs } from './support/args.ts';
 
 const BODY = '<html><body><h1>Vigil bench target</h1><p>status: ok</p></body></html>';
 
@@ -43,16 +44,7 @@ if (process.argv[2] === '--target') {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '1.5' },
-      rounds: { type: 'string', default: '6' },
-      concurrency: { type: 'string', default: '16' },
-    },
-  });
-  const seconds = Number(values.seconds);
-  const rounds = Number(values.rounds);
-  const concurrency = Number(values.concurrency);
+  const { seconds, rounds, concurrency } = loopArgs();
 
   const { createCa, createLeaf, pemDirectory } = await import('../test/support/certs.ts');
   const ca = await createCa({ commonName: 'Vigil Bench CA' });

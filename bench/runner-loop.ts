@@ -9,15 +9,16 @@
 // (bench/schedule.ts measures the whole system). The target runs in a child process so CPU
 // figures are this process's own. Baseline and runner alternate in short rounds; the ratio is the
 // median of per-round ratios. Also reported: results per POST (batching) and CPU ms per check.
+
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { parseArgs } from 'node:util';
 import { createProbeTlsContext, probe, probeSpecFor } from '../probe/index.ts';
 import type { Job, RunnerTransport } from '../runner/protocol.ts';
 import { startRunner } from '../runner/runner.ts';
+import { loopArgs } from './support/args.ts';
 
 if (process.argv[2] === '--target') {
   const server = http.createServer((_req, res) => {
@@ -27,16 +28,7 @@ if (process.argv[2] === '--target') {
   server.listen(0, '127.0.0.1', 1024, () => process.send?.({ port: (server.address() as AddressInfo).port }));
   process.on('disconnect', () => process.exit(0));
 } else {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '1.5' },
-      rounds: { type: 'string', default: '6' },
-      concurrency: { type: 'string', default: '16' },
-    },
-  });
-  const seconds = Number(values.seconds);
-  const rounds = Number(values.rounds);
-  const concurrency = Number(values.concurrency);
+  const { seconds, rounds, concurrency } = loopArgs();
 
   const child = fork(import.meta.filename, ['--target'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) =>

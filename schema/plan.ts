@@ -85,29 +85,13 @@ function compare(before: PlanEntry, after: PlanEntry, from: string | undefined):
   const id = after.spec.id;
   const name = after.spec.name;
   const identityChanged = before.spec.url !== after.spec.url || before.spec.method !== after.spec.method;
-  if (identityChanged) {
-    if (from === undefined)
-      return { action: 'replace', id, name, diff: fieldDiff(before, after), before, after };
-    return {
-      action: 'replace',
-      id,
-      name,
-      from,
-      diff: fieldDiff(before, after, RENAME_IGNORED),
-      before,
-      after,
-    };
+  if (identityChanged && from === undefined) {
+    return { action: 'replace', id, name, diff: fieldDiff(before, after), before, after };
   }
   if (from !== undefined) {
-    return {
-      action: 'rename',
-      id,
-      name,
-      from,
-      diff: fieldDiff(before, after, RENAME_IGNORED),
-      before,
-      after,
-    };
+    // A rename (that may also replace): its diff leaves out the id it renames.
+    const action = identityChanged ? 'replace' : 'rename';
+    return { action, id, name, from, diff: fieldDiff(before, after, RENAME_IGNORED), before, after };
   }
   if (before.hash === after.hash) return { action: 'unchanged', id, name, diff: [], before, after };
   return { action: 'update', id, name, diff: fieldDiff(before, after), before, after };

@@ -1,13 +1,7 @@
 // Re-validation of monitors that arrive without a file: the collector's POST /v1/sync. Same
 // schema and rules as files; positions are 0:0, `file` is the label and `path` says where
 // (`monitors[3].alert.after`).
-import {
-  CheckedDocument,
-  checkAcrossDocuments,
-  registerMonitors,
-  runDocumentRules,
-  validSpecs,
-} from './check-document.ts';
+import * as checks from './check-document.ts';
 import { dedupeDiagnostics, sortDiagnostics } from './diagnostics.ts';
 import { ValueLocator } from './locator.ts';
 import { isRecord } from './merge.ts';
@@ -20,8 +14,8 @@ export function validateMonitorList(
   label: string,
 ): { specs: MonitorSpec[]; diagnostics: Diagnostic[] } {
   const root = { monitors };
-  const doc = new CheckedDocument(label, new ValueLocator(root), root, undefined);
-  registerMonitors(doc, monitors, ['monitors']);
+  const doc = new checks.CheckedDocument(label, new ValueLocator(root), root, undefined);
+  checks.registerMonitors(doc, monitors, ['monitors']);
   const monitorSchema = schemaDef('monitor');
   for (const monitor of doc.monitors) {
     if (!isRecord(monitor.raw)) {
@@ -48,10 +42,10 @@ export function validateMonitorList(
       doc.add(finding, monitor);
     }
   }
-  runDocumentRules(doc, null);
-  checkAcrossDocuments([doc]);
+  checks.runDocumentRules(doc, null);
+  checks.checkAcrossDocuments([doc]);
   return {
-    specs: validSpecs(doc).map(({ spec }) => spec),
+    specs: checks.validSpecs(doc).map(({ spec }) => spec),
     diagnostics: sortDiagnostics(dedupeDiagnostics(doc.diagnostics)),
   };
 }

@@ -212,20 +212,7 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
     for (const update of writes.updates) {
       const before = lineage(update.historyId);
       const revision = before.revision + 1;
-      const spec = JSON.stringify(update.spec);
-      rows.push([
-        update.historyId,
-        update.spec.id,
-        update.spec.name,
-        spec,
-        update.specHash,
-        JSON.stringify(update.secretHashes),
-        JSON.stringify(update.secrets),
-        revision,
-        gitRevision,
-        before.createdAt,
-        at,
-      ]);
+      rows.push(monitorRow(update.historyId, update, revision, gitRevision, before.createdAt, at));
       revisions.push([update.historyId, update.action, JSON.stringify(update.diff)]);
     }
     await insertRows(
@@ -254,21 +241,8 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
     const replacedBy: SqlValue[][] = [];
     for (const create of writes.creates) {
       const historyId = next++;
-      const spec = JSON.stringify(create.spec);
       histories.push([historyId, create.spec.id, at]);
-      monitors.push([
-        historyId,
-        create.spec.id,
-        create.spec.name,
-        spec,
-        create.specHash,
-        JSON.stringify(create.secretHashes),
-        JSON.stringify(create.secrets),
-        1,
-        gitRevision,
-        at,
-        at,
-      ]);
+      monitors.push(monitorRow(historyId, create, 1, gitRevision, at, at));
       const action = create.replaces === null ? 'create' : 'replace';
       revisions.push([historyId, action, JSON.stringify(create.diff)]);
       if (create.replaces !== null) replacedBy.push([create.replaces, historyId]);
@@ -303,4 +277,28 @@ async function insertRevisions(tx: WriteTx, rows: SqlValue[][]): Promise<void> {
       chunk.flat(),
     );
   }
+}
+
+/** A `monitors` row in MONITOR_INSERT_COLUMNS order. */
+function monitorRow(
+  historyId: number,
+  write: { spec: MonitorSpec; specHash: string; secretHashes: unknown; secrets: unknown },
+  revision: number,
+  gitRevision: string | null,
+  createdAt: number,
+  updatedAt: number,
+): SqlValue[] {
+  return [
+    historyId,
+    write.spec.id,
+    write.spec.name,
+    JSON.stringify(write.spec),
+    write.specHash,
+    JSON.stringify(write.secretHashes),
+    JSON.stringify(write.secrets),
+    revision,
+    gitRevision,
+    createdAt,
+    updatedAt,
+  ];
 }
