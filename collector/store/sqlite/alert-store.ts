@@ -16,7 +16,6 @@ import type { CheckDetail, StoreTx } from '../runtime-types.ts';
 import {
   type AlertRow,
   type DeliveryRow,
-  marks,
   type OutboxRow,
   parseAlert,
   SqliteAlertTx,
@@ -24,6 +23,7 @@ import {
   toHead,
   toOutbox,
 } from './alert-tx.ts';
+import { allForKeys, marks } from './batches.ts';
 import type { SqlValue } from './connection.ts';
 import { type ReadConn, type SqliteDatabase, writeTxOf } from './database.ts';
 
@@ -63,18 +63,13 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async forIncidents(incidentIds: readonly string[]): Promise<Map<string, Alert>> {
-    const found = new Map<string, Alert>();
-    const unique = [...new Set(incidentIds)];
-    for (let start = 0; start < unique.length; start += 500) {
-      const chunk = unique.slice(start, start + 500);
-      const rows = await this.#reader.all<AlertRow & { incident_id: string }>(
-        `SELECT l.incident_id, a.data FROM alert_incidents l JOIN alerts a ON a.id = l.alert_id
-         WHERE l.incident_id IN (${marks(chunk.length)})`,
-        chunk,
-      );
-      for (const row of rows) found.set(row.incident_id, parseAlert(row));
-    }
-    return found;
+    const rows = await allForKeys<AlertRow & { incident_id: string }>(
+      this.#reader,
+      `SELECT l.incident_id, a.data FROM alert_incidents l JOIN alerts a ON a.id = l.alert_id
+       WHERE l.incident_id IN (?*)`,
+      [...new Set(incidentIds)],
+    );
+    return new Map(rows.map((row) => [row.incident_id, parseAlert(row)]));
   }
 
   async list(query: AlertQuery): Promise<Alert[]> {

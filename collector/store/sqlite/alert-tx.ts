@@ -14,6 +14,7 @@ import type {
   OutboxHead,
   OutboxRecord,
 } from '../alert-types.ts';
+import { allForKeys } from './batches.ts';
 import { insertRows, type WriteTx } from './database.ts';
 import { type CheckRow, INCIDENT_COLUMNS, INCIDENT_UPSERT, parseLog, toCheck } from './runtime-rows.ts';
 
@@ -100,9 +101,6 @@ function toMonitor(row: MonitorRow): AlertMonitor {
 
 export const parseAlert = (row: AlertRow): Alert => JSON.parse(row.data) as Alert;
 
-/** `?,?,?` for `n` values. */
-export const marks = (n: number) => Array(n).fill('?').join(',');
-
 export class SqliteAlertTx implements AlertTx {
   readonly #tx: WriteTx;
 
@@ -176,20 +174,18 @@ export class SqliteAlertTx implements AlertTx {
   }
 
   async evidence(jobIds: readonly string[]): Promise<Map<string, CheckEvidence>> {
-    const found = new Map<string, CheckEvidence>();
-    const unique = [...new Set(jobIds)];
-    for (let start = 0; start < unique.length; start += 500) {
-      const chunk = unique.slice(start, start + 500);
-      const rows = await this.#tx.all<CheckRow & { log: string | null }>(
-        `SELECT c.*, l.log AS log FROM checks c LEFT JOIN check_logs l ON l.job_id = c.job_id
-         WHERE c.job_id IN (${marks(chunk.length)})`,
-        chunk,
-      );
-      for (const row of rows) {
-        found.set(row.job_id, { check: toCheck(row), log: row.log === null ? null : parseLog(row.log) });
-      }
-    }
-    return found;
+    const rows = await allForKeys<CheckRow & { log: string | null }>(
+      this.#tx,
+      `SELECT c.*, l.log AS log FROM checks c LEFT JOIN check_logs l ON l.job_id = c.job_id
+       WHERE c.job_id IN (?*)`,
+      [...new Set(jobIds)],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.job_id,
+        { check: toCheck(row), log: row.log === null ? null : parseLog(row.log) },
+      ]),
+    );
   }
 
   async enqueue(entries: readonly OutboxEntry[]): Promise<void> {

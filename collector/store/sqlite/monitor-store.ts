@@ -11,6 +11,7 @@ import type {
   RevisionAction,
   SyncDecision,
 } from '../types.ts';
+import { updatePairs } from './batches.ts';
 import type { SqlValue } from './connection.ts';
 
 import {
@@ -238,7 +239,7 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
     const histories: SqlValue[][] = [];
     const monitors: SqlValue[][] = [];
     const revisions: SqlValue[][] = [];
-    const replacedBy: SqlValue[][] = [];
+    const replacedBy: Array<[number, number]> = [];
     for (const create of writes.creates) {
       const historyId = next++;
       histories.push([historyId, create.spec.id, at]);
@@ -250,15 +251,7 @@ async function applyWrites(tx: WriteTx, current: MonitorRecord[], writes: Monito
     await insertRows(tx, 'monitor_histories', ['history_id', 'first_id', 'created_at'], histories);
     await insertRows(tx, 'monitors', MONITOR_INSERT_COLUMNS, monitors);
     await insertRevisions(tx, revisions);
-    for (let start = 0; start < replacedBy.length; start += 500) {
-      const chunk = replacedBy.slice(start, start + 500);
-      await tx.run(
-        `UPDATE archived_monitors SET replaced_by = v.column2
-         FROM (VALUES ${chunk.map(() => '(?, ?)').join(',')}) AS v
-         WHERE archived_monitors.history_id = v.column1`,
-        chunk.flat(),
-      );
-    }
+    await updatePairs(tx, 'archived_monitors', 'history_id', 'replaced_by', replacedBy);
   }
 }
 

@@ -1,10 +1,13 @@
 // Row <-> record mapping for the runtime tables (checks, states, incidents, runners).
 import type { ResponseLog, Timings } from '../../../probe/types.ts';
+import { HOUR_MS } from '../../rollups/hourly.ts';
 import type { RegionEvent } from '../../verdict/impairment.ts';
 import type { CheckPurpose, IncidentEvent, Mark, MonitorState } from '../../verdict/types.ts';
 import type {
   CheckDetail,
+  CheckLogRecord,
   CheckRecord,
+  FlushBatch,
   IncidentRecord,
   RegionResult,
   RunnerRecord,
@@ -160,6 +163,11 @@ export function stateValues(s: StoredState): SqlValue[] {
   ];
 }
 
+export const STATE_UPSERT = `ON CONFLICT (history_id) DO UPDATE SET monitor_id = excluded.monitor_id,
+  state = excluded.state, since = excluded.since, verdict = excluded.verdict,
+  last_round_at = excluded.last_round_at, last_results = excluded.last_results,
+  updated_at = excluded.updated_at`;
+
 export function toState(row: StateRow): StoredState {
   return {
     historyId: row.history_id,
@@ -311,6 +319,11 @@ export const RUNNER_COLUMNS = [
   'deregistered_at',
 ] as const;
 
+/** A runner seen again keeps the latest sighting and its first deregistration. */
+export const RUNNER_UPSERT = `ON CONFLICT (id) DO UPDATE SET last_seen = max(runners.last_seen, excluded.last_seen),
+  deregistered_at = coalesce(excluded.deregistered_at, runners.deregistered_at),
+  version = excluded.version, concurrency = excluded.concurrency`;
+
 export function runnerValues(r: RunnerRecord): SqlValue[] {
   return [
     r.id,
@@ -339,6 +352,36 @@ export function toRunner(row: RunnerRow): RunnerRecord {
     lastSeen: row.last_seen,
     deregisteredAt: row.deregistered_at,
   };
+}
+
+/** A job's check and log are written once: a result sent again changes nothing. */
+export const ONCE_PER_JOB = 'ON CONFLICT (job_id) DO NOTHING';
+
+export const markPair = (m: FlushBatch['marks'][number]): [string, string] => [m.jobId, m.mark];
+
+export const LOG_COLUMNS = ['job_id', 'history_id', 'started_at', 'log'] as const;
+
+export function logValues(l: CheckLogRecord): SqlValue[] {
+  return [l.jobId, l.historyId, l.startedAt, JSON.stringify(l.log)];
+}
+
+export const MISSED_COLUMNS = ['hour', 'history_id', 'region', 'missed', 'updated_at'] as const;
+
+export const MISSED_UPSERT = `ON CONFLICT (hour, history_id, region) DO UPDATE SET missed = missed + excluded.missed,
+  updated_at = max(updated_at, excluded.updated_at)`;
+
+/** One rollups row per (hour, lineage, region) counting the misses in it (region '' = none chosen). */
+export function missedValues(missed: FlushBatch['missed']): SqlValue[][] {
+  const counts = new Map<string, [number, number, string, number]>();
+  for (const m of missed) {
+    const hour = Math.floor(m.at / HOUR_MS) * HOUR_MS;
+    const key = `${hour}\u0000${m.historyId}\u0000${m.region ?? ''}`;
+    const row = counts.get(key);
+    if (row) row[3] += 1;
+    else counts.set(key, [hour, m.historyId, m.region ?? '', 1]);
+  }
+  const now = Math.max(...missed.map((m) => m.at));
+  return [...counts.values()].map(([hour, historyId, region, n]) => [hour, historyId, region, n, now]);
 }
 
 export function parseLog(text: string): ResponseLog {

@@ -2,7 +2,6 @@
 // (checks, logs, marks, states, incidents and their events, runners) in a single transaction and
 // runs the incident sink inside it.
 import type { Secrets } from '../../../schema/types.ts';
-import { HOUR_MS } from '../../rollups/hourly.ts';
 import type {
   FlushBatch,
   IncidentEventSink,
@@ -13,6 +12,7 @@ import type {
   StoredIncidentEvent,
   StoredState,
 } from '../runtime-types.ts';
+import { allForKeys, updatePairs } from './batches.ts';
 import { insertRows, runForKeys, type SqliteDatabase, storeTxOf, type WriteTx } from './database.ts';
 import { type MonitorRow, toRecord } from './monitor-store.ts';
 import {
@@ -20,12 +20,21 @@ import {
   checkValues,
   INCIDENT_COLUMNS,
   INCIDENT_UPSERT,
+  LOG_COLUMNS,
+  logValues,
+  MISSED_COLUMNS,
+  MISSED_UPSERT,
+  markPair,
+  missedValues,
   monitorIncidentValues,
+  ONCE_PER_JOB,
   RUNNER_COLUMNS,
+  RUNNER_UPSERT,
   type RunnerRow,
   regionIncidentValues,
   runnerValues,
   STATE_COLUMNS,
+  STATE_UPSERT,
   type StateRow,
   stateValues,
   toRunner,
@@ -69,23 +78,16 @@ export class SqliteRuntimeStore implements RuntimeStore {
   async loadMonitors(historyIds?: readonly number[]): Promise<RuntimeMonitorRecord[]> {
     const columns = `history_id, id, name, spec, spec_hash, secret_hashes, secret_values, revision,
               git_revision, created_at, updated_at`;
-    let rows: MonitorWithSecretsRow[];
-    if (historyIds === undefined) {
-      rows = await this.#db.reader.all<MonitorWithSecretsRow>(
-        `SELECT ${columns} FROM monitors ORDER BY history_id`,
-      );
-    } else {
-      rows = [];
-      for (let start = 0; start < historyIds.length; start += 500) {
-        const chunk = historyIds.slice(start, start + 500);
-        rows.push(
-          ...(await this.#db.reader.all<MonitorWithSecretsRow>(
-            `SELECT ${columns} FROM monitors WHERE history_id IN (${chunk.map(() => '?').join(',')})`,
-            chunk,
-          )),
-        );
-      }
-    }
+    const rows =
+      historyIds === undefined
+        ? await this.#db.reader.all<MonitorWithSecretsRow>(
+            `SELECT ${columns} FROM monitors ORDER BY history_id`,
+          )
+        : await allForKeys<MonitorWithSecretsRow>(
+            this.#db.reader,
+            `SELECT ${columns} FROM monitors WHERE history_id IN (?*)`,
+            historyIds,
+          );
     return rows.map((row) => ({
       record: toRecord(row),
       secrets: JSON.parse(row.secret_values) as Secrets,
@@ -118,16 +120,12 @@ export class SqliteRuntimeStore implements RuntimeStore {
   }
 
   async storedJobs(jobIds: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let start = 0; start < jobIds.length; start += 500) {
-      const chunk = jobIds.slice(start, start + 500);
-      const rows = await this.#db.reader.all<{ job_id: string }>(
-        `SELECT job_id FROM checks WHERE job_id IN (${chunk.map(() => '?').join(',')})`,
-        chunk,
-      );
-      for (const row of rows) found.add(row.job_id);
-    }
-    return found;
+    const rows = await allForKeys<{ job_id: string }>(
+      this.#db.reader,
+      'SELECT job_id FROM checks WHERE job_id IN (?*)',
+      jobIds,
+    );
+    return new Set(rows.map((row) => row.job_id));
   }
 
   async loadRunners(): Promise<RunnerRecord[]> {
@@ -142,76 +140,18 @@ export class SqliteRuntimeStore implements RuntimeStore {
   }
 
   async #write(tx: WriteTx, batch: FlushBatch): Promise<void> {
-    if (batch.runners.length > 0) {
-      await insertRows(
-        tx,
-        'runners',
-        RUNNER_COLUMNS,
-        batch.runners.map(runnerValues),
-        `ON CONFLICT (id) DO UPDATE SET last_seen = max(runners.last_seen, excluded.last_seen),
-           deregistered_at = coalesce(excluded.deregistered_at, runners.deregistered_at),
-           version = excluded.version, concurrency = excluded.concurrency`,
-      );
-    }
-    if (batch.checks.length > 0) {
-      await insertRows(
-        tx,
-        'checks',
-        CHECK_COLUMNS,
-        batch.checks.map(checkValues),
-        'ON CONFLICT (job_id) DO NOTHING',
-      );
-    }
-    if (batch.logs.length > 0) {
-      await insertRows(
-        tx,
-        'check_logs',
-        ['job_id', 'history_id', 'started_at', 'log'],
-        batch.logs.map((l) => [l.jobId, l.historyId, l.startedAt, JSON.stringify(l.log)]),
-        'ON CONFLICT (job_id) DO NOTHING',
-      );
-    }
-    for (let start = 0; start < batch.marks.length; start += 500) {
-      const chunk = batch.marks.slice(start, start + 500);
-      await tx.run(
-        `UPDATE checks SET mark = v.column2
-         FROM (VALUES ${chunk.map(() => '(?, ?)').join(',')}) AS v
-         WHERE checks.job_id = v.column1`,
-        chunk.flatMap((m) => [m.jobId, m.mark]),
-      );
-    }
+    // insertRows writes nothing for an empty list; marks follow the checks they mark.
+    await insertRows(tx, 'runners', RUNNER_COLUMNS, batch.runners.map(runnerValues), RUNNER_UPSERT);
+    await insertRows(tx, 'checks', CHECK_COLUMNS, batch.checks.map(checkValues), ONCE_PER_JOB);
+    await insertRows(tx, 'check_logs', LOG_COLUMNS, batch.logs.map(logValues), ONCE_PER_JOB);
+    await updatePairs(tx, 'checks', 'job_id', 'mark', batch.marks.map(markPair));
     if (batch.dropStates.length > 0) {
       await runForKeys(tx, 'DELETE FROM monitor_states WHERE history_id IN (?*)', batch.dropStates);
     }
-    if (batch.states.length > 0) {
-      await insertRows(
-        tx,
-        'monitor_states',
-        STATE_COLUMNS,
-        batch.states.map(stateValues),
-        `ON CONFLICT (history_id) DO UPDATE SET monitor_id = excluded.monitor_id, state = excluded.state,
-           since = excluded.since, verdict = excluded.verdict, last_round_at = excluded.last_round_at,
-           last_results = excluded.last_results, updated_at = excluded.updated_at`,
-      );
-    }
+    await insertRows(tx, 'monitor_states', STATE_COLUMNS, batch.states.map(stateValues), STATE_UPSERT);
     if (batch.missed.length > 0) {
-      // Hourly rollups (migration 3) count misses; checks and marks reach them by triggers.
-      const counts = new Map<string, [number, number, string, number]>();
-      for (const m of batch.missed) {
-        const hour = Math.floor(m.at / HOUR_MS) * HOUR_MS;
-        const key = `${hour}\u0000${m.historyId}\u0000${m.region ?? ''}`;
-        const row = counts.get(key);
-        if (row) row[3] += 1;
-        else counts.set(key, [hour, m.historyId, m.region ?? '', 1]);
-      }
-      const now = Math.max(...batch.missed.map((m) => m.at));
-      await insertRows(
-        tx,
-        'rollups',
-        ['hour', 'history_id', 'region', 'missed', 'updated_at'],
-        [...counts.values()].map(([hour, historyId, region, n]) => [hour, historyId, region, n, now]),
-        'ON CONFLICT (hour, history_id, region) DO UPDATE SET missed = missed + excluded.missed, updated_at = max(updated_at, excluded.updated_at)',
-      );
+      // Hourly rollups count misses (rollup-schema.ts); checks and marks reach them by triggers.
+      await insertRows(tx, 'rollups', MISSED_COLUMNS, missedValues(batch.missed), MISSED_UPSERT);
     }
     if (batch.events.length > 0) {
       const stored: StoredIncidentEvent[] = [];

@@ -16,6 +16,7 @@ import type {
   StatusStore,
   TlsExpiryEntry,
 } from '../status-types.ts';
+import { allForKeys } from './batches.ts';
 import type { SqliteDatabase } from './database.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { BUCKET_COLUMNS } from './rollup-schema.ts';
@@ -214,18 +215,14 @@ export class SqliteStatusStore implements StatusStore {
   }
 
   async hourly(historyIds: readonly number[], fromHour: number): Promise<HourlyPoint[]> {
-    const out: HourlyPoint[] = [];
-    for (let start = 0; start < historyIds.length; start += 500) {
-      const chunk = historyIds.slice(start, start + 500);
-      const rows = await this.#db.reader.all<RollupSums & { history_id: number; hour: number }>(
-        `SELECT history_id, hour, ${SUMS} FROM rollups
-         WHERE history_id IN (${chunk.map(() => '?').join(',')}) AND hour >= ?
-         GROUP BY history_id, hour ORDER BY history_id, hour`,
-        [...chunk, fromHour],
-      );
-      for (const row of rows) out.push({ historyId: row.history_id, hour: row.hour, rollup: toRollup(row) });
-    }
-    return out;
+    const rows = await allForKeys<RollupSums & { history_id: number; hour: number }>(
+      this.#db.reader,
+      `SELECT history_id, hour, ${SUMS} FROM rollups WHERE history_id IN (?*) AND hour >= ?
+       GROUP BY history_id, hour ORDER BY history_id, hour`,
+      historyIds,
+      [fromHour],
+    );
+    return rows.map((row) => ({ historyId: row.history_id, hour: row.hour, rollup: toRollup(row) }));
   }
 
   async runners(): Promise<RunnerEntry[]> {
@@ -283,20 +280,16 @@ export class SqliteStatusStore implements StatusStore {
   // Issue links and the outbox are the incident delivery tables (migration 4): an incident belongs to an
   // alert (alert_incidents), whose delivery per sink keeps the issue URL (alert_deliveries.ref_url).
   async issueLinks(incidentIds: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (let start = 0; start < incidentIds.length; start += 500) {
-      const chunk = incidentIds.slice(start, start + 500);
-      const rows = await this.#db.reader.all<{ incident_id: string; url: string }>(
-        `SELECT ai.incident_id, d.ref_url AS url
-         FROM alert_incidents ai JOIN alert_deliveries d ON d.alert_id = ai.alert_id
-         WHERE ai.incident_id IN (${chunk.map(() => '?').join(',')}) AND d.ref_url IS NOT NULL
-         ORDER BY d.sink = 'github'`,
-        chunk,
-      );
-      // GitHub last, so its URL wins over any other sink's.
-      for (const row of rows) out.set(row.incident_id, row.url);
-    }
-    return out;
+    // Each chunk's rows come GitHub last, so its URL wins over any other sink's.
+    const rows = await allForKeys<{ incident_id: string; url: string }>(
+      this.#db.reader,
+      `SELECT ai.incident_id, d.ref_url AS url
+       FROM alert_incidents ai JOIN alert_deliveries d ON d.alert_id = ai.alert_id
+       WHERE ai.incident_id IN (?*) AND d.ref_url IS NOT NULL
+       ORDER BY d.sink = 'github'`,
+      incidentIds,
+    );
+    return new Map(rows.map((row) => [row.incident_id, row.url]));
   }
 
   async outboxDepth(): Promise<number | null> {
