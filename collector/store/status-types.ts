@@ -1,5 +1,5 @@
-// What the status model reads. The SQLite implementation is ./sqlite-store.ts; a PostgreSQL store
-// would implement the same reads. Every read is bounded by the monitor count and the 90-day
+// What the status model reads. The SQLite implementation is ./sqlite/status-store.ts; another
+// engine implements the same reads. Every read is bounded by the monitor count and the 90-day
 // window, never by the length of the history: rollups are read for the last 24 hours only, and
 // uptime comes from incidents and excluded spans (small tables), not from raw checks.
 import type { MaintenanceWindow } from '../../schema/types.ts';

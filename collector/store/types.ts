@@ -1,7 +1,7 @@
-// The storage interface the collector depends on. The SQLite implementation lives in ./sqlite/;
-// a PostgreSQL one can implement the same interface without touching routes or domain code.
-// Later features add their own sub-stores (checks, runners, states, incidents, outbox, rollups)
-// as new members of `Store`.
+// The storage interface the collector depends on, one sub-store per concern. The SQLite
+// implementation lives in ./sqlite/ and is opened through ./open.ts; another engine implements the
+// same interface in a sibling folder, without touching routes or domain code (ARCHITECTURE.md
+// "Where a change goes"). Every implementation passes the contract suite, test/store/contract.ts.
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
 import type { AlertStore } from './alert-types.ts';
@@ -124,9 +124,9 @@ export interface Store {
   readonly incidents: IncidentStore;
   /** Incident delivery: alerts, outbox, issue numbers (alert-types.ts). */
   readonly alerts: AlertStore;
-  /** Reads of the status side: catalog, states, incidents, rollups (collector/store/status-types.ts). */
+  /** Reads of the status side: catalog, states, incidents, rollups (status-types.ts). */
   readonly status: StatusStore;
-  /** Pruning by age and maintenance span materialization (collector/store/retention-types.ts; SQLite: store/sqlite/retention-store.ts). */
+  /** Pruning by age and materializing maintenance spans (retention-types.ts). */
   readonly retention: RetentionStore;
   close(): Promise<void>;
 }

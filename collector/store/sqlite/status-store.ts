@@ -1,4 +1,4 @@
-// The status reads on SQLite (see store-types.ts). All reads go through the reader connection, so
+// The status reads on SQLite (../status-types.ts). All reads go through the reader connection, so
 // they see the last committed flush and never wait for the writer.
 import type { MaintenanceWindow } from '../../../schema/types.ts';
 import { BUCKET_COUNT } from '../../rollups/histogram.ts';
