@@ -7,11 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../collector/domain/regions.ts';
 import { BUCKET_COUNT } from '../../collector/rollups/histogram.ts';
 import { HOUR_MS, type HourlyRollup, type RollupCheck, rollupBatch } from '../../collector/rollups/hourly.ts';
-import type { CheckRecord, FlushBatch } from '../../collector/store/runtime-types.ts';
+import type { CheckRecord } from '../../collector/store/runtime-types.ts';
 import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/index.ts';
 import type { Mark } from '../../collector/verdict/types.ts';
 import type { FailureReason } from '../../probe/types.ts';
-import { EMPTY_FLUSH } from '../incidents/fixtures.ts';
+import { batch, checkRecord, tlsDetail } from './fixtures.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 let dir: string;
@@ -43,10 +43,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function batch(parts: Partial<FlushBatch>): FlushBatch {
-  return { ...EMPTY_FLUSH, ...parts };
-}
-
+/** A check of monitor `m<historyId>` in `region` (the messages say ok or failed). */
 function record(
   id: string,
   historyId: number,
@@ -55,32 +52,7 @@ function record(
   ok: boolean,
   extra: Partial<CheckRecord> = {},
 ): CheckRecord {
-  return {
-    id,
-    historyId,
-    monitorId: `m${historyId}`,
-    region,
-    runner: null,
-    purpose: 'scheduled',
-    roundId: `round-${id}`,
-    startedAt: at,
-    dueAt: at,
-    claimedAt: at,
-    receivedAt: at + 100,
-    ok,
-    reason: ok ? null : 'status',
-    message: ok ? 'ok' : 'failed',
-    status: ok ? 200 : 500,
-    httpVersion: '1.1',
-    remoteIp: '127.0.0.1',
-    remoteFamily: 4,
-    timings: { resolve: 1, connect: 1, tls: 0, processing: 5, transfer: 1, total: 8 },
-    tlsDaysLeft: null,
-    detail: { phase: null, tls: null, redirects: [], assertions: [] },
-    mark: null,
-    hasLog: false,
-    ...extra,
-  };
+  return checkRecord(id, historyId, at, ok, { region, message: ok ? 'ok' : 'failed', ...extra });
 }
 
 async function stored(): Promise<Map<string, HourlyRollup>> {
@@ -198,29 +170,11 @@ describe('rollup triggers', () => {
   });
 
   it('keeps the latest certificate expiry per monitor and region', async () => {
-    const tls = (validTo: string) => ({
-      phase: null,
-      redirects: [],
-      assertions: [],
-      tls: {
-        version: 'TLSv1.3',
-        cipher: null,
-        alpn: null,
-        subject: 'CN=x',
-        issuer: 'CN=ca',
-        sans: [],
-        validFrom: '2025-01-01T00:00:00.000Z',
-        validTo,
-        daysLeft: 10,
-        selfSigned: false,
-        legacyFallback: false,
-      },
-    });
     await store.runtime.flush(
       batch({
         checks: [
-          record('a', 1, 'eu', T0 + 1000, true, { detail: tls('2026-03-01T00:00:00.000Z') }),
-          record('b', 1, 'eu', T0, true, { detail: tls('2026-02-01T00:00:00.000Z') }),
+          record('a', 1, 'eu', T0 + 1000, true, { detail: tlsDetail('2026-03-01T00:00:00.000Z') }),
+          record('b', 1, 'eu', T0, true, { detail: tlsDetail('2026-02-01T00:00:00.000Z') }),
           record('c', 1, 'us', T0, true),
         ],
       }),

@@ -1,3 +1,5 @@
+// SQLite specifics of the store: the file's pragmas, migrations, multi-row writes and the sync
+// transaction seen from inside (what every store must do is in contract.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +10,7 @@ import { openSqliteStore, type SqliteStore } from '../../collector/store/sqlite/
 import { type Migration, MigrationError, migrate } from '../../collector/store/sqlite/migrate.ts';
 import { MIGRATIONS } from '../../collector/store/sqlite/migrations/index.ts';
 import type { MonitorCreate, MonitorWrites } from '../../collector/store/types.ts';
-import { makeSpec } from './fixtures.ts';
+import { makeSpec } from '../collector/fixtures.ts';
 
 let dir: string;
 let path: string;
