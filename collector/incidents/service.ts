@@ -5,7 +5,7 @@
 
 import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
 import type { CollectorConfig } from '../config/config.ts';
-import type { StoreTx } from '../store/runtime-types.ts';
+import type { IncidentEventSink } from '../store/runtime-types.ts';
 import type { Store } from '../store/types.ts';
 import { OutboxWorker } from './outbox.ts';
 import { AlertRecorder, type RecorderLog } from './recorder.ts';
@@ -72,8 +72,8 @@ export class IncidentService {
     });
   }
 
-  /** Records incident events inside the engine's flush transaction (its IncidentEventSink). */
-  readonly hook = (events: Parameters<AlertRecorder['record']>[0], tx: StoreTx): Promise<void> =>
+  /** Records incident events inside the engine's flush transaction (`tx`, opaque to us). */
+  readonly hook: IncidentEventSink = (events, tx) =>
     this.recorder.record(events, tx).catch((error: unknown) => {
       // Never block the engine's writes: the savepoint undid our part, the flush goes on.
       this.#o.log.error({ err: error }, 'incidents: recording incident events failed');

@@ -15,8 +15,9 @@ import type {
   OutboxRecord,
 } from '../alert-types.ts';
 import { allForKeys } from './batches.ts';
+import { type CheckRow, parseLog, toCheck } from './check-rows.ts';
 import { insertRows, type WriteTx } from './database.ts';
-import { type CheckRow, INCIDENT_COLUMNS, INCIDENT_UPSERT, parseLog, toCheck } from './runtime-rows.ts';
+import { INCIDENT_COLUMNS, INCIDENT_UPSERT } from './runtime-rows.ts';
 
 export interface AlertRow {
   data: string;

@@ -1,9 +1,9 @@
 // Reading stored checks: newest-first pages of a lineage's history (keyset paging on
 // (started_at, id), so a page costs the same at any depth), single checks and response logs.
 import type { CheckLogRecord, CheckPage, CheckPageQuery, CheckRecord, CheckStore } from '../runtime-types.ts';
+import { type CheckRow, parseLog, toCheck } from './check-rows.ts';
 import type { SqlValue } from './connection.ts';
 import type { SqliteDatabase } from './database.ts';
-import { type CheckRow, parseLog, toCheck } from './runtime-rows.ts';
 
 /** Cursor of a check in a page: `<started_at>.<row id>`. */
 export function checkCursor(startedAt: number, rowid: number): string {

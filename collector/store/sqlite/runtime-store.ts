@@ -13,21 +13,23 @@ import type {
   StoredState,
 } from '../runtime-types.ts';
 import { allForKeys, updatePairs } from './batches.ts';
-import { insertRows, runForKeys, type SqliteDatabase, storeTxOf, type WriteTx } from './database.ts';
-import { type MonitorRow, toRecord } from './monitor-store.ts';
 import {
   CHECK_COLUMNS,
   checkValues,
-  INCIDENT_COLUMNS,
-  INCIDENT_UPSERT,
   LOG_COLUMNS,
   logValues,
   MISSED_COLUMNS,
   MISSED_UPSERT,
   markPair,
   missedValues,
-  monitorIncidentValues,
   ONCE_PER_JOB,
+} from './check-rows.ts';
+import { insertRows, runForKeys, type SqliteDatabase, storeTxOf, type WriteTx } from './database.ts';
+import { type MonitorRow, toRecord } from './monitor-store.ts';
+import {
+  INCIDENT_COLUMNS,
+  INCIDENT_UPSERT,
+  monitorIncidentValues,
   RUNNER_COLUMNS,
   RUNNER_UPSERT,
   type RunnerRow,
