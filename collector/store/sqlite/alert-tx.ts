@@ -158,18 +158,18 @@ export class SqliteAlertTx implements AlertTx {
     );
   }
 
-  async monitorByHistory(historyId: number): Promise<AlertMonitor | undefined> {
-    const row = await this.#tx.get<MonitorRow>(
-      'SELECT history_id, id, name, spec, secret_values FROM monitors WHERE history_id = ?',
-      [historyId],
-    );
-    return row === undefined ? undefined : toMonitor(row);
+  monitorByHistory(historyId: number): Promise<AlertMonitor | undefined> {
+    return this.#monitor('history_id', historyId);
   }
 
-  async monitorById(id: string): Promise<AlertMonitor | undefined> {
+  monitorById(id: string): Promise<AlertMonitor | undefined> {
+    return this.#monitor('id', id);
+  }
+
+  async #monitor(key: 'history_id' | 'id', value: number | string): Promise<AlertMonitor | undefined> {
     const row = await this.#tx.get<MonitorRow>(
-      'SELECT history_id, id, name, spec, secret_values FROM monitors WHERE id = ?',
-      [id],
+      `SELECT history_id, id, name, spec, secret_values FROM monitors WHERE ${key} = ?`,
+      [value],
     );
     return row === undefined ? undefined : toMonitor(row);
   }

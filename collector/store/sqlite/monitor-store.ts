@@ -54,6 +54,25 @@ export interface MonitorRow {
   updated_at: number;
 }
 
+interface RevisionRow {
+  history_id: number;
+  revision: number;
+  monitor_id: string;
+  action: RevisionAction;
+  spec: string;
+  spec_hash: string;
+  diff: string;
+  git_revision: string | null;
+  applied_at: number;
+}
+
+/** An `archived_monitors` row: the lineage's last `monitors` row and how it ended. */
+interface ArchivedRow extends Omit<MonitorRow, 'secret_hashes' | 'git_revision'> {
+  archived_at: number;
+  reason: 'delete' | 'replace';
+  replaced_by: number | null;
+}
+
 /** A `monitors` row as the Store hands it out (secret values stay out). */
 export function toRecord(row: MonitorRow): MonitorRecord {
   return {
@@ -103,17 +122,7 @@ export class SqliteMonitorStore implements MonitorStore {
   }
 
   async revisions(id: string): Promise<MonitorRevisionRecord[]> {
-    const rows = await this.#db.reader.all<{
-      history_id: number;
-      revision: number;
-      monitor_id: string;
-      action: RevisionAction;
-      spec: string;
-      spec_hash: string;
-      diff: string;
-      git_revision: string | null;
-      applied_at: number;
-    }>(
+    const rows = await this.#db.reader.all<RevisionRow>(
       `SELECT r.* FROM monitor_revisions r JOIN monitors m ON m.history_id = r.history_id
        WHERE m.id = ? ORDER BY r.revision`,
       [id],
@@ -132,19 +141,10 @@ export class SqliteMonitorStore implements MonitorStore {
   }
 
   async archived(id: string): Promise<ArchivedMonitorRecord[]> {
-    const rows = await this.#db.reader.all<{
-      history_id: number;
-      id: string;
-      name: string;
-      spec: string;
-      spec_hash: string;
-      revision: number;
-      created_at: number;
-      updated_at: number;
-      archived_at: number;
-      reason: 'delete' | 'replace';
-      replaced_by: number | null;
-    }>('SELECT * FROM archived_monitors WHERE id = ? ORDER BY archived_at, history_id', [id]);
+    const rows = await this.#db.reader.all<ArchivedRow>(
+      'SELECT * FROM archived_monitors WHERE id = ? ORDER BY archived_at, history_id',
+      [id],
+    );
     return rows.map((row) => ({
       historyId: row.history_id,
       id: row.id,

@@ -63,12 +63,9 @@ export class SqliteRuntimeStore implements RuntimeStore {
   async loadMonitorVersions(): Promise<
     Array<{ historyId: number; id: string; revision: number; specHash: string }>
   > {
-    const rows = await this.#db.reader.all<{
-      history_id: number;
-      id: string;
-      revision: number;
-      spec_hash: string;
-    }>('SELECT history_id, id, revision, spec_hash FROM monitors');
+    const rows = await this.#db.reader.all<Pick<MonitorRow, 'history_id' | 'id' | 'revision' | 'spec_hash'>>(
+      'SELECT history_id, id, revision, spec_hash FROM monitors',
+    );
     return rows.map((r) => ({
       historyId: r.history_id,
       id: r.id,

@@ -19,6 +19,7 @@ import type {
 import { allForKeys } from './batches.ts';
 import type { SqliteDatabase } from './database.ts';
 import { MIGRATIONS } from './migrations/index.ts';
+import type { MonitorRow } from './monitor-store.ts';
 import { BUCKET_COLUMNS } from './rollup-schema.ts';
 
 interface RollupSums {
@@ -70,13 +71,9 @@ export class SqliteStatusStore implements StatusStore {
   }
 
   async catalog(): Promise<CatalogEntry[]> {
-    const rows = await this.#db.reader.all<{
-      history_id: number;
-      id: string;
-      name: string;
-      spec: string;
-      created_at: number;
-    }>('SELECT history_id, id, name, spec, created_at FROM monitors ORDER BY id');
+    const rows = await this.#db.reader.all<
+      Pick<MonitorRow, 'history_id' | 'id' | 'name' | 'spec' | 'created_at'>
+    >('SELECT history_id, id, name, spec, created_at FROM monitors ORDER BY id');
     return rows.map((row) => {
       const spec = JSON.parse(row.spec) as {
         url?: string;
