@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { TimerHandle } from '../../common/timers.ts';
-import { monitorRegions, pickOne, votingRegions } from '../domain/regions.ts';
+import { monitorRegions, pickOne, type RegionView, votingRegions } from '../domain/regions.ts';
+import type { MissedReason } from '../domain/rounds.ts';
 import { JobQueue } from '../jobs/queue.ts';
 import type { MissReason, QueuedJob, QueueOutcome } from '../jobs/types.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -12,7 +13,7 @@ import type { SchedulerItem } from '../scheduler/types.ts';
 import type { IncidentRecord, RuntimeMonitorRecord, StoredState } from '../store/runtime-types.ts';
 import { ImpairmentDetector, type RegionEvent } from '../verdict/impairment.ts';
 import { step } from '../verdict/machine.ts';
-import type { MissedReason, RegionView, VerdictEvent } from '../verdict/types.ts';
+import type { VerdictEvent } from '../verdict/types.ts';
 import { SpecInterner } from './intern.ts';
 import { Histogram, RecentIds } from './stats.ts';
 import type { EngineOptions, Live } from './types.ts';

@@ -25,11 +25,11 @@
 import type { CheckResult } from '../../probe/types.ts';
 import type { Job, JobResult, JobSpec, ResultsResponse } from '../../runner/protocol.ts';
 import type { MonitorSpec } from '../../schema/types.ts';
+import type { RegionView } from '../domain/regions.ts';
 import type { RunnerSession } from '../fleet/registry.ts';
 import type { QueuedJob } from '../jobs/types.ts';
 import type { RuntimeMonitorRecord, StoredState } from '../store/runtime-types.ts';
 import { initialState } from '../verdict/machine.ts';
-import type { RegionView } from '../verdict/types.ts';
 import { buildCheck } from './check-record.ts';
 import { EngineCore } from './engine-core.ts';
 import { memoryMb } from './stats.ts';

@@ -4,14 +4,15 @@ import type { Logger } from '../../common/log.ts';
 import type { Timers } from '../../common/timers.ts';
 import type { JobSpec } from '../../runner/protocol.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
-import type { Rng } from '../domain/regions.ts';
+import type { RegionView, Rng } from '../domain/regions.ts';
+import type { MissedReason } from '../domain/rounds.ts';
 import type { RunnerRegistry } from '../fleet/registry.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { RegionResult } from '../store/runtime-types.ts';
 import type { MonitorRecord, Store } from '../store/types.ts';
 import type { ImpairmentOptions } from '../verdict/impairment.ts';
-import type { Incident, MissedReason, MonitorState, RegionView, StateName } from '../verdict/types.ts';
+import type { Incident, MonitorState, StateName } from '../verdict/types.ts';
 import type { EngineMemory, HistogramSnapshot } from './stats.ts';
 import type { FlushStats } from './write-buffer.ts';
 

@@ -2,7 +2,7 @@
 
 import type { JobSpec } from '../../runner/protocol.ts';
 import type { Secrets } from '../../schema/types.ts';
-import type { RoundRef } from '../verdict/types.ts';
+import type { RoundRef } from '../domain/rounds.ts';
 
 export interface Lease {
   runnerId: string;

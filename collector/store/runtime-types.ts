@@ -5,8 +5,9 @@
 
 import type { CheckResult, ResponseLog, Timings } from '../../probe/types.ts';
 import type { Secrets } from '../../schema/types.ts';
+import type { CheckPurpose } from '../domain/rounds.ts';
 import type { RegionEvent } from '../verdict/impairment.ts';
-import type { CheckPurpose, IncidentEvent, IncidentKind, Mark, MonitorState } from '../verdict/types.ts';
+import type { IncidentEvent, IncidentKind, Mark, MonitorState } from '../verdict/types.ts';
 import type { MonitorRecord } from './types.ts';
 
 /** A monitor with the secret values its spec references: what the engine needs to build jobs. */

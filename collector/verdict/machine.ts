@@ -5,8 +5,15 @@
 //   initialState(now): MonitorState              a new monitor: `pending`
 //   cadenceOf(spec, state): Cadence              periodic rounds the scheduler should keep
 //   wakeAtOf(state): number | null               when the machine wants a `tick`
-//   roundDeadline(at, timeout): number           when an unanswered job counts as missed
-//   RECHECK_DELAY, DOWN_PERIOD_MAX, DOWN_FANOUT
+//   RECHECK_DELAY, DOWN_FANOUT                    (cadence.ts)
+// Shared with the scheduler, in collector/domain/rounds.ts: roundDeadline(at, timeout) (when an
+// unanswered job counts as missed), DOWN_PERIOD_MAX.
+//
+// Files: machine.ts (step, pause and spec changes), events.ts (vote, miss, tick), scheduled.ts
+// (scheduled checks, flapping), votes.ts (votes into the open round, deciding it), verification.ts,
+// recovery.ts (down rounds and recovering), rounds.ts (round ids, dispatch, closing),
+// incidents.ts (open, extend, resolve, events), cadence.ts; quorum.ts, flapping.ts and
+// maintenance.ts hold the arithmetic.
 //
 // Wiring, per monitor (the full loop is in collector/engine/ and test/verdict/world.ts):
 //   out = step({ spec, state, regions: { live, impaired }, event, now, rng })
@@ -43,10 +50,11 @@
 //   Evaluated on every scheduled check in pending/up/flapping, before verification:
 //   - up -> flapping when low <= score <= high (CHOICE: and score > 0, so `low: 0` does not make
 //     every stable monitor "flapping"). No verification: the flapping incident is the alert.
-//   - flapping -> down when score > high. CHANGED: only on a failing check, and only once the
-//     quorum confirms it: the failure starts a verification round as in up; confirmed -> down
-//     (flapping incident resolved `escalated`, down incident opened `escalated`, starting at that
-//     failure); not confirmed -> back to flapping. Why: Vigil's first rule is never to call a site
+//   - flapping -> down when score > high. CHOICE (stricter than escalating on the score alone):
+//     only on a failing check, and only once the quorum confirms it: the failure starts a
+//     verification round as in up; confirmed -> down (flapping incident resolved `escalated`,
+//     down incident opened `escalated`, starting at that failure); not confirmed -> back to
+//     flapping. Why: Vigil's first rule is never to call a site
 //     down on one vantage point's word, and a score just above `high` is ordinary noise for an
 //     intermittent failure (a 1-in-3 failure rate scores about 45 on average; escalating on the
 //     score alone took a 1-of-3-bad-backend site down in 70% of simulated hours).
@@ -67,29 +75,17 @@
 //   so, sinks must not announce it. If it is still failing after the window, the quiet incident is
 //   resolved and an announced one opened (`maintenance_ended`), starting at that failing check.
 
-import { isSetAside, noRunnerMessage } from '../domain/regions.ts';
-import { DOWN_PERIOD_MAX } from '../domain/rounds.ts';
+import type { Cadence } from '../domain/rounds.ts';
+import { cadenceOf, wakeAtOf } from './cadence.ts';
+import { type Ctx, go } from './context.ts';
+import { onMissed, onTick, onVote } from './events.ts';
 import { flappingScore } from './flapping.ts';
-import type { Cadence, Missed, MonitorState, VerdictInput, VerdictOutput, Vote } from './types.ts';
+import { resolveIncident } from './incidents.ts';
+import { closeRound } from './rounds.ts';
+import type { MonitorState, VerdictInput, VerdictOutput } from './types.ts';
 
-export { DOWN_PERIOD_MAX, ROUND_SLACK, roundDeadline } from '../domain/rounds.ts';
+export { cadenceOf, DOWN_FANOUT, RECHECK_DELAY, wakeAtOf } from './cadence.ts';
 
-import {
-  addVote,
-  closeRound,
-  decide,
-  isClosed,
-  onScheduled,
-  openPeriodicRound,
-  toRoundVote,
-} from './checks.ts';
-import type { Ctx } from './context.ts';
-import { emit, extendIncident, go, resolveIncident } from './outcomes.ts';
-
-/** Single-region verification re-checks, and repeated recovery checks, are this far apart. */
-export const RECHECK_DELAY = 5_000;
-/** While down, a round asks up to this many regions. */
-export const DOWN_FANOUT = 4;
 export function initialState(now: number): MonitorState {
   return {
     v: 1,
@@ -106,29 +102,6 @@ export function initialState(now: number): MonitorState {
     closedRounds: [],
     lastVerify: null,
   };
-}
-
-export function cadenceOf(spec: VerdictInput['spec'], state: MonitorState): Cadence {
-  if (spec.paused) return { kind: 'hold' };
-  switch (state.state) {
-    case 'paused':
-    case 'verifying':
-    case 'recovering':
-      return { kind: 'hold' };
-    case 'down':
-      return {
-        kind: 'periodic',
-        purpose: 'down-round',
-        every: Math.min(spec.interval, DOWN_PERIOD_MAX),
-        fanout: DOWN_FANOUT,
-      };
-    default:
-      return { kind: 'periodic', purpose: 'scheduled', every: spec.interval, fanout: 1 };
-  }
-}
-
-export function wakeAtOf(state: MonitorState): number | null {
-  return state.round ? state.round.deadline : null;
 }
 
 export function step(input: VerdictInput): VerdictOutput {
@@ -185,8 +158,7 @@ function finish(ctx: Ctx, cadence: Cadence): VerdictOutput {
   };
 }
 
-// ---------------------------------------------------------------- spec changes, pause
-
+/** Pause, unpause and flapping settings changed since the last step. */
 function reconcileSpec(ctx: Ctx): void {
   const { spec } = ctx.in;
   const s = ctx.s;
@@ -216,101 +188,5 @@ function reconcileSpec(ctx: Ctx): void {
       s.window.map((e) => e.ok),
       spec.flapping.window,
     );
-  }
-}
-
-// ---------------------------------------------------------------- events
-
-function onVote(ctx: Ctx, v: Vote): void {
-  const { spec, regions } = ctx.in;
-  const s = ctx.s;
-  if (isSetAside(v.region, spec.regions, regions)) {
-    ctx.marks.push({ jobId: v.jobId, mark: 'impaired' });
-    return;
-  }
-  s.note = null;
-  s.lastCheckAt = s.lastCheckAt === null ? v.at : Math.max(s.lastCheckAt, v.at);
-
-  if (s.round && v.round.id === s.round.id) {
-    if (s.round.answered.includes(v.jobId)) return;
-    addVote(ctx, s.round, v);
-    decide(ctx);
-    return;
-  }
-  switch (s.state) {
-    case 'pending':
-    case 'up':
-    case 'flapping':
-      if (v.round.purpose === 'scheduled') onScheduled(ctx, v);
-      else stale(ctx, v);
-      return;
-    case 'down':
-      if (v.round.purpose === 'down-round' && !isClosed(ctx, v.round)) {
-        openPeriodicRound(ctx, v.round);
-        if (s.state === 'down' && s.round) {
-          addVote(ctx, s.round, v);
-          decide(ctx);
-          return;
-        }
-      }
-      stale(ctx, v);
-      return;
-    default:
-      stale(ctx, v);
-  }
-}
-
-function onMissed(ctx: Ctx, m: Missed): void {
-  const s = ctx.s;
-  if (m.message) s.note = m.message;
-  else if (m.reason === 'no_runner') s.note = noRunnerMessage(ctx.in.spec.regions);
-  let round = s.round && m.round.id === s.round.id ? s.round : null;
-  if (
-    !round &&
-    s.state === 'down' &&
-    m.round.purpose === 'down-round' &&
-    m.round.size > 0 &&
-    !isClosed(ctx, m.round)
-  ) {
-    openPeriodicRound(ctx, m.round);
-    if (s.state === 'down') round = s.round;
-  }
-  // A missed scheduled check (or anything else) is no vote: nothing changes.
-  if (!round) return;
-  if (m.jobId !== null) {
-    if (round.answered.includes(m.jobId)) return;
-    round.answered.push(m.jobId);
-  }
-  round.pending = Math.max(0, round.pending - 1);
-  decide(ctx);
-}
-
-function onTick(ctx: Ctx): void {
-  const r = ctx.s.round;
-  if (r && ctx.now >= r.deadline) {
-    // Unanswered jobs are missed now; decide with the votes cast.
-    r.pending = 0;
-    decide(ctx);
-  }
-}
-
-/** A result that belongs to no open round: it still extends an open incident if it failed. */
-function stale(ctx: Ctx, v: Vote): void {
-  const s = ctx.s;
-  if (!v.ok && s.lastVerify && s.lastVerify.roundId === v.round.id) {
-    ctx.marks.push({ jobId: v.jobId, mark: s.lastVerify.mark });
-    return;
-  }
-  if (v.ok || !s.incident || v.at < s.incident.start) return;
-  extendIncident(ctx, v);
-  // A failing check that started after the success streak began breaks "in a row", even when it
-  // answers a round that is already closed (checks started together are not "in between").
-  const first = s.streak[0];
-  if (s.state === 'down' && first && v.at > first.at) s.streak = [];
-  if (s.state === 'recovering' && (first ? v.at > first.at : v.at >= s.since)) {
-    s.streak = [];
-    closeRound(ctx);
-    go(ctx, 'down');
-    emit(ctx, 'ongoing', s.incident!, 'recovery_failed', [toRoundVote(v)]);
   }
 }

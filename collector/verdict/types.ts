@@ -10,10 +10,6 @@ import type { MonitorSpec } from '../../schema/types.ts';
 import type { RegionView, Rng } from '../domain/regions.ts';
 import type { Cadence, Dispatch, Missed, RoundRef } from '../domain/rounds.ts';
 
-export type { Cadence, CheckPurpose, Dispatch, Missed, MissedReason, RoundRef } from '../domain/rounds.ts';
-export { CHECK_PURPOSES, MISSED_REASONS } from '../domain/rounds.ts';
-export type { RegionView, Rng };
-
 export const STATE_NAMES = [
   'pending',
   'up',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../collector/domain/regions.ts';
+import { roundDeadline } from '../../collector/domain/rounds.ts';
 import { Scheduler } from '../../collector/scheduler/scheduler.ts';
 import { hashFraction, nextSlot, slotOffset } from '../../collector/scheduler/slots.ts';
 import {
@@ -8,7 +9,6 @@ import {
   type SchedulerItem,
   type SchedulerMonitor,
 } from '../../collector/scheduler/types.ts';
-import { roundDeadline } from '../../collector/verdict/machine.ts';
 
 const M = 60_000;
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);

@@ -1,16 +1,13 @@
 // Test driver for the verdict: feeds events one by one with a fake clock, keeps what came out,
 // and answers the verdict's own dispatches by region. No mocks: every step runs the real machine.
 
-import { mulberry32 } from '../../collector/domain/regions.ts';
+import { mulberry32, type RegionView } from '../../collector/domain/regions.ts';
+import type { Dispatch, MissedReason, RoundRef } from '../../collector/domain/rounds.ts';
 import { initialState, step } from '../../collector/verdict/machine.ts';
 import type {
-  Dispatch,
   IncidentEvent,
-  MissedReason,
   MonitorState,
-  RegionView,
   ResultMark,
-  RoundRef,
   StateName,
   Transition,
   VerdictEvent,

@@ -1,7 +1,8 @@
 // Every transition of the verdict, table-driven, each reached through the real machine.
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../collector/domain/regions.ts';
-import { cadenceOf, RECHECK_DELAY, roundDeadline, step } from '../../collector/verdict/machine.ts';
+import { roundDeadline } from '../../collector/domain/rounds.ts';
+import { cadenceOf, RECHECK_DELAY, step } from '../../collector/verdict/machine.ts';
 import type { StateName } from '../../collector/verdict/types.ts';
 import { Driver, makeSpec, T0 } from './driver.ts';
 import {

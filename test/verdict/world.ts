@@ -3,16 +3,15 @@
 // the reference loop for the I/O wiring; tests use it to check that the pure parts compose.
 
 import { mulberry32, type Rng } from '../../collector/domain/regions.ts';
+import type { CheckPurpose, RoundRef } from '../../collector/domain/rounds.ts';
 import { Scheduler } from '../../collector/scheduler/scheduler.ts';
 import type { SchedulerItem } from '../../collector/scheduler/types.ts';
 import { ImpairmentDetector, type RegionEvent } from '../../collector/verdict/impairment.ts';
 import { initialState, step } from '../../collector/verdict/machine.ts';
 import type {
-  CheckPurpose,
   IncidentEvent,
   Mark,
   MonitorState,
-  RoundRef,
   Transition,
   VerdictEvent,
   VerdictSpec,

@@ -1,8 +1,9 @@
 // Row <-> record mapping for what a flush writes about jobs: check results, their response logs,
 // marks set later, and jobs that never ran (counted as missed in the hourly rollups).
 import type { ResponseLog, Timings } from '../../../probe/types.ts';
+import type { CheckPurpose } from '../../domain/rounds.ts';
 import { HOUR_MS } from '../../rollups/hourly.ts';
-import type { CheckPurpose, Mark } from '../../verdict/types.ts';
+import type { Mark } from '../../verdict/types.ts';
 import type { CheckDetail, CheckLogRecord, CheckRecord, FlushBatch } from '../runtime-types.ts';
 import type { SqlValue } from './connection.ts';
 
