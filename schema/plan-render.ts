@@ -1,7 +1,7 @@
 // A SyncPlan for people: text like `terraform plan` (deletions first, in red), Markdown for the
 // pull-request comment, or JSON. A plan never holds secret values (only `${NAME}` references and
 // a "changed" flag), so nothing here can print one.
-import { escapeMarkdown, inlineMarkdown } from '../common/escape.ts';
+import { escapeMarkdown, htmlCode, inlineCode } from '../common/escape.ts';
 import type { FieldDiff, PlanAction, PlanChange, SyncPlan } from './plan-types.ts';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
@@ -187,7 +187,7 @@ export function renderMarkdown(plan: SyncPlan, options: MarkdownOptions = {}): s
     out.push('');
   }
   if (cut > 0) out.push('_Cut to fit a comment; run `vigil plan` for the full plan._', '');
-  const footer = `<sub>Plan \`${plan.planId}\`${commit ? ` for commit \`${escapeMarkdown(commit)}\`` : ''}. Applying with this plan id refuses if the collector changed since.</sub>`;
+  const footer = `<sub>Plan ${inlineCode(plan.planId)}${commit ? ` for commit ${inlineCode(commit)}` : ''}. Applying with this plan id refuses if the collector changed since.</sub>`;
   const text = out.join('\n');
   return `${text}\n${footer}\n`;
 }
@@ -200,10 +200,7 @@ function changeBlock(change: PlanChange): string {
       '',
       '  | field | before | after |',
       '  | --- | --- | --- |',
-      ...change.diff.map(
-        (diff) =>
-          `  | <code>${inlineMarkdown(diff.path.replaceAll('\n', '↵'))}</code> | ${diffCells(diff)} |`,
-      ),
+      ...change.diff.map((diff) => `  | ${codeCell(diff.path)} | ${diffCells(diff)} |`),
       '',
       '  </details>',
     );
@@ -218,9 +215,9 @@ function limited(changes: PlanChange[], max: number): string[] {
 }
 
 function monitorLabel(change: PlanChange): string {
-  const from = change.from === undefined ? '' : ` (from \`${escapeCode(change.from)}\`)`;
+  const from = change.from === undefined ? '' : ` (from ${inlineCode(change.from)})`;
   const name = change.name === change.id ? '' : ` ${escapeMarkdown(change.name)}`;
-  return `\`${escapeCode(change.id)}\`${from}${name}`;
+  return `${inlineCode(change.id)}${from}${name}`;
 }
 
 function diffCells(diff: FieldDiff): string {
@@ -228,13 +225,13 @@ function diffCells(diff: FieldDiff): string {
   return `${cell(diff.before)} | ${cell(diff.after)}`;
 }
 
-/** A table cell: HTML code (pipes, angle brackets and @-mentions neutralized), cut at 300 characters. */
+/** A value in a table cell: JSON, cut at 300 characters. */
 function cell(value: unknown): string {
   const raw = JSON.stringify(value) ?? 'null';
-  const text = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw;
-  return `<code>${inlineMarkdown(text.replaceAll('\n', '↵'))}</code>`;
+  return codeCell(raw.length > 300 ? `${raw.slice(0, 300)}…` : raw);
 }
 
-function escapeCode(text: string): string {
-  return text.replaceAll('`', "'");
+/** HTML code on one line (line breaks shown as `↵`); pipes, markup and mentions neutralised. */
+function codeCell(text: string): string {
+  return htmlCode(text.replaceAll('\n', '↵'));
 }

@@ -1,10 +1,9 @@
 // The validation section of the job summary: a verdict line and a table of every diagnostic
 // (annotations stop at 10; this table does not, up to a size GitHub accepts).
 
-import { markdownTable } from '../../common/escape.ts';
+import { inlineCode, markdownCell, markdownTable } from '../../common/escape.ts';
 import type { Diagnostic } from '../../schema/types.ts';
 import { plural, repoRelative, sortDiagnostics } from './annotations.ts';
-import { cell } from './markdown.ts';
 
 /** Rows beyond this are counted, not listed (a job summary is at most 1 MiB). */
 export const SUMMARY_ROW_LIMIT = 1000;
@@ -29,14 +28,14 @@ export function validationSummary(input: ValidationSummaryInput): string {
   if (errors === 0) {
     const monitors = `${plural(input.monitorCount, 'monitor')} in ${plural(input.fileCount, 'file')}`;
     lines.push(
-      `### ✅ Vigil: ${monitors} under \`${input.path}\` ${input.monitorCount === 1 ? 'is' : 'are'} valid`,
+      `### ✅ Vigil: ${monitors} under ${inlineCode(input.path)} ${input.monitorCount === 1 ? 'is' : 'are'} valid`,
     );
     if (warnings > 0) lines.push('', `${plural(warnings, 'warning')}:`);
   } else {
     const counts = [plural(errors, 'error'), warnings > 0 ? plural(warnings, 'warning') : null]
       .filter(Boolean)
       .join(' and ');
-    lines.push(`### ❌ Vigil: ${counts} in ${plural(files, 'file')} under \`${input.path}\``);
+    lines.push(`### ❌ Vigil: ${counts} in ${plural(files, 'file')} under ${inlineCode(input.path)}`);
   }
   if (sorted.length === 0) return `${lines.join('\n')}\n`;
   lines.push('', diagnosticsTable(sorted, input.workspace, input.blobUrl));
@@ -56,8 +55,12 @@ export function diagnosticsTable(
       file === '' ? (d.path ?? '(collector)') : d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
     const anchor = d.line > 0 ? `#L${d.line}` : '';
     const place =
-      blobUrl === null ? cell(where) : `[${cell(where)}](${blobUrl}/${encodePath(file)}${anchor})`;
-    const problem = d.hint ? `${cell(d.message)}<br>Fix: ${cell(d.hint)}` : cell(d.message);
+      blobUrl === null
+        ? markdownCell(where)
+        : `[${markdownCell(where)}](${blobUrl}/${encodePath(file)}${anchor})`;
+    const problem = d.hint
+      ? `${markdownCell(d.message)}<br>Fix: ${markdownCell(d.hint)}`
+      : markdownCell(d.message);
     return [place, d.severity === 'warning' ? '⚠️ warning' : '❌ error', `\`${d.code}\``, problem];
   });
   const lines = [markdownTable(['Where', 'Severity', 'Code', 'Problem'], rows)];

@@ -1,10 +1,6 @@
-// Markdown helpers for the job summary and the PR comment (GitHub-flavoured markdown with HTML).
-
-/** Text safe inside a table cell: no line breaks, pipes escaped, HTML and mentions neutralised. */
-import { escapeGitHubText } from '../../common/escape.ts';
-export function cell(text: string): string {
-  return escapeGitHubText(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
-}
+// Markdown helpers for the job summary and the PR comment (GitHub-flavoured markdown with HTML):
+// short commits, cuts to GitHub's size limits, workflow expressions. Escaping is in
+// common/escape.ts.
 
 /** A short commit id for display. */
 export function shortSha(sha: string): string {

@@ -1,7 +1,7 @@
 // Summary sections for the runs that end without a plan, and for failures: each says why and
 // what to do.
 
-import { escapeGitHubText } from '../../common/escape.ts';
+import { escapeGitHubText, inlineCode } from '../../common/escape.ts';
 import type { ActionFailure } from './failure.ts';
 import { ghExpr } from './markdown.ts';
 
@@ -9,7 +9,7 @@ export function forkNote(headRepo: string | null): string {
   return [
     '### ℹ️ Vigil: no plan for a pull request from a fork',
     '',
-    `This pull request comes from ${headRepo ? `\`${escapeGitHubText(headRepo)}\`` : 'a fork'}. GitHub gives workflows run for forks a read-only token and no secrets, so Vigil cannot ask the collector for a plan (that needs \`collector-token\`) nor write the plan comment.`,
+    `This pull request comes from ${headRepo ? inlineCode(headRepo) : 'a fork'}. GitHub gives workflows run for forks a read-only token and no secrets, so Vigil cannot ask the collector for a plan (that needs \`collector-token\`) nor write the plan comment.`,
     '',
     'The monitor files were validated above. The plan is computed when a maintainer merges (apply), or run `vigil plan` locally against the collector.',
   ].join('\n');

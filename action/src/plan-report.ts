@@ -3,7 +3,7 @@
 // collapsed blocks, never a secret value) wrapped with what only the Action knows: the hidden
 // marker that finds the comment again, the commit, the path and a link to the run.
 
-import { escapeGitHubText } from '../../common/escape.ts';
+import { inlineCode } from '../../common/escape.ts';
 import { renderMarkdown } from '../../schema/plan-render.ts';
 import type { SyncPlan } from '../../schema/plan-types.ts';
 import { shortSha, truncate } from './markdown.ts';
@@ -46,5 +46,5 @@ function footer(input: PlanReportInput, note: string): string {
     ? ` · commit [\`${shortSha(input.commit)}\`](${input.repoUrl}/commit/${input.commit})`
     : '';
   const run = input.runUrl === null ? '' : ` · [workflow run](${input.runUrl})`;
-  return `<sub>Vigil ${input.plan.applied ? 'apply' : 'plan'} for \`${escapeGitHubText(input.path)}\`${commit}${run}${note ? ` · ${note}` : ''}</sub>`;
+  return `<sub>Vigil ${input.plan.applied ? 'apply' : 'plan'} for ${inlineCode(input.path)}${commit}${run}${note ? ` · ${note}` : ''}</sub>`;
 }

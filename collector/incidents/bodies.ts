@@ -2,11 +2,10 @@
 // response), a reminder, a resolution, and the short chat text a webhook carries; built from the
 // pieces in render.ts and cut to the sink's limits.
 
-import { inlineMarkdown } from '../../common/escape.ts';
+import { htmlCode, inlineMarkdown } from '../../common/escape.ts';
 import { formatDurationForPeople } from '../../common/format.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import { ago, utc } from './format.ts';
-import { code } from './markdown.ts';
 import {
   assemble,
   deliveryMarker,
@@ -40,7 +39,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
   const target =
     monitor === null
       ? []
-      : ([['URL', code(`${monitor.method} ${displayUrl(monitor.url)}`)]] as [string, string][]);
+      : ([['URL', htmlCode(`${monitor.method} ${displayUrl(monitor.url)}`)]] as [string, string][]);
   const started: [string, string] = ['Started', `${utc(alert.start)} (${ago(alert.start, ctx.now)})`];
 
   switch (alert.kind) {
@@ -53,7 +52,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
           started,
           [
             'Reason',
-            `${alert.reason === null ? '' : `${code(alert.reason)}: `}${sentence(alert.firstFailure?.message ?? reasonSentence(alert))}`,
+            `${alert.reason === null ? '' : `${htmlCode(alert.reason)}: `}${sentence(alert.firstFailure?.message ?? reasonSentence(alert))}`,
           ],
           ['Failed checks', String(alert.failedChecks)],
         ]),
@@ -72,7 +71,9 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
           started,
           ['Flapping score', alert.score === null ? '-' : alert.score.toFixed(1)],
           ['Failed checks', String(alert.failedChecks)],
-          ...(alert.reason === null ? [] : ([['Latest reason', code(alert.reason)]] as [string, string][])),
+          ...(alert.reason === null
+            ? []
+            : ([['Latest reason', htmlCode(alert.reason)]] as [string, string][])),
         ]),
         'Its checks keep changing between up and down. This issue closes when the flapping score falls below the low threshold.',
       ];
@@ -88,8 +89,8 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
           ...target,
           ['Days left', cert === null ? '-' : String(cert.daysLeft)],
           ['Valid until', cert?.validTo ? inlineMarkdown(cert.validTo) : '-'],
-          ['Subject', cert?.subject ? code(cert.subject) : '-'],
-          ['Issuer', cert?.issuer ? code(cert.issuer) : '-'],
+          ['Subject', cert?.subject ? htmlCode(cert.subject) : '-'],
+          ['Issuer', cert?.issuer ? htmlCode(cert.issuer) : '-'],
           ['Warning threshold', cert === null ? '-' : `${cert.warningDays} days`],
           ['Seen', utc(alert.start)],
         ]),
@@ -111,7 +112,7 @@ function openBody(snapshot: OperationSnapshot, ctx: RenderContext): string {
           'incident is opened for it.',
         region === null || region.monitors.length === 0
           ? ''
-          : `Failing there: ${region.monitors.map((m) => code(m)).join(', ')}`,
+          : `Failing there: ${region.monitors.map((m) => htmlCode(m)).join(', ')}`,
       ];
       return assemble(head, null, tail);
     }

@@ -1,13 +1,6 @@
-// Markdown building blocks for issue bodies and comments (GitHub-flavoured markdown with HTML).
-// Everything that comes from a monitor or a response goes through one of these, so a value can
-// never break the layout, start a mention (`@team` in a body excerpt would notify people), or
-// close a code block early.
-
-/** Inline code: HTML `<code>` so backticks in the value need no special handling. */
-import { inlineMarkdown } from '../../common/escape.ts';
-export function code(text: string): string {
-  return `<code>${inlineMarkdown(text)}</code>`;
-}
+// Markdown building blocks for issue bodies and comments: code blocks that a response excerpt
+// cannot close early, and cuts to GitHub's size limits. Text and inline code are escaped by
+// common/escape.ts (no markup, no mentions).
 
 /**
  * A fenced code block whose fence is longer than any backtick run inside `text`, so the content

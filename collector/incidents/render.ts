@@ -14,12 +14,12 @@
 // - Comments carry `<!-- vigil:delivery:<outbox id> -->` so a comment whose answer was lost is
 //   recognized before it is posted twice.
 
-import { inlineMarkdown, markdownTable } from '../../common/escape.ts';
+import { htmlCode, inlineMarkdown, markdownTable } from '../../common/escape.ts';
 import type { FailureReason } from '../../probe/types.ts';
 import type { Alert, FirstFailure, MonitorInfo, VoteDetail } from '../domain/alerts.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import { ms, utc } from './format.ts';
-import { code, cut, ellipsis, fenced } from './markdown.ts';
+import { cut, ellipsis, fenced } from './markdown.ts';
 
 /** GitHub's limit for issue bodies and comments. */
 export const BODY_LIMIT = 65_536;
@@ -190,9 +190,9 @@ export function votesTable(votes: readonly VoteDetail[]): string {
     votes.map((v) => [
       inlineMarkdown(v.region),
       v.ok ? '✅ up' : '❌ down',
-      v.ok ? '' : v.reason === null ? '' : code(v.reason),
+      v.ok ? '' : v.reason === null ? '' : htmlCode(v.reason),
       v.status === null ? '-' : String(v.status),
-      v.ip === null ? '-' : code(v.ip),
+      v.ip === null ? '-' : htmlCode(v.ip),
       ms(v.timings?.resolve),
       ms(v.timings?.connect),
       ms(v.timings?.tls),

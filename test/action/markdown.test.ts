@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cell, shortSha, truncate } from '../../action/src/markdown.ts';
+import { shortSha, truncate } from '../../action/src/markdown.ts';
+import { markdownCell as cell } from '../../common/escape.ts';
 
 describe('markdown helpers', () => {
   it('makes table cells safe', () => {
