@@ -2,6 +2,7 @@
 // GitHub Action. Uses the platform's fetch only, so it bundles without dependencies. Every failure
 // is a CollectorError with a stable code: the server's `VIGIL_ERR_*`, or VIGIL_ERR_UNREACHABLE
 // (no answer) and VIGIL_ERR_BAD_RESPONSE (an answer that is not the API's).
+import { formatDurationForPeople } from '../common/format.ts';
 import type { ApiError, SyncPlan, SyncRequest } from '../schema/plan-types.ts';
 import type { Diagnostic } from '../schema/types.ts';
 
@@ -109,7 +110,7 @@ function unreachable(url: URL, error: unknown, timeoutMs: number, mutating: bool
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const timedOut = name === 'TimeoutError' || name === 'AbortError';
   const why = timedOut
-    ? `no answer within ${timeoutMs} ms`
+    ? `no answer within ${formatDurationForPeople(timeoutMs)}`
     : (cause?.code ?? cause?.message ?? String(error));
   const outcome =
     timedOut && mutating ? ' (the change may or may not have been applied; plan again to see)' : '';

@@ -8,6 +8,7 @@
 // heartbeats use others.
 
 import { Agent, request } from 'undici';
+import { formatDurationForPeople } from '../common/format.ts';
 import { parseRetryAfter } from '../common/retry.ts';
 import type { ApiError } from '../schema/plan-types.ts';
 import { RUNNER_ERROR_CODES, RunnerTransportError } from './errors.ts';
@@ -197,7 +198,7 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   const code = (error as { code?: unknown })?.code;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return `no answer within ${timeoutMs} ms`;
+    return `no answer within ${formatDurationForPeople(timeoutMs)}`;
   }
   if (typeof code === 'string') return code;
   if (typeof cause?.code === 'string') return cause.code;

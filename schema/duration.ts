@@ -1,6 +1,8 @@
 // Durations of the monitor language: whole numbers with units h, m, s, ms, largest unit first and
 // each at most once (`500ms`, `30s`, `1m`, `2h`, `1h30m`), or `0`. The same grammar is the
-// `duration` pattern of monitors.schema.json; a test keeps the two in step.
+// `duration` pattern of monitors.schema.json; a test keeps the two in step. `formatDuration`
+// writes this syntax (what a monitor file could say); durations for people to read are
+// common/format.ts `formatDurationForPeople`.
 
 const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 

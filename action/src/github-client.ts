@@ -1,6 +1,7 @@
 // Octokit for the Action (common/octokit.ts): GITHUB_API_URL as base URL (GitHub Enterprise,
 // tests), up to 3 retries, rate limits waited out up to 2 minutes (a job should not sit idle for
 // an hour), every limit said in the log.
+import { formatDurationForPeople } from '../../common/format.ts';
 import { createOctokit, type GitHubClient } from '../../common/octokit.ts';
 
 export type { GitHubClient };
@@ -21,7 +22,7 @@ export function createGitHubClient(
     maxInlineWaitSeconds: MAX_RATE_LIMIT_WAIT_SECONDS,
     onLimit: (kind, retryAfter, wait, request) =>
       log(
-        `GitHub ${kind} rate limit on ${request.method} ${request.url}: ${wait ? `retrying in ${retryAfter} s` : 'giving up'}`,
+        `GitHub ${kind} rate limit on ${request.method} ${request.url}: ${wait ? `retrying in ${formatDurationForPeople(retryAfter * 1000)}` : 'giving up'}`,
       ),
     log,
   });

@@ -1,5 +1,7 @@
-// How numbers and times read on the page: UTC times, short durations, uptime percentages that do
-// not round 99.996 up to a misleading 100.00.
+// How numbers and times read on the page and badges: UTC times, response times (in the one style
+// for durations, common/format.ts), uptime percentages that do not round 99.996 up to a
+// misleading 100.00.
+import { formatDurationForPeople } from '../../common/format.ts';
 
 export function formatUptime(pct: number | null): string {
   if (pct === null) return '—';
@@ -8,10 +10,9 @@ export function formatUptime(pct: number | null): string {
   return `${(Math.floor(pct * 100) / 100).toFixed(2)}%`;
 }
 
+/** A response time: `—` when there is none. */
 export function formatMs(ms: number | null): string {
-  if (ms === null) return '—';
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms)} ms`;
+  return ms === null ? '—' : formatDurationForPeople(ms);
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -145,7 +145,7 @@ describe('HTTP runner transport', () => {
     try {
       await expect(transport.heartbeat('t', { inFlight: 0, free: 1 })).rejects.toMatchObject({
         code: 'VIGIL_ERR_UNREACHABLE',
-        message: expect.stringContaining('no answer within 200 ms'),
+        message: expect.stringContaining('no answer within 200ms'),
       });
     } finally {
       await transport.close();

@@ -87,7 +87,7 @@ describe('status page in Chromium', { timeout: 120_000 }, () => {
       0,
     );
     expect(await page.locator('li.monitor[data-monitor="web"] .rt').innerText()).toMatch(
-      /ms avg · \d+ ms p95/,
+      /ms avg · \d+ms p95/,
     );
 
     // Incidents: the open one first, linked; resolved ones after.
@@ -157,7 +157,7 @@ describe('status page in Chromium', { timeout: 120_000 }, () => {
     expect(parsed.map((p) => p.title)).toEqual([
       'Public API: down',
       'uptime 7d: 98.80%',
-      expect.stringMatching(/^response 24h: \d+ ms$/),
+      expect.stringMatching(/^response 24h: \d+ms$/),
       'Shop & <co>: 100%',
       'vigil: not found',
     ]);

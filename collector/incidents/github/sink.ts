@@ -12,6 +12,7 @@
 // carry a delivery marker, so a comment whose answer was lost is found before posting it again,
 // and a resolve retried after its close went through is told apart from a person's close.
 
+import { formatDurationForPeople } from '../../../common/format.ts';
 import { createOctokit, type GitHubClient } from '../../../common/octokit.ts';
 import { VERSION } from '../../../common/version.ts';
 import { deliveryMarker, incidentMarker } from '../render.ts';
@@ -76,7 +77,7 @@ export class GitHubIssuesSink implements IncidentSink {
       onLimit: (kind, retryAfter, willWait) =>
         deps.log.warn(
           { sink: 'github', limit: kind, retryAfterSeconds: retryAfter, waiting: willWait },
-          `GitHub ${kind} rate limit: ${willWait ? `waiting ${retryAfter} s` : 'deferring the delivery'}`,
+          `GitHub ${kind} rate limit: ${willWait ? `waiting ${formatDurationForPeople(retryAfter * 1000)}` : 'deferring the delivery'}`,
         ),
     });
   }
