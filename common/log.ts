@@ -1,7 +1,8 @@
 // Logging, one shape everywhere: pino's (`log.info(fields, message)`). The collector logs through
 // Fastify's pino logger; the `vigil runner` process through createLogger, the same JSON lines
 // (pino's level numbers, `time`, `msg`, errors under `err`); the embedded runner gets the
-// collector's logger. Code that logs takes a `Logger` and never cares which.
+// collector's logger. Code that logs takes a `Logger` and never cares which. See ARCHITECTURE.md
+// (common/).
 import { pino } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,7 +27,7 @@ export interface LoggerOptions {
   level: LogLevel;
   /** Fields on every line (e.g. component, region). */
   base?: Record<string, unknown>;
-  /** Where the lines go; stdout by default. */
+  /** Where the lines go; stdout by default (the runner's lines for its operator go to stderr). */
   destination?: { write(line: string): void };
 }
 

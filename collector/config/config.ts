@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { LOG_LEVELS } from '../../common/log.ts';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../../common/log.ts';
 import { parseRegionKeys, type RegionKeyConfig, RegionKeyError } from '../fleet/keys.ts';
 
 export interface CollectorConfig {
@@ -14,7 +14,7 @@ export interface CollectorConfig {
   db: string;
   /** null: generated at first start, stored hashed, printed once. */
   adminToken: string | null;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
   /** Bytes accepted in a POST /v1/sync body. */
   syncBodyLimit: number;
   /** Bytes accepted in any other body. */
@@ -207,10 +207,10 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     }
     case 'logLevel': {
       const level = text(raw, where);
-      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      if (!isLogLevel(level)) {
         throw new ConfigError(`${where}: log level must be one of ${LOG_LEVELS.join(', ')}`);
       }
-      config.logLevel = level as CollectorConfig['logLevel'];
+      config.logLevel = level;
       return;
     }
     case 'port':

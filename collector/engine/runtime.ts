@@ -1,7 +1,7 @@
 // Everything that runs inside the collector besides the routes: the runner registry, the engine
 // (scheduler + verdict + job queue + write-behind storage), the runner service both transports
 // use, and the in-process transport for the embedded runner. app.ts creates one per app.
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../common/log.ts';
 import { realTimers, type Timers } from '../../common/timers.ts';
 import type { RunnerTransport } from '../../runner/protocol.ts';
 import type { CollectorConfig } from '../config/config.ts';
@@ -52,7 +52,7 @@ export interface Runtime {
 export function createRuntime(
   config: CollectorConfig,
   store: Store,
-  log: FastifyBaseLogger,
+  log: Logger,
   options: RuntimeOptions = {},
 ): Runtime {
   const clock = options.clock ?? Date.now;

@@ -7,6 +7,7 @@
 //   runOnce() -> { deleted per target }     (also what tests call)
 //   start(), stop()                          timer lifecycle (stop waits for a running pass)
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Logger } from '../../common/log.ts';
 import { RETENTION_TARGETS, type RetentionTarget } from '../store/retention-types.ts';
 import { type Cutoffs, cutoffs, type RetentionPolicy } from './policy.ts';
 
@@ -23,7 +24,7 @@ export interface RetentionJobOptions {
   beforePass?: () => Promise<void>;
   /** Rows per transaction (default 500). */
   batch?: number;
-  log?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log?: Pick<Logger, 'info' | 'error'>;
 }
 
 export type RetentionReport = Record<RetentionTarget, number>;
