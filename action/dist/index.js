@@ -48145,11 +48145,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell3) => {
-        if (typeof cell3 === "string") {
-          return this.wrap("td", cell3);
+      const cells = row.map((cell2) => {
+        if (typeof cell2 === "string") {
+          return this.wrap("td", cell2);
         }
-        const { header, data, colspan, rowspan } = cell3;
+        const { header, data, colspan, rowspan } = cell2;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -48310,6 +48310,30 @@ function info(message) {
   process.stdout.write(message + os4.EOL);
 }
 
+// common/format.ts
+var UNITS = [
+  ["d", 86400],
+  ["h", 3600],
+  ["m", 60],
+  ["s", 1]
+];
+function formatDurationForPeople(ms) {
+  const value = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (value === 0) return "0s";
+  if (Math.round(value) < 1e3) return `${Math.round(value)}ms`;
+  if (value < 1e4) return `${Math.round(value / 100) / 10}s`;
+  let rest = Math.floor(value / 1e3);
+  const parts = [];
+  for (const [unit, size] of UNITS) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0 || parts.length > 0) parts.push(`${count}${unit}`);
+    if (parts.length === 2) break;
+  }
+  if (parts.length === 2 && parts[1].startsWith("0")) parts.pop();
+  return parts.join(" ");
+}
+
 // client/collector-client.ts
 var CollectorError = class extends Error {
   name = "CollectorError";
@@ -48379,7 +48403,7 @@ function unreachable(url, error2, timeoutMs, mutating) {
   const name = error2?.name;
   const cause = error2?.cause;
   const timedOut = name === "TimeoutError" || name === "AbortError";
-  const why = timedOut ? `no answer within ${timeoutMs} ms` : cause?.code ?? cause?.message ?? String(error2);
+  const why = timedOut ? `no answer within ${formatDurationForPeople(timeoutMs)}` : cause?.code ?? cause?.message ?? String(error2);
   const outcome = timedOut && mutating ? " (the change may or may not have been applied; plan again to see)" : "";
   return new CollectorError(
     "VIGIL_ERR_UNREACHABLE",
@@ -51376,25 +51400,7 @@ function syncPartsOf(monitors, env) {
   };
 }
 
-// common/escape.ts
-function escapeGitHubText(text) {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("@", "&#64;");
-}
-function inlineMarkdown(text) {
-  return escapeGitHubText(text).replaceAll("|", "&#124;").replace(/\r?\n/g, " ");
-}
-function escapeMarkdown(text) {
-  return text.replace(/([\\`*_{}[\]<>()#+|!~])/g, "\\$1").replaceAll("@", "@​");
-}
-function markdownTable(header, rows) {
-  const line = (cells) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 // action/src/markdown.ts
-function cell(text) {
-  return escapeGitHubText(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-}
 function shortSha(sha) {
   return /^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 7) : sha;
 }
@@ -51523,6 +51529,30 @@ function monitorIndex(fieldPath) {
 }
 function secretName(d) {
   return /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(d.message)?.[1] ?? /`([A-Za-z_][A-Za-z0-9_]*)`/.exec(d.message)?.[1] ?? d.code;
+}
+
+// common/escape.ts
+function escapeGitHubText(text) {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("@", "&#64;");
+}
+function inlineMarkdown(text) {
+  return escapeGitHubText(text).replaceAll("|", "&#124;").replace(/\r?\n/g, " ");
+}
+function markdownCell(text) {
+  return escapeGitHubText(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+}
+function escapeMarkdown(text) {
+  return text.replace(/([\\`*_{}[\]<>()#+|!~])/g, "\\$1").replaceAll("@", "@​");
+}
+function inlineCode(text) {
+  return `\`${text.replaceAll("`", "'")}\``;
+}
+function htmlCode(text) {
+  return `<code>${inlineMarkdown(text)}</code>`;
+}
+function markdownTable(header, rows) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
 // schema/plan-render.ts
@@ -51668,7 +51698,7 @@ function renderMarkdown(plan, options2 = {}) {
     out.push("");
   }
   if (cut > 0) out.push("_Cut to fit a comment; run `vigil plan` for the full plan._", "");
-  const footer2 = `<sub>Plan \`${plan.planId}\`${commit ? ` for commit \`${escapeMarkdown(commit)}\`` : ""}. Applying with this plan id refuses if the collector changed since.</sub>`;
+  const footer2 = `<sub>Plan ${inlineCode(plan.planId)}${commit ? ` for commit ${inlineCode(commit)}` : ""}. Applying with this plan id refuses if the collector changed since.</sub>`;
   const text = out.join("\n");
   return `${text}
 ${footer2}
@@ -51682,9 +51712,7 @@ function changeBlock(change) {
       "",
       "  | field | before | after |",
       "  | --- | --- | --- |",
-      ...change.diff.map(
-        (diff2) => `  | <code>${inlineMarkdown(diff2.path.replaceAll("\n", "↵"))}</code> | ${diffCells(diff2)} |`
-      ),
+      ...change.diff.map((diff2) => `  | ${codeCell(diff2.path)} | ${diffCells(diff2)} |`),
       "",
       "  </details>"
     );
@@ -51697,21 +51725,20 @@ function limited(changes, max) {
   return lines;
 }
 function monitorLabel(change) {
-  const from = change.from === void 0 ? "" : ` (from \`${escapeCode(change.from)}\`)`;
+  const from = change.from === void 0 ? "" : ` (from ${inlineCode(change.from)})`;
   const name = change.name === change.id ? "" : ` ${escapeMarkdown(change.name)}`;
-  return `\`${escapeCode(change.id)}\`${from}${name}`;
+  return `${inlineCode(change.id)}${from}${name}`;
 }
 function diffCells(diff2) {
-  if (diff2.secretChanged) return `${cell2(diff2.before)} | ${cell2(diff2.after)} (secret value changed)`;
-  return `${cell2(diff2.before)} | ${cell2(diff2.after)}`;
+  if (diff2.secretChanged) return `${cell(diff2.before)} | ${cell(diff2.after)} (secret value changed)`;
+  return `${cell(diff2.before)} | ${cell(diff2.after)}`;
 }
-function cell2(value) {
+function cell(value) {
   const raw = JSON.stringify(value) ?? "null";
-  const text = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw;
-  return `<code>${inlineMarkdown(text.replaceAll("\n", "↵"))}</code>`;
+  return codeCell(raw.length > 300 ? `${raw.slice(0, 300)}…` : raw);
 }
-function escapeCode(text) {
-  return text.replaceAll("`", "'");
+function codeCell(text) {
+  return htmlCode(text.replaceAll("\n", "↵"));
 }
 
 // action/src/plan-report.ts
@@ -51736,7 +51763,7 @@ ${footer(input, "")}
 function footer(input, note) {
   const commit = /^[0-9a-f]{40}$/i.test(input.commit) ? ` · commit [\`${shortSha(input.commit)}\`](${input.repoUrl}/commit/${input.commit})` : "";
   const run2 = input.runUrl === null ? "" : ` · [workflow run](${input.runUrl})`;
-  return `<sub>Vigil ${input.plan.applied ? "apply" : "plan"} for \`${escapeGitHubText(input.path)}\`${commit}${run2}${note ? ` · ${note}` : ""}</sub>`;
+  return `<sub>Vigil ${input.plan.applied ? "apply" : "plan"} for ${inlineCode(input.path)}${commit}${run2}${note ? ` · ${note}` : ""}</sub>`;
 }
 
 // action/src/annotations.ts
@@ -51855,12 +51882,12 @@ function validationSummary(input) {
   if (errors === 0) {
     const monitors = `${plural(input.monitorCount, "monitor")} in ${plural(input.fileCount, "file")}`;
     lines.push(
-      `### ✅ Vigil: ${monitors} under \`${input.path}\` ${input.monitorCount === 1 ? "is" : "are"} valid`
+      `### ✅ Vigil: ${monitors} under ${inlineCode(input.path)} ${input.monitorCount === 1 ? "is" : "are"} valid`
     );
     if (warnings > 0) lines.push("", `${plural(warnings, "warning")}:`);
   } else {
     const counts = [plural(errors, "error"), warnings > 0 ? plural(warnings, "warning") : null].filter(Boolean).join(" and ");
-    lines.push(`### ❌ Vigil: ${counts} in ${plural(files, "file")} under \`${input.path}\``);
+    lines.push(`### ❌ Vigil: ${counts} in ${plural(files, "file")} under ${inlineCode(input.path)}`);
   }
   if (sorted.length === 0) return `${lines.join("\n")}
 `;
@@ -51874,8 +51901,8 @@ function diagnosticsTable(diagnostics, workspace, blobUrl) {
     const file = d.file === "" ? "" : repoRelative(d.file, workspace);
     const where = file === "" ? d.path ?? "(collector)" : d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
     const anchor = d.line > 0 ? `#L${d.line}` : "";
-    const place = blobUrl === null ? cell(where) : `[${cell(where)}](${blobUrl}/${encodePath(file)}${anchor})`;
-    const problem = d.hint ? `${cell(d.message)}<br>Fix: ${cell(d.hint)}` : cell(d.message);
+    const place = blobUrl === null ? markdownCell(where) : `[${markdownCell(where)}](${blobUrl}/${encodePath(file)}${anchor})`;
+    const problem = d.hint ? `${markdownCell(d.message)}<br>Fix: ${markdownCell(d.hint)}` : markdownCell(d.message);
     return [place, d.severity === "warning" ? "⚠️ warning" : "❌ error", `\`${d.code}\``, problem];
   });
   const lines = [markdownTable(["Where", "Severity", "Code", "Problem"], rows)];
@@ -56383,7 +56410,7 @@ function createGitHubClient(token, baseUrl, log) {
     maxLimitRetries: 3,
     maxInlineWaitSeconds: MAX_RATE_LIMIT_WAIT_SECONDS,
     onLimit: (kind, retryAfter, wait, request2) => log(
-      `GitHub ${kind} rate limit on ${request2.method} ${request2.url}: ${wait ? `retrying in ${retryAfter} s` : "giving up"}`
+      `GitHub ${kind} rate limit on ${request2.method} ${request2.url}: ${wait ? `retrying in ${formatDurationForPeople(retryAfter * 1e3)}` : "giving up"}`
     ),
     log
   });
@@ -56394,7 +56421,7 @@ function forkNote(headRepo) {
   return [
     "### ℹ️ Vigil: no plan for a pull request from a fork",
     "",
-    `This pull request comes from ${headRepo ? `\`${escapeGitHubText(headRepo)}\`` : "a fork"}. GitHub gives workflows run for forks a read-only token and no secrets, so Vigil cannot ask the collector for a plan (that needs \`collector-token\`) nor write the plan comment.`,
+    `This pull request comes from ${headRepo ? inlineCode(headRepo) : "a fork"}. GitHub gives workflows run for forks a read-only token and no secrets, so Vigil cannot ask the collector for a plan (that needs \`collector-token\`) nor write the plan comment.`,
     "",
     "The monitor files were validated above. The plan is computed when a maintainer merges (apply), or run `vigil plan` locally against the collector."
   ].join("\n");
