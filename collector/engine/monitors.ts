@@ -1,0 +1,145 @@
+// The live monitors: loaded at start, and brought in line with the stored monitors after every
+// sync (create / update / rename / replace / delete / pause, by lineage). Each one is interned,
+// registered with the scheduler and stepped once so its cadence and wake-up are set
+// (ARCHITECTURE.md "Engine").
+import type { JobSpec } from '../../runner/protocol.ts';
+import type { MonitorSpec } from '../../schema/types.ts';
+import type { RuntimeMonitorRecord, StoredState } from '../store/runtime-types.ts';
+import { initialState } from '../verdict/machine.ts';
+import type { EngineState } from './state.ts';
+import { stepMonitor } from './step.ts';
+import type { Live } from './types.ts';
+
+/**
+ * At start: every stored monitor goes live with its stored state; orphaned states are dropped.
+ * Returns how many lineages had a stored state.
+ */
+export function restoreMonitors(
+  st: EngineState,
+  monitors: readonly RuntimeMonitorRecord[],
+  states: readonly StoredState[],
+): number {
+  const stored = new Map(states.map((s) => [s.historyId, s]));
+  for (const m of monitors) addMonitor(st, m, stored.get(m.record.historyId) ?? null);
+  // States of lineages no longer current (deleted while nobody reconciled) go.
+  for (const s of states) if (!st.byHistory.has(s.historyId)) st.buffer.dropState(s.historyId);
+  return stored.size;
+}
+
+function addMonitor(st: EngineState, m: RuntimeMonitorRecord, stored: StoredState | null): void {
+  const { record } = m;
+  const now = st.o.clock();
+  let state = stored?.verdict ?? initialState(now);
+  if (state.round && state.round.deadline > now) {
+    // Its jobs were lost with the previous process: they count as missed now.
+    state = { ...state, round: { ...state.round, deadline: now } };
+  }
+  const spec = st.interner.intern(record.spec);
+  const live: Live = {
+    historyId: record.historyId,
+    id: record.id,
+    record: { ...record, spec },
+    spec,
+    jobSpec: toJobSpec(spec),
+    secrets: m.secrets,
+    state,
+    lastRoundAt: stored?.lastRoundAt ?? null,
+    lastResults: new Map((stored?.lastResults ?? []).map((r) => [r.region, r])),
+  };
+  st.byId.set(live.id, live);
+  st.byHistory.set(live.historyId, live);
+  upsertScheduler(st, live);
+  stepMonitor(st, live, { type: 'tick' });
+}
+
+function upsertScheduler(st: EngineState, live: Live): void {
+  st.scheduler.upsert({
+    id: live.id,
+    interval: live.spec.interval,
+    timeout: live.spec.timeout,
+    regions: live.spec.regions,
+    paused: live.spec.paused,
+    lastRoundAt: live.lastRoundAt,
+  });
+}
+
+function removeMonitor(st: EngineState, live: Live): void {
+  stepMonitor(st, live, { type: 'removed' });
+  st.scheduler.remove(live.id);
+  st.detector.forget(live.id);
+  st.counts.missed.cancelled += st.queue.cancelMonitor(live.historyId).length;
+  if (st.byId.get(live.id) === live) st.byId.delete(live.id);
+  st.byHistory.delete(live.historyId);
+  st.buffer.dropState(live.historyId);
+}
+
+/**
+ * One reconciliation: new lineages start pending, changed ones get their new spec (cadence,
+ * regions, pause, secrets) at once, renamed ones keep state and history, deleted (or replaced)
+ * ones resolve what is open and stop.
+ */
+export async function reconcileMonitors(st: EngineState): Promise<void> {
+  if (!st.started || st.stopped) return;
+  // Versions first (no specs): only new and changed lineages are loaded in full.
+  const versions = await st.o.store.runtime.loadMonitorVersions();
+  const wanted = versions
+    .filter((v) => {
+      const live = st.byHistory.get(v.historyId);
+      return (
+        !live ||
+        live.record.revision !== v.revision ||
+        live.record.specHash !== v.specHash ||
+        live.id !== v.id
+      );
+    })
+    .map((v) => v.historyId);
+  const monitors = wanted.length > 0 ? await st.o.store.runtime.loadMonitors(wanted) : [];
+  if (st.stopped) return;
+  const current = new Set(versions.map((v) => v.historyId));
+  for (const live of [...st.byHistory.values()]) if (!current.has(live.historyId)) removeMonitor(st, live);
+  const changed: Array<{ live: Live; m: RuntimeMonitorRecord }> = [];
+  for (const m of monitors) {
+    const live = st.byHistory.get(m.record.historyId);
+    if (live) {
+      changed.push({ live, m });
+      if (live.id !== m.record.id) {
+        // Renamed: off the old id everywhere first (another monitor may be taking it).
+        st.scheduler.remove(live.id);
+        st.detector.forget(live.id);
+        if (st.byId.get(live.id) === live) st.byId.delete(live.id);
+      }
+    }
+  }
+  for (const { live, m } of changed) {
+    const renamed = live.id !== m.record.id;
+    const spec = st.interner.intern(m.record.spec);
+    live.id = m.record.id;
+    live.record = { ...m.record, spec };
+    live.spec = spec;
+    live.jobSpec = toJobSpec(spec);
+    live.secrets = m.secrets;
+    st.byId.set(live.id, live);
+    upsertScheduler(st, live);
+    if (renamed) st.o.log.info({ monitor: live.id }, 'monitor renamed: state and history kept');
+    stepMonitor(st, live, { type: 'tick' });
+  }
+  for (const m of monitors) if (!st.byHistory.has(m.record.historyId)) addMonitor(st, m, null);
+}
+
+/** The part of a spec a runner needs to run the check (the wire form of a job). */
+function toJobSpec(spec: MonitorSpec): JobSpec {
+  return {
+    url: spec.url,
+    method: spec.method,
+    headers: spec.headers,
+    body: spec.body,
+    keywords: spec.keywords,
+    forbidden_keywords: spec.forbidden_keywords,
+    assertions: spec.assertions,
+    timeout: spec.timeout,
+    follow_redirects: spec.follow_redirects,
+    tls: spec.tls,
+    http: spec.http,
+    ip: spec.ip,
+  };
+}
