@@ -11,6 +11,7 @@
 // or miss) or the round's deadline passes (`expired`); slots that pass meanwhile are skipped.
 // A new (or unpaused) monitor gets its first round within a minute, spread by the same hash,
 // unless `lastRoundAt` says when it last ran (restart), in which case it keeps its slots.
+// The next slot and the items of one-shot dispatches are pure functions in entry.ts.
 //
 // Regions: a scheduled round goes to one random region of the monitor that has a live runner,
 // never the previous one when two or more are live (impaired regions stay in the rotation: their
@@ -36,7 +37,6 @@
 
 import {
   monitorRegions,
-  noRunnerMessage,
   pickMany,
   pickOne,
   type RegionView,
@@ -50,52 +50,20 @@ import {
   type RoundRef,
   roundDeadline,
 } from '../domain/rounds.ts';
+import {
+  defaultCadence,
+  type Entry,
+  type HeapValue,
+  nextRoundAt,
+  noRunnerItem,
+  onceItems,
+  periodicKey,
+  sameCadence,
+  wakeKey,
+} from './entry.ts';
 import { IndexedMinHeap } from './heap.ts';
-import { hashFraction, nextSlot } from './slots.ts';
+import { hashFraction } from './slots.ts';
 import { SchedulerError, type SchedulerItem, type SchedulerMonitor, type SchedulerOptions } from './types.ts';
-
-/** First rounds of new monitors spread over at most this much time. */
-const FIRST_ROUND_SPREAD = 60_000;
-
-interface InFlight {
-  round: RoundRef;
-  due: number;
-  deadline: number;
-  remaining: number;
-}
-
-interface Entry {
-  m: SchedulerMonitor;
-  /** Heap key and value of the periodic entry (built once: fresh strings cost a hash per lookup). */
-  key: string;
-  tag: HeapValue;
-  frac: number;
-  cadence: Cadence;
-  lastRegion: string | null;
-  inflight: InFlight | null;
-  /** Due time of the last periodic round started (slots are never reused). */
-  lastDue: number | null;
-  oneShots: Set<string>;
-}
-
-type HeapValue =
-  | { kind: 'periodic'; id: string }
-  | { kind: 'wake'; id: string }
-  | { kind: 'once'; d: Dispatch };
-
-const periodicKey = (id: string) => `p\u0000${id}`;
-const wakeKey = (id: string) => `w\u0000${id}`;
-
-function defaultCadence(m: SchedulerMonitor): Cadence {
-  return m.paused
-    ? { kind: 'hold' }
-    : { kind: 'periodic', purpose: 'scheduled', every: m.interval, fanout: 1 };
-}
-
-function sameCadence(a: Cadence, b: Cadence): boolean {
-  if (a.kind === 'hold' || b.kind === 'hold') return a.kind === b.kind;
-  return a.purpose === b.purpose && a.every === b.every && a.fanout === b.fanout;
-}
 
 export class Scheduler {
   #clock: () => number;
@@ -272,14 +240,7 @@ export class Scheduler {
       this.#heap.delete(entry.key);
       return;
     }
-    const offset = Math.floor(entry.frac * c.every);
-    // Never reuse a slot that already ran.
-    const from = entry.lastDue === null ? now : Math.max(now, entry.lastDue + 1);
-    let at = nextSlot(from, c.every, offset);
-    if (first) {
-      const spread = Math.min(c.every, FIRST_ROUND_SPREAD);
-      at = Math.min(at, nextSlot(from, spread, Math.floor(entry.frac * spread)));
-    }
+    const at = nextRoundAt(entry, c.every, now, first);
     if (afterRound && entry.lastDue !== null && at - entry.lastDue > c.every) {
       // The round ran past one or more of its next slots (at most one round in flight).
       this.#skipped += Math.floor((at - entry.lastDue) / c.every) - 1;
@@ -306,18 +267,7 @@ export class Scheduler {
         : pickMany(votingRegions(m.regions, this.#view), c.fanout, this.#rng);
     if (regions.length === 0) {
       const round: RoundRef = { id: `${m.id}@${at}`, purpose: c.purpose, size: 0 };
-      items.push({
-        type: 'missed',
-        monitorId: m.id,
-        due: at,
-        missed: {
-          jobId: null,
-          round,
-          region: null,
-          reason: 'no_runner',
-          message: noRunnerMessage(m.regions),
-        },
-      });
+      items.push(noRunnerItem(m.id, at, round, null, m.regions));
       this.#schedule(entry, now, false);
       return;
     }
@@ -339,32 +289,6 @@ export class Scheduler {
   #fireOnce(d: Dispatch, now: number, items: SchedulerItem[]): void {
     const entry = this.#monitors.get(d.monitorId);
     if (!entry || entry.m.paused) return;
-    const live = new Set(this.#view.live);
-    const ok = d.regions.filter((r) => live.has(r));
-    for (const r of d.regions) {
-      if (live.has(r)) continue;
-      items.push({
-        type: 'missed',
-        monitorId: d.monitorId,
-        due: d.at,
-        missed: {
-          jobId: null,
-          round: d.round,
-          region: r,
-          reason: 'no_runner',
-          message: noRunnerMessage([r]),
-        },
-      });
-    }
-    if (ok.length > 0) {
-      items.push({
-        type: 'round',
-        monitorId: d.monitorId,
-        round: d.round,
-        regions: ok,
-        due: d.at,
-        deadline: Math.max(d.deadline, roundDeadline(now, entry.m.timeout)),
-      });
-    }
+    items.push(...onceItems(d, new Set(this.#view.live), entry.m.timeout, now));
   }
 }
