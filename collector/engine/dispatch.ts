@@ -2,7 +2,7 @@
 // verdict, and jobs the queue gives up on (lease expired twice, deadline, cancelled) count as
 // missed: never a vote, only the verdict's bookkeeping (ARCHITECTURE.md "Engine").
 import { monitorRegions, pickOne, votingRegions } from '../domain/regions.ts';
-import type { MissReason, QueuedJob, QueueOutcome } from '../jobs/types.ts';
+import { type MissReason, newJob, type QueuedJob, type QueueOutcome } from '../jobs/types.ts';
 import type { SchedulerItem } from '../scheduler/types.ts';
 import type { EngineState } from './state.ts';
 import { stepMonitor } from './step.ts';
@@ -39,7 +39,7 @@ function startRound(st: EngineState, item: Extract<SchedulerItem, { type: 'round
   if (periodic) live.lastRoundAt = item.due;
   for (const region of item.regions) {
     st.jobSeq += 1;
-    const job: QueuedJob = {
+    const job = newJob({
       jobId: `${st.jobPrefix}${st.jobSeq.toString(36)}`,
       monitorId: live.id,
       historyId: live.historyId,
@@ -53,13 +53,7 @@ function startRound(st: EngineState, item: Extract<SchedulerItem, { type: 'round
       timeout: live.spec.timeout,
       spec: live.jobSpec,
       secrets: live.secrets,
-      state: 'queued',
-      lease: null,
-      firstClaimedAt: null,
-      requeued: false,
-      exclude: null,
-      seq: 0,
-    };
+    });
     st.queue.add(job);
   }
 }

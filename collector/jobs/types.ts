@@ -41,6 +41,22 @@ export interface QueuedJob {
   seq: number;
 }
 
+/** What the queue itself keeps about a job (its lease, re-queue, queue position). */
+type QueueFields = 'state' | 'lease' | 'firstClaimedAt' | 'requeued' | 'exclude' | 'seq';
+
+/** A job as the engine starts it: queued, never leased. */
+export function newJob(job: Omit<QueuedJob, QueueFields>): QueuedJob {
+  return {
+    ...job,
+    state: 'queued',
+    lease: null,
+    firstClaimedAt: null,
+    requeued: false,
+    exclude: null,
+    seq: 0,
+  };
+}
+
 export type MissReason = 'lease_expired' | 'deadline' | 'cancelled';
 
 export interface QueueOutcome {
