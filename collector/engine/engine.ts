@@ -42,7 +42,7 @@ import { evaluateRegions, refreshView, restoreRegions } from './region-health.ts
 import { EngineState } from './state.ts';
 import type { EngineOptions, EngineStats, MonitorStatus } from './types.ts';
 
-export type { EngineLog, EngineOptions, EngineStats, MonitorStatus } from './types.ts';
+export type { EngineOptions, EngineStats, MonitorStatus } from './types.ts';
 
 export class Engine {
   readonly queue: JobQueue;

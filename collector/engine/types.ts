@@ -16,16 +16,13 @@ import type { Incident, MonitorState, StateName } from '../verdict/types.ts';
 import type { EngineMemory, HistogramSnapshot } from './stats.ts';
 import type { FlushStats } from './write-buffer.ts';
 
-/** The engine's logger (common/log.ts). */
-export type EngineLog = Logger;
-
 export interface EngineOptions {
   store: Store;
   registry: RunnerRegistry;
   clock: () => number;
   timers: Timers;
   rng: Rng;
-  log: EngineLog;
+  log: Logger;
   /** Longest gap between ticks (ms). */
   tickMs?: number;
   flushMs?: number;

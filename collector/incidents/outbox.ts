@@ -26,13 +26,11 @@ import { renderOperation } from './bodies.ts';
 import { eventData } from './event-data.ts';
 import { type IncidentSink, SinkError, type SinkName } from './sink.ts';
 
-export type OutboxLog = Pick<Logger, 'info' | 'warn' | 'error'>;
-
 export interface OutboxOptions {
   alerts: AlertStore;
   sinks: ReadonlyMap<SinkName, IncidentSink>;
   clock: () => number;
-  log: OutboxLog;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Current secret values of a monitor (messages are redacted with them before sending). */
   secretsOf: (monitorId: string) => Promise<Secrets | undefined>;
   publicUrl: string | null;

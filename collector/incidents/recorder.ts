@@ -34,15 +34,13 @@ import { sinksFor } from './registry.ts';
 import type { SinkName } from './sink.ts';
 import { dueOperations, IMMEDIATE_END_CAUSES, policyFor, type TimingDecision } from './timing.ts';
 
-export type RecorderLog = Pick<Logger, 'info' | 'warn' | 'error'>;
-
 export interface RecorderOptions {
   alerts: AlertStore;
   monitors: MonitorStore;
   /** Names of the configured sinks. */
   sinks: readonly SinkName[];
   clock: () => number;
-  log: RecorderLog;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Called after a transaction of ours queued outbox rows (wake the worker). */
   onQueued?: () => void;
 }

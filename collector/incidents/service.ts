@@ -3,12 +3,13 @@
 // sinks). app.ts creates one per app: `start()` before the engine starts (so its first flush is
 // recorded), `stop()` after the engine stopped (its final flush is recorded too).
 
+import type { Logger } from '../../common/log.ts';
 import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
 import type { CollectorConfig } from '../config/config.ts';
 import type { IncidentEventSink } from '../store/runtime-types.ts';
 import type { Store } from '../store/types.ts';
 import { OutboxWorker } from './outbox.ts';
-import { AlertRecorder, type RecorderLog } from './recorder.ts';
+import { AlertRecorder } from './recorder.ts';
 import { createSinks } from './registry.ts';
 import type { IncidentSink, SinkName } from './sink.ts';
 
@@ -16,7 +17,7 @@ export interface IncidentServiceOptions {
   config: CollectorConfig;
   store: Store;
   clock?: () => number;
-  log: RecorderLog;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Sinks to use instead of the configured ones. */
   sinks?: ReadonlyMap<SinkName, IncidentSink>;
   /** Period of the timing tick (ms); 0 = no timer (tests call `tick()`). */

@@ -132,10 +132,8 @@ export interface SinkConfigProblem {
 
 export interface SinkDependencies {
   now: () => number;
-  log: SinkLog;
+  log: Pick<Logger, 'info' | 'warn'>;
 }
-
-export type SinkLog = Pick<Logger, 'info' | 'warn'>;
 
 /** One kind of sink: how to read, check and build it from the collector's configuration. */
 export interface SinkDefinition<C> {
