@@ -5,7 +5,7 @@
 //   initialState(now): MonitorState              a new monitor: `pending`
 //   cadenceOf(spec, state): Cadence              periodic rounds the scheduler should keep
 //   wakeAtOf(state): number | null               when the machine wants a `tick`
-//   RECHECK_DELAY, DOWN_FANOUT                    (cadence.ts)
+//   RECHECK_DELAY, DOWN_FANOUT                   repeat spacing, down-round fan-out (cadence.ts)
 // Shared with the scheduler, in collector/domain/rounds.ts: roundDeadline(at, timeout) (when an
 // unanswered job counts as missed), DOWN_PERIOD_MAX.
 //
