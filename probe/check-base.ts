@@ -1,6 +1,7 @@
 // The state of one check run and the plumbing every phase shares: options, timers, the deadline
 // that rejects the step in progress, sockets released whatever happens, secrets filled in. The
-// phases build on it: check-connect.ts (resolve, connect, TLS), probe.ts (exchange, verdict).
+// phases build on it: check-connect.ts (resolve, connect, TLS), check-result.ts (failures,
+// result, response log), probe.ts (the redirect hops, the verdict).
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'undici';
 import pkg from '../package.json' with { type: 'json' };
@@ -43,7 +44,7 @@ export interface Hop {
   bytesBeforeDeadline: number;
 }
 
-/** Fields and shared steps of a check run; CheckConnect and CheckRun add the phases. */
+/** Fields and shared steps of a check run; CheckConnect, CheckReport and CheckRun build on it. */
 export class CheckBase {
   protected readonly spec: ProbeSpec;
   protected readonly secrets: Secrets | null;
@@ -146,6 +147,4 @@ export class CheckBase {
     }
     return url;
   }
-
-  // --- results -------------------------------------------------------------------------------
 }

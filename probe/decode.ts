@@ -1,5 +1,7 @@
 // Content-Encoding decoding (br, gzip, deflate: what the probe advertises), bounded so a small
-// compressed body cannot expand without limit. Only done when someone needs the body text.
+// compressed body cannot expand without limit, then bytes to text in the declared charset. Only
+// done when someone needs the body text.
+import { TextDecoder } from 'node:util';
 import zlib from 'node:zlib';
 
 export interface DecodedBody {
@@ -128,4 +130,23 @@ async function decodeOne(data: Buffer, codec: Codec, limit: number, partial: boo
     });
     decoder.end(data);
   });
+}
+
+const decoders = new Map<string, TextDecoder>();
+
+/** Body bytes as text in the charset the response declares (UTF-8 unless it says otherwise). */
+export function textOf(body: Buffer, contentType: string | string[] | undefined): string {
+  const type = Array.isArray(contentType) ? contentType[0] : contentType;
+  const charset = type === undefined ? undefined : /;\s*charset="?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase();
+  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return body.toString('utf8');
+  let decoder = decoders.get(charset);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(charset);
+    } catch {
+      return body.toString('utf8');
+    }
+    decoders.set(charset, decoder);
+  }
+  return decoder.decode(body);
 }

@@ -7,6 +7,9 @@ export function zeroTimings(): Timings {
   return { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0, total: 0 };
 }
 
+/** The fields of Timings, in output order. */
+const TIMING_KEYS = Object.keys(zeroTimings()) as Array<keyof Timings>;
+
 export class HopClock {
   readonly timings: Timings = zeroTimings();
   phase: Phase = 'resolve';
@@ -39,23 +42,12 @@ export class HopClock {
 }
 
 export function addTimings(into: Timings, hop: Timings): void {
-  into.resolve += hop.resolve;
-  into.connect += hop.connect;
-  into.tls += hop.tls;
-  into.processing += hop.processing;
-  into.transfer += hop.transfer;
-  into.total += hop.total;
+  for (const key of TIMING_KEYS) into[key] += hop[key];
 }
 
 /** Rounds to 0.01 ms for output; sums stay within rounding of total. */
 export function roundTimings(timings: Timings): Timings {
-  const r = (value: number) => Math.round(value * 100) / 100;
-  return {
-    resolve: r(timings.resolve),
-    connect: r(timings.connect),
-    tls: r(timings.tls),
-    processing: r(timings.processing),
-    transfer: r(timings.transfer),
-    total: r(timings.total),
-  };
+  const rounded = zeroTimings();
+  for (const key of TIMING_KEYS) rounded[key] = Math.round(timings[key] * 100) / 100;
+  return rounded;
 }
