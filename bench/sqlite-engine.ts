@@ -14,6 +14,7 @@
 // VIGIL_BENCH_SQLITE3=/tmp/s3); VIGIL_BENCH_SQLITE3 may also name a connection module of its own.
 // Without sqlite3 the comparison is skipped (said so) and the node:sqlite figures are printed.
 //   node bench/sqlite-engine.ts [checks=20000] [rounds=3]
+
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { createRequire, register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ConnectionOptions, Row, RunResult, SqlValue } from '../collector/store/sqlite/connection.ts';
 
 const CHECKS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -164,16 +166,8 @@ function checkRecord(i: number) {
 
 // --- The store's connection on sqlite3 (as it was before node:sqlite), used through the hook ---
 
-export type SqlValue = string | number | bigint | null | Buffer;
-export type Row = Record<string, unknown>;
-export interface RunResult {
-  changes: number;
-  lastID: number;
-}
-export interface ConnectionOptions {
-  readonly?: boolean;
-  busyTimeoutMs?: number;
-}
+// Its types are the store's own (connection.ts), so the hook swaps in the same API.
+export type { ConnectionOptions, Row, RunResult, SqlValue } from '../collector/store/sqlite/connection.ts';
 
 type Callback = (error: Error | null) => void;
 interface Sqlite3Statement {

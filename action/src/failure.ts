@@ -1,5 +1,6 @@
 // Every way the Action can fail, as a typed code plus a sentence naming what to do. run() turns
 // any error into one `setFailed` line built here, so a red check always says how to make it green.
+import { CodedError } from '../../common/errors.ts';
 import { ghExpr } from './markdown.ts';
 
 export const ACTION_FAILURES = {
@@ -42,14 +43,12 @@ export const ACTION_FAILURES = {
 export type ActionFailureCode = keyof typeof ACTION_FAILURES;
 
 /** A failure with a stable code and the remedy to show. */
-export class ActionFailure extends Error {
+export class ActionFailure extends CodedError {
   override name = 'ActionFailure';
-  readonly code: string;
   readonly remedy: string;
 
   constructor(code: string, message: string, remedy?: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.remedy = remedy ?? remedyFor(code);
   }
 }

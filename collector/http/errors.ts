@@ -1,6 +1,8 @@
 // Stable error codes of the collector API and the one error handler that turns every failure
 // into an `ApiError` body. 5xx answers never carry internals: the details go to the log only.
+
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CodedError } from '../../common/errors.ts';
 import type { ApiError } from '../../schema/plan-types.ts';
 import type { Diagnostic } from '../../schema/types.ts';
 
@@ -22,15 +24,13 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** An expected failure with a code the client can act on. */
-export class VigilError extends Error {
+export class VigilError extends CodedError<ErrorCode> {
   override name = 'VigilError';
-  readonly code: ErrorCode;
   readonly statusCode: number;
   readonly diagnostics: Diagnostic[] | undefined;
 
   constructor(code: ErrorCode, message: string, diagnostics?: Diagnostic[]) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.statusCode = ERROR_STATUS[code];
     this.diagnostics = diagnostics;
   }

@@ -1,5 +1,6 @@
 // What the scheduler takes (a monitor's id, interval and regions; options) and what it answers
 // (items: a periodic round due, a one-off dispatch, a wake-up, a miss).
+import { CodedError } from '../../common/errors.ts';
 import type { Rng } from '../domain/regions.ts';
 import type { Missed, RoundRef } from '../domain/rounds.ts';
 
@@ -25,13 +26,8 @@ export type SchedulerItem =
   | { type: 'expired'; monitorId: string; round: RoundRef; due: number; outstanding: number };
 
 /** A monitor or cadence the scheduler cannot place in time (the loader never produces one). */
-export class SchedulerError extends Error {
+export class SchedulerError extends CodedError<'VIGIL_SCHED_BAD_MONITOR' | 'VIGIL_SCHED_BAD_CADENCE'> {
   override name = 'SchedulerError';
-  readonly code: 'VIGIL_SCHED_BAD_MONITOR' | 'VIGIL_SCHED_BAD_CADENCE';
-  constructor(code: SchedulerError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface SchedulerOptions {

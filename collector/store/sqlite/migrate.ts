@@ -1,6 +1,7 @@
 // Versioned migrations, run at start. Each migration runs in its own transaction and records its
 // version in `schema_migrations`, so a crash mid-way leaves the file at the last whole version.
 // Later features append migrations to the list in ./migrations/index.ts; versions only grow.
+import { CodedError } from '../../../common/errors.ts';
 import type { SqliteDatabase, WriteTx } from './database.ts';
 
 export interface Migration {
@@ -10,13 +11,8 @@ export interface Migration {
   up: string | ((tx: WriteTx) => Promise<void>);
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends CodedError<'VIGIL_ERR_DB_TOO_NEW' | 'VIGIL_ERR_MIGRATIONS_INVALID'> {
   override name = 'MigrationError';
-  readonly code: 'VIGIL_ERR_DB_TOO_NEW' | 'VIGIL_ERR_MIGRATIONS_INVALID';
-  constructor(code: MigrationError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** Throws unless versions are 1..n in order with unique names. */
