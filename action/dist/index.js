@@ -51400,6 +51400,15 @@ function syncPartsOf(monitors, env) {
   };
 }
 
+// common/errors.ts
+var CodedError = class extends Error {
+  code;
+  constructor(code, message, options2) {
+    super(message, options2);
+    this.code = code;
+  }
+};
+
 // action/src/markdown.ts
 function shortSha(sha) {
   return /^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 7) : sha;
@@ -51450,13 +51459,11 @@ var ACTION_FAILURES = {
   /** Anything else (a bug or an unexpected answer). */
   VIGIL_ACTION_INTERNAL: "this is a bug in Vigil; please report it with the log of this step"
 };
-var ActionFailure = class extends Error {
+var ActionFailure = class extends CodedError {
   name = "ActionFailure";
-  code;
   remedy;
   constructor(code, message, remedy) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.remedy = remedy ?? remedyFor(code);
   }
 };
