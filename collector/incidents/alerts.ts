@@ -67,12 +67,15 @@ function base(
   };
 }
 
-export function fromIncidentEvent(
-  event: IncidentEvent,
-  evidence: Evidence,
-  monitor: MonitorInfo | null,
-  now: number,
-): Alert {
+/** An incident event as the alert functions take it: with its evidence, its monitor and `now`. */
+export interface EventInput {
+  event: IncidentEvent;
+  evidence: Evidence;
+  monitor: MonitorInfo | null;
+  now: number;
+}
+
+export function fromIncidentEvent({ event, evidence, monitor, now }: EventInput): Alert {
   return {
     ...base(now),
     id: event.incidentId,
@@ -101,13 +104,7 @@ export function fromIncidentEvent(
  * A monitor that failed again while its last alert waited out `recovery_after`: the same alert
  * (and issue) goes on. Failed checks add up; the start stays the first one.
  */
-export function continueAlert(
-  alert: Alert,
-  event: IncidentEvent,
-  evidence: Evidence,
-  monitor: MonitorInfo | null,
-  now: number,
-): Alert {
+export function continueAlert(alert: Alert, { event, evidence, monitor, now }: EventInput): Alert {
   return {
     ...alert,
     monitor: monitor ?? alert.monitor,

@@ -158,14 +158,14 @@ export class AlertRecorder {
     const evidence = await this.#evidence(tx, event.votes, event.firstJobId);
     if (event.type === 'resolved') {
       // Its whole life went unseen: record it, never announce an outage that is already over.
-      const recorded = fromIncidentEvent(event, evidence, info, now);
+      const recorded = fromIncidentEvent({ event, evidence, monitor: info, now });
       await tx.saveAlert({ ...recorded, status: 'closed', closedAt: now, outcome: 'recorded' });
       return null;
     }
     if (event.kind === 'down') {
       const waiting = await this.#waitingForRecovery(tx, event.monitorId, monitor, now);
       if (waiting !== null) {
-        const next = continueAlert(waiting, event, evidence, info, now);
+        const next = continueAlert(waiting, { event, evidence, monitor: info, now });
         await tx.saveAlert(next);
         this.#o.log.info(
           { alert: next.id, incident: event.incidentId, monitor: event.monitorId },
@@ -174,7 +174,7 @@ export class AlertRecorder {
         return next;
       }
     }
-    const alert = fromIncidentEvent(event, evidence, info, now);
+    const alert = fromIncidentEvent({ event, evidence, monitor: info, now });
     await tx.saveAlert(alert);
     return alert;
   }
