@@ -51484,8 +51484,7 @@ var SyncFailure = class extends ActionFailure {
   }
 };
 function syncParts(monitors, env) {
-  const { secrets, diagnostics, monitors: documents } = syncPartsOf(monitors, env);
-  const errors = diagnostics.filter((d) => d.severity !== "warning");
+  const { secrets, missing: errors, monitors: documents } = syncPartsOf(monitors, env);
   if (errors.length > 0) {
     throw new SyncFailure(
       "VIGIL_ACTION_MISSING_SECRET",

@@ -5,8 +5,7 @@
 
 import * as core from '@actions/core';
 import { CollectorError, syncPlan } from '../../client/collector-client.ts';
-import type { LoadedMonitor } from '../../client/sync-steps.ts';
-import { syncPartsOf } from '../../client/sync-steps.ts';
+import { type LoadedMonitor, type SyncParts, syncPartsOf } from '../../client/sync-steps.ts';
 import type { SyncPlan, SyncRequest } from '../../schema/plan-types.ts';
 import type { Diagnostic } from '../../schema/types.ts';
 import { ActionFailure } from './failure.ts';
@@ -36,12 +35,8 @@ export class SyncFailure extends ActionFailure {
  * The monitors in wire form and the secret values for every `${NAME}` they use; a missing secret
  * fails naming where it is used.
  */
-export function syncParts(
-  monitors: LoadedMonitor[],
-  env: NodeJS.ProcessEnv,
-): { monitors: unknown[]; secrets: Record<string, string> } {
-  const { secrets, diagnostics, monitors: documents } = syncPartsOf(monitors, env);
-  const errors = diagnostics.filter((d) => d.severity !== 'warning');
+export function syncParts(monitors: LoadedMonitor[], env: NodeJS.ProcessEnv): SyncParts {
+  const { secrets, missing: errors, monitors: documents } = syncPartsOf(monitors, env);
   if (errors.length > 0) {
     throw new SyncFailure(
       'VIGIL_ACTION_MISSING_SECRET',
