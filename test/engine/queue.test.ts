@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MinuteRate } from '../../collector/fleet/rate.ts';
 import type { RunnerSession } from '../../collector/fleet/registry.ts';
 import { JobQueue } from '../../collector/jobs/queue.ts';
-import type { QueuedJob } from '../../collector/jobs/types.ts';
+import { newJob, type QueuedJob } from '../../collector/jobs/types.ts';
 import { FakeClock } from './fake-clock.ts';
 
 function runner(id: string, region: string): RunnerSession {
@@ -33,25 +33,21 @@ let seq = 0;
 function job(region: string, now: number, extra: Partial<QueuedJob> = {}): QueuedJob {
   seq += 1;
   return {
-    jobId: `j${seq}`,
-    monitorId: 'm',
-    historyId: 1,
-    round: { id: `m@${seq}`, purpose: 'scheduled', size: 1 },
-    periodic: true,
-    region,
-    roundRegions: [region],
-    due: now,
-    createdAt: now,
-    deadline: now + 90_000,
-    timeout: 15_000,
-    spec: {} as QueuedJob['spec'],
-    secrets: {},
-    state: 'queued',
-    lease: null,
-    firstClaimedAt: null,
-    requeued: false,
-    exclude: null,
-    seq: 0,
+    ...newJob({
+      jobId: `j${seq}`,
+      monitorId: 'm',
+      historyId: 1,
+      round: { id: `m@${seq}`, purpose: 'scheduled', size: 1 },
+      periodic: true,
+      region,
+      roundRegions: [region],
+      due: now,
+      createdAt: now,
+      deadline: now + 90_000,
+      timeout: 15_000,
+      spec: {} as QueuedJob['spec'],
+      secrets: {},
+    }),
     ...extra,
   };
 }

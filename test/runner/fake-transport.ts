@@ -2,6 +2,7 @@
 // buffer bound, re-registration, drain). The end-to-end tests in test/e2e use the real collector.
 // Failures are injected per call; every call is recorded in order.
 
+import { probeSpecFor } from '../../probe/spec.ts';
 import type { CheckResult } from '../../probe/types.ts';
 import type {
   ClaimRequest,
@@ -218,20 +219,7 @@ export function job(overrides: Partial<Job> = {}): Job {
     purpose: 'scheduled',
     roundId: `round-${nextJob}`,
     deadline: Date.now() + 60_000,
-    spec: {
-      url: 'http://127.0.0.1:9/',
-      method: 'GET',
-      headers: {},
-      body: null,
-      keywords: [],
-      forbidden_keywords: [],
-      assertions: [],
-      timeout: 5_000,
-      follow_redirects: 5,
-      tls: { verify: true, expiry_warning_days: 14 },
-      http: { version: 'auto' },
-      ip: 'auto',
-    },
+    spec: probeSpecFor('http://127.0.0.1:9/', { timeout: 5_000 }),
     secrets: {},
     ...overrides,
   };
