@@ -3,8 +3,6 @@
 import type { onRequestHookHandler } from 'fastify';
 import type { AppContext } from '../api/context.ts';
 import { hashToken, TOKEN_HASH_KEY } from '../http/auth.ts';
-import type { StatusStore } from '../store/status-types.ts';
-import type { Store } from '../store/types.ts';
 import { requireRead } from './access.ts';
 import { StatusService } from './service.ts';
 
@@ -15,11 +13,6 @@ export interface StatusContext {
 }
 
 const contexts = new WeakMap<AppContext, Promise<StatusContext>>();
-
-/** The status reads of a store (Store.status). */
-export function statusStoreOf(store: Store): StatusStore {
-  return store.status;
-}
 
 export function statusOf(ctx: AppContext): Promise<StatusContext> {
   let found = contexts.get(ctx);
@@ -40,7 +33,7 @@ async function create(ctx: AppContext): Promise<StatusContext> {
   }
   return {
     service: new StatusService({
-      store: statusStoreOf(ctx.store),
+      store: ctx.store.status,
       now: ctx.now,
       maxAgeMs: ctx.config.statusMaxAgeMs,
     }),
