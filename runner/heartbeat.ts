@@ -1,5 +1,7 @@
 // Heartbeats: every `heartbeatInterval` (what registration answered) the runner reports its jobs
-// in flight and free slots. A heartbeat that finds the session gone registers again at once.
+// in flight and free slots. A heartbeat that finds the session gone registers again at once; one
+// that answers a new token (the collector renewed the session past half its lifetime) switches
+// every later call to it.
 
 import { noop, type RunnerContext } from './context.ts';
 import { classifyFailure, codeOf } from './errors.ts';
@@ -45,8 +47,14 @@ export class Heartbeat {
     const busy = ctx.inFlight.size;
     const free = ctx.stopping.signal.aborted ? 0 : Math.max(0, ctx.concurrency - busy);
     try {
-      await ctx.transport.heartbeat(current.token, { inFlight: busy, free });
+      const answer = await ctx.transport.heartbeat(current.token, { inFlight: busy, free });
       ctx.counters.heartbeats += 1;
+      if (typeof answer?.token === 'string' && ctx.session === current) {
+        current.token = answer.token;
+        current.expiresAt = typeof answer.expiresAt === 'number' ? answer.expiresAt : null;
+        current.renewals += 1;
+        ctx.log.info({ runnerId: current.runnerId, expiresAt: current.expiresAt }, 'session renewed');
+      }
     } catch (error) {
       if (ctx.giveUp.signal.aborted) return;
       ctx.counters.callFailures += 1;

@@ -22,6 +22,11 @@
 //   rejected when its job is unknown, its lease expired, or it was leased to another runner.
 // - 401 VIGIL_ERR_RUNNER_UNKNOWN on claim/results/heartbeat/deregister: register again.
 // - Heartbeats and claims both count as "seen"; silence of 45 s = offline, leases re-queued.
+// - Sessions are bound to the region key that made them and live VIGIL_RUNNER_SESSION_TTL_MS
+//   (24 h): a heartbeat past half of it answers a new `token`. A rotated or removed key, or an
+//   expired session, answers 401 RUNNER_UNKNOWN: the runner registers again with its key.
+// - Results that arrive after their round is over (a runner cut off for a while) are stored as
+//   `late` and answered `accepted`, but never counted as votes.
 // EMBEDDED RUNNER (the collector starts it; the runner side provides it):
 //   runner/embedded.ts must export `startEmbeddedRunner: StartEmbeddedRunner` (below).
 //   server.ts calls it after listening when VIGIL_EMBEDDED_RUNNER is not false, with the
@@ -70,6 +75,11 @@ export interface RegisterResponse {
   heartbeatInterval: number;
   /** Longest claim wait the collector honours, ms (25 000). */
   maxClaimWait: number;
+  /**
+   * Epoch ms the session ends unless renewed (absent: no end, e.g. the embedded runner). A
+   * heartbeat past half the lifetime renews it; after it, calls answer 401 RUNNER_UNKNOWN.
+   */
+  expiresAt?: number;
 }
 
 export interface ClaimRequest {
@@ -122,6 +132,12 @@ export interface HeartbeatRequest {
 }
 export interface HeartbeatResponse {
   ok: true;
+  /**
+   * A renewed session: use this token from now on (the previous one is still taken for a minute,
+   * for calls already on their way), and its new end.
+   */
+  token?: string;
+  expiresAt?: number;
 }
 
 /** How runner code reaches the collector: HTTP for remote runners, direct calls when embedded. */

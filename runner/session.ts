@@ -55,12 +55,14 @@ export class Sessions {
         const session: RunnerSession = {
           runnerId: answer.runnerId,
           token: answer.token,
+          expiresAt: typeof answer.expiresAt === 'number' ? answer.expiresAt : null,
           region,
           name,
           concurrency,
           heartbeatInterval: answer.heartbeatInterval,
           maxClaimWait: answer.maxClaimWait,
           registration: counters.registrations,
+          renewals: 0,
         };
         ctx.session = session;
         log.info(

@@ -52,7 +52,10 @@ export interface RunnerOptions {
 
 export interface RunnerSession {
   runnerId: string;
+  /** Replaced in place when a heartbeat renews the session. */
   token: string;
+  /** Epoch ms the session ends unless renewed; null when the collector set no end. */
+  expiresAt: number | null;
   region: string;
   name: string;
   concurrency: number;
@@ -60,6 +63,8 @@ export interface RunnerSession {
   maxClaimWait: number;
   /** 1 for the first registration, 2+ after re-registrations. */
   registration: number;
+  /** Renewals of this session so far. */
+  renewals: number;
 }
 
 export type RunnerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';

@@ -179,6 +179,7 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
               token: { type: 'string' },
               heartbeatInterval: { type: 'integer' },
               maxClaimWait: { type: 'integer' },
+              expiresAt: { type: 'integer' },
             },
           },
           ...errorResponses,
@@ -239,7 +240,17 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
       ...authenticated,
       schema: {
         body: heartbeatSchema,
-        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ok: { type: 'boolean' },
+              token: { type: 'string' },
+              expiresAt: { type: 'integer' },
+            },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request) => service.heartbeat(session(request), request.body),

@@ -39,6 +39,8 @@ export interface CollectorConfig {
   githubWriteSpacingMs: number;
   /** Keys runners register with (VIGIL_REGION_KEYS=eu-west:KEY1,us-east:KEY2, or one KEY for any region). */
   regionKeys: RegionKeyConfig | null;
+  /** Lifetime of a runner session in ms; heartbeats renew it (VIGIL_RUNNER_SESSION_TTL_MS, 24 h). */
+  runnerSessionTtlMs: number;
   /** Run the embedded runner (region `local`) in the collector process (VIGIL_EMBEDDED_RUNNER). */
   embeddedRunner: boolean;
   /** Most checks the embedded runner runs at once. */
@@ -78,6 +80,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   githubRetryBaseMs: 1000,
   githubWriteSpacingMs: 1000,
   regionKeys: null,
+  runnerSessionTtlMs: 24 * 3600_000,
   embeddedRunner: true,
   embeddedConcurrency: 50,
   statusPublic: true,
@@ -119,6 +122,7 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   githubRetryBaseMs: { file: 'github_retry_base_ms', env: 'VIGIL_GITHUB_RETRY_BASE_MS' },
   githubWriteSpacingMs: { file: 'github_write_spacing_ms', env: 'VIGIL_GITHUB_WRITE_SPACING_MS' },
   regionKeys: { file: 'region_keys', env: 'VIGIL_REGION_KEYS' },
+  runnerSessionTtlMs: { file: 'runner_session_ttl_ms', env: 'VIGIL_RUNNER_SESSION_TTL_MS' },
   embeddedRunner: { file: 'embedded_runner', env: 'VIGIL_EMBEDDED_RUNNER' },
   embeddedConcurrency: { file: 'embedded_concurrency', env: 'VIGIL_EMBEDDED_CONCURRENCY' },
   statusPublic: { file: 'status_public', env: 'VIGIL_STATUS_PUBLIC' },
@@ -236,6 +240,9 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     case 'githubRetryBaseMs':
     case 'githubWriteSpacingMs':
       config[key] = integer(raw, where, 0, 24 * 3600_000);
+      return;
+    case 'runnerSessionTtlMs':
+      config.runnerSessionTtlMs = integer(raw, where, 1000, 365 * 24 * 3600_000);
       return;
     case 'regionKeys':
       config.regionKeys = regionKeys(raw, where);

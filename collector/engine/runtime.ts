@@ -56,8 +56,11 @@ export function createRuntime(
   options: RuntimeOptions = {},
 ): Runtime {
   const clock = options.clock ?? Date.now;
+  const keys = new RegionKeys(config.regionKeys);
   const registry = new RunnerRegistry({
     clock,
+    keys,
+    sessionTtl: config.runnerSessionTtlMs,
     ...(options.offlineAfter === undefined ? {} : { offlineAfter: options.offlineAfter }),
     ...(options.forgetAfter === undefined ? {} : { forgetAfter: options.forgetAfter }),
   });
@@ -72,7 +75,6 @@ export function createRuntime(
     loopDelay: options.timers === undefined,
     ...tuning,
   });
-  const keys = new RegionKeys(config.regionKeys);
   const service = new RunnerService({ registry, engine, keys, log });
   return {
     engine,

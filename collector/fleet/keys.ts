@@ -2,7 +2,12 @@
 // `VIGIL_REGION_KEYS=eu-west:KEY1,us-east:KEY2` (one key per region) or a single `KEY` (any
 // region). Only sha256 hashes are kept after parsing; a presented key is hashed and compared in
 // constant time, so neither its length nor a matching prefix shows in the answer time.
-import { timingSafeEqual } from 'node:crypto';
+//
+// A session is bound to the key that made it: registration hands back the key's fingerprint
+// (a domain-separated sha256, never the key), the session keeps it, and every session call checks
+// it against the key configured for the region now, so a rotated or removed key revokes its
+// sessions (ARCHITECTURE.md "Runner sessions").
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { hashToken } from '../http/auth.ts';
 
 export const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -59,15 +64,47 @@ function checkKey(key: string, where: string, what: string): string {
   return key;
 }
 
-export type KeyCheck = { ok: true } | { ok: false; message: string };
+export type KeyCheck = { ok: true; fingerprint: string } | { ok: false; message: string };
+
+/** What a session stores of its key: hex sha256 over a label and the key (not the key's own hash). */
+export function keyFingerprint(key: string): string {
+  return createHash('sha256')
+    .update('vigil-region-key-fingerprint\0', 'utf8')
+    .update(key, 'utf8')
+    .digest('hex');
+}
+
+/** Constant-time equality of two hex fingerprints (false when either is missing). */
+export function sameFingerprint(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return false;
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 export class RegionKeys {
   readonly #any: Buffer | null;
   readonly #byRegion: Map<string, Buffer>;
+  readonly #anyFingerprint: string | null;
+  readonly #fingerprints: Map<string, string>;
 
   constructor(config: RegionKeyConfig | null) {
     this.#any = config?.any ? hashToken(config.any) : null;
     this.#byRegion = new Map(Object.entries(config?.byRegion ?? {}).map(([r, k]) => [r, hashToken(k)]));
+    this.#anyFingerprint = config?.any ? keyFingerprint(config.any) : null;
+    this.#fingerprints = new Map(
+      Object.entries(config?.byRegion ?? {}).map(([r, k]) => [r, keyFingerprint(k)]),
+    );
+  }
+
+  /** Fingerprint of the key that registers in `region` now, or null when none does. */
+  fingerprintOf(region: string): string | null {
+    return this.#fingerprints.get(region) ?? this.#anyFingerprint;
+  }
+
+  /** Whether a session made with the key of fingerprint `fingerprint` may still act in `region`. */
+  stillValid(region: string, fingerprint: string | null): boolean {
+    return sameFingerprint(fingerprint, this.fingerprintOf(region));
   }
 
   get configured(): boolean {
@@ -96,6 +133,6 @@ export class RegionKeys {
     if (!timingSafeEqual(given, expected) || match === null) {
       return { ok: false, message: `wrong region key for region \`${region}\`` };
     }
-    return { ok: true };
+    return { ok: true, fingerprint: this.fingerprintOf(region)! };
   }
 }

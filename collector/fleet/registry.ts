@@ -4,9 +4,16 @@
 //
 // Liveness: a runner is online while it was seen (register, claim, results, heartbeat) within
 // `offlineAfter` (45 s). A region is live while at least one of its runners is online.
+//
+// Sessions (ARCHITECTURE.md "Runner sessions"): a token is looked up by its sha256 (the only form
+// kept, in memory and in the store; a lookup keyed by a digest shows nothing of the token through
+// timing). A session is valid while its region key is still configured (`keys`) and it has not
+// reached `expiresAt`; `renew` hands out a new token and end, the old token stays valid for
+// `RENEW_GRACE` so calls already on their way are not refused.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { RegisterRequest } from '../../runner/protocol.ts';
 import type { RunnerRecord } from '../store/runtime-types.ts';
+import type { RegionKeys } from './keys.ts';
 import { MinuteRate } from './rate.ts';
 
 export const OFFLINE_AFTER = 45_000;
@@ -14,6 +21,13 @@ export const OFFLINE_AFTER = 45_000;
 export const FORGET_AFTER = 24 * 3600_000;
 /** last_seen is persisted at most this often per runner (the live value is in memory). */
 const PERSIST_SEEN_EVERY = 10_000;
+/** Default session lifetime (VIGIL_RUNNER_SESSION_TTL_MS); heartbeats renew it past half of it. */
+export const SESSION_TTL = 24 * 3600_000;
+/** How long a renewed session's previous token is still taken. */
+export const RENEW_GRACE = 60_000;
+
+/** Why a token is not taken (401 VIGIL_ERR_RUNNER_UNKNOWN either way; the log says which). */
+export type SessionRefusal = 'unknown' | 'expired' | 'key_revoked';
 
 export interface RunnerSession extends RunnerRecord {
   /** As the runner last reported (heartbeat or claim). */
@@ -26,6 +40,8 @@ export interface RunnerSession extends RunnerRecord {
   /** When the record was last handed to storage, and what lastSeen was then. */
   persistedSeen: number;
   dirty: boolean;
+  /** The token before the last renewal and until when it is still taken (memory only). */
+  previous: { tokenHash: string; until: number } | null;
 }
 
 export interface RunnerView {
@@ -51,12 +67,18 @@ export interface RegistryOptions {
   clock: () => number;
   offlineAfter?: number;
   forgetAfter?: number;
+  /** The region keys sessions are bound to; without it sessions are bound to none (tests only). */
+  keys?: RegionKeys;
+  /** Session lifetime in ms (default SESSION_TTL). */
+  sessionTtl?: number;
 }
 
 export class RunnerRegistry {
   readonly #clock: () => number;
   readonly offlineAfter: number;
   readonly forgetAfter: number;
+  readonly sessionTtl: number;
+  readonly #keys: RegionKeys | null;
   readonly #byId = new Map<string, RunnerSession>();
   readonly #byToken = new Map<string, RunnerSession>();
 
@@ -64,15 +86,21 @@ export class RunnerRegistry {
     this.#clock = options.clock;
     this.offlineAfter = options.offlineAfter ?? OFFLINE_AFTER;
     this.forgetAfter = options.forgetAfter ?? FORGET_AFTER;
+    this.sessionTtl = options.sessionTtl ?? SESSION_TTL;
+    this.#keys = options.keys ?? null;
   }
 
-  /** Sessions stored by an earlier run; online only if seen recently. */
+  /**
+   * Sessions stored by an earlier run; online only if seen recently. Those whose key is no longer
+   * configured, or whose lifetime is over, end here (written back as deregistered).
+   */
   restore(records: readonly RunnerRecord[]): void {
     const now = this.#clock();
     for (const r of records) {
       if (r.deregisteredAt !== null) continue;
-      if (r.embedded) {
-        // The embedded runner of the previous process: this one registers its own.
+      if (r.embedded || this.#refusal(r, now) !== null) {
+        // The embedded runner of the previous process (this one registers its own), or a session
+        // its key or lifetime no longer covers.
         this.#byId.set(r.id, {
           ...r,
           deregisteredAt: now,
@@ -83,6 +111,7 @@ export class RunnerRegistry {
           online: false,
           persistedSeen: r.lastSeen,
           dirty: true,
+          previous: null,
         });
         continue;
       }
@@ -95,15 +124,24 @@ export class RunnerRegistry {
         online: now - r.lastSeen < this.offlineAfter,
         persistedSeen: r.lastSeen,
         dirty: false,
+        previous: null,
       };
       this.#byId.set(r.id, session);
       this.#byToken.set(r.tokenHash, session);
     }
   }
 
-  register(request: RegisterRequest, embedded: boolean): { session: RunnerSession; token: string } {
+  /**
+   * A new session. `keyFingerprint`: of the region key presented (null only for the embedded
+   * runner, which is trusted and whose session has no end).
+   */
+  register(
+    request: RegisterRequest,
+    embedded: boolean,
+    keyFingerprint: string | null = null,
+  ): { session: RunnerSession; token: string } {
     const now = this.#clock();
-    const token = `vigil_rs_${randomBytes(32).toString('base64url')}`;
+    const token = newToken();
     const session: RunnerSession = {
       id: `${request.region}-${randomUUID().slice(0, 8)}`,
       region: request.region,
@@ -112,6 +150,8 @@ export class RunnerRegistry {
       concurrency: request.concurrency,
       embedded,
       tokenHash: hashSessionToken(token),
+      keyFingerprint,
+      expiresAt: embedded ? null : now + this.sessionTtl,
       registeredAt: now,
       lastSeen: now,
       deregisteredAt: null,
@@ -122,15 +162,51 @@ export class RunnerRegistry {
       online: true,
       persistedSeen: now,
       dirty: true,
+      previous: null,
     };
     this.#byId.set(session.id, session);
     this.#byToken.set(session.tokenHash, session);
     return { session, token };
   }
 
-  /** The session of a token, or undefined (unknown, deregistered). */
+  /** The session of a token, or undefined (unknown, deregistered, a renewed token past its grace). */
   byToken(token: string): RunnerSession | undefined {
-    return this.#byToken.get(hashSessionToken(token));
+    const hash = hashSessionToken(token);
+    const session = this.#byToken.get(hash);
+    if (session === undefined || hash === session.tokenHash) return session;
+    if (session.previous?.tokenHash === hash && this.#clock() <= session.previous.until) return session;
+    this.#byToken.delete(hash);
+    return undefined;
+  }
+
+  /** Why `session` may no longer act (its key was rotated or removed, or it expired), or null. */
+  refusal(session: RunnerSession): SessionRefusal | null {
+    return this.#refusal(session, this.#clock());
+  }
+
+  #refusal(r: RunnerRecord, now: number): SessionRefusal | null {
+    if (r.embedded) return null;
+    if (this.#keys !== null && !this.#keys.stillValid(r.region, r.keyFingerprint)) return 'key_revoked';
+    if (r.expiresAt === null ? this.#keys !== null : now >= r.expiresAt) return 'expired';
+    return null;
+  }
+
+  /** Whether `session` is past half its lifetime (a heartbeat then renews it). */
+  dueForRenewal(session: RunnerSession): boolean {
+    return session.expiresAt !== null && session.expiresAt - this.#clock() <= this.sessionTtl / 2;
+  }
+
+  /** A new token and end for `session`; the previous token is still taken for RENEW_GRACE. */
+  renew(session: RunnerSession): { token: string; expiresAt: number } {
+    const now = this.#clock();
+    const token = newToken();
+    if (session.previous !== null) this.#byToken.delete(session.previous.tokenHash);
+    session.previous = { tokenHash: session.tokenHash, until: now + RENEW_GRACE };
+    session.tokenHash = hashSessionToken(token);
+    session.expiresAt = now + this.sessionTtl;
+    session.dirty = true;
+    this.#byToken.set(session.tokenHash, session);
+    return { token, expiresAt: session.expiresAt };
   }
 
   get(id: string): RunnerSession | undefined {
@@ -149,6 +225,8 @@ export class RunnerRegistry {
     session.online = false;
     session.dirty = true;
     this.#byToken.delete(session.tokenHash);
+    if (session.previous !== null) this.#byToken.delete(session.previous.tokenHash);
+    session.previous = null;
   }
 
   /**
@@ -224,6 +302,8 @@ export class RunnerRegistry {
         concurrency: s.concurrency,
         embedded: s.embedded,
         tokenHash: s.tokenHash,
+        keyFingerprint: s.keyFingerprint,
+        expiresAt: s.expiresAt,
         registeredAt: s.registeredAt,
         lastSeen: s.lastSeen,
         deregisteredAt: s.deregisteredAt,
@@ -232,4 +312,8 @@ export class RunnerRegistry {
     }
     return out;
   }
+}
+
+function newToken(): string {
+  return `vigil_rs_${randomBytes(32).toString('base64url')}`;
 }

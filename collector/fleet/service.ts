@@ -52,11 +52,13 @@ export class RunnerService {
   }
 
   register(request: RegisterRequest, auth: RegisterAuth): RegisterResponse {
+    let fingerprint: string | null = null;
     if (!('trusted' in auth)) {
       const check = this.#o.keys.verify(request.region, auth.authorization);
       if (!check.ok) throw new VigilError('VIGIL_ERR_UNAUTHORIZED', check.message);
+      fingerprint = check.fingerprint;
     }
-    const { session, token } = this.#o.registry.register(request, 'trusted' in auth);
+    const { session, token } = this.#o.registry.register(request, 'trusted' in auth, fingerprint);
     this.#o.log.info(
       { runner: session.id, region: session.region, name: session.name, version: session.version },
       'runner registered',
@@ -66,20 +68,39 @@ export class RunnerService {
       token,
       heartbeatInterval: HEARTBEAT_INTERVAL,
       maxClaimWait: MAX_CLAIM_WAIT,
+      ...(session.expiresAt === null ? {} : { expiresAt: session.expiresAt }),
     };
   }
 
-  /** The session of `Bearer <token>` (or a bare token), seen now; 401 RUNNER_UNKNOWN otherwise. */
+  /**
+   * The session of `Bearer <token>` (or a bare token), seen now. 401 VIGIL_ERR_RUNNER_UNKNOWN
+   * (the code every runner answers by registering again) for an unknown token, and for a session
+   * that expired or whose region key was rotated or removed: that session ends here, its leases
+   * are re-queued.
+   */
   authenticate(authorization: string | undefined): RunnerSession {
+    const { registry, log } = this.#o;
     const match = authorization === undefined ? null : /^(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization);
-    const session = match ? this.#o.registry.byToken(match[1]!) : undefined;
+    const session = match ? registry.byToken(match[1]!) : undefined;
     if (!session) {
       throw new VigilError(
         'VIGIL_ERR_RUNNER_UNKNOWN',
         'unknown or expired runner session: register again (POST /v1/runners/register)',
       );
     }
-    this.#o.registry.touch(session);
+    const refusal = registry.refusal(session);
+    if (refusal !== null) {
+      this.#o.engine.runnerGone(session);
+      registry.deregister(session);
+      log.warn({ runner: session.id, region: session.region, reason: refusal }, 'runner session ended');
+      throw new VigilError(
+        'VIGIL_ERR_RUNNER_UNKNOWN',
+        refusal === 'expired'
+          ? 'runner session expired: register again (POST /v1/runners/register)'
+          : `the region key of this session is no longer configured for region \`${session.region}\`: register again with the current key`,
+      );
+    }
+    registry.touch(session);
     return session;
   }
 
@@ -98,10 +119,14 @@ export class RunnerService {
     return this.#o.engine.acceptResults(session, request.results);
   }
 
+  /** Past half its lifetime, a session is renewed: the answer carries the new token and end. */
   heartbeat(session: RunnerSession, request: HeartbeatRequest): HeartbeatResponse {
     session.reportedInFlight = request.inFlight;
     session.reportedFree = request.free;
-    return { ok: true };
+    if (!this.#o.registry.dueForRenewal(session)) return { ok: true };
+    const renewed = this.#o.registry.renew(session);
+    this.#o.log.info({ runner: session.id, region: session.region }, 'runner session renewed');
+    return { ok: true, ...renewed };
   }
 
   /** Leaves: leases it still holds are re-queued (once) at once. */

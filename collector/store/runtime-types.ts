@@ -166,8 +166,12 @@ export interface RunnerRecord {
   version: string;
   concurrency: number;
   embedded: boolean;
-  /** sha256 (hex) of the session token. */
+  /** sha256 (hex) of the session token; the token itself is never stored. */
   tokenHash: string;
+  /** Fingerprint of the region key that made the session (fleet/keys.ts); null: embedded runner. */
+  keyFingerprint: string | null;
+  /** Epoch ms the session ends unless renewed; null: no end (embedded runner). */
+  expiresAt: number | null;
   registeredAt: number;
   lastSeen: number;
   deregisteredAt: number | null;
@@ -213,7 +217,7 @@ export interface RuntimeStore {
   flush(batch: FlushBatch): Promise<void>;
   /** Installs the hook run inside every flush that writes incident events (one hook). */
   setIncidentSink(sink: IncidentEventSink | null): void;
-  /** Runners not deregistered (sessions survive a restart). */
+  /** Runners not deregistered (sessions survive a restart while their key and lifetime hold). */
   loadRunners(): Promise<RunnerRecord[]>;
 }
 

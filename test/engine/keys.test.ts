@@ -1,7 +1,7 @@
 // Region keys: parsing, hashing, verification; the collector settings that carry them.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../collector/config/config.ts';
-import { parseRegionKeys, RegionKeyError, RegionKeys } from '../../collector/fleet/keys.ts';
+import { keyFingerprint, parseRegionKeys, RegionKeyError, RegionKeys } from '../../collector/fleet/keys.ts';
 
 const K1 = 'key-one-0123456789abcdef';
 const K2 = 'key-two-0123456789abcdef';
@@ -25,7 +25,7 @@ describe('region keys', () => {
 
   it('verifies in constant time per region, with messages that name the region', () => {
     const keys = new RegionKeys(parseRegionKeys(`eu-west:${K1},us-east:${K2}`));
-    expect(keys.verify('eu-west', `Bearer ${K1}`)).toEqual({ ok: true });
+    expect(keys.verify('eu-west', `Bearer ${K1}`)).toEqual({ ok: true, fingerprint: keyFingerprint(K1) });
     expect(keys.verify('eu-west', `Bearer ${K2}`)).toEqual({
       ok: false,
       message: 'wrong region key for region `eu-west`',

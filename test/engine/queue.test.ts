@@ -16,6 +16,8 @@ function runner(id: string, region: string): RunnerSession {
     concurrency: 10,
     embedded: false,
     tokenHash: id,
+    keyFingerprint: null,
+    expiresAt: null,
     registeredAt: 0,
     lastSeen: 0,
     deregisteredAt: null,
@@ -26,6 +28,7 @@ function runner(id: string, region: string): RunnerSession {
     online: true,
     persistedSeen: 0,
     dirty: false,
+    previous: null,
   };
 }
 

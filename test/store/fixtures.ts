@@ -154,6 +154,8 @@ export function runnerRecord(fields: Partial<RunnerRecord> = {}): RunnerRecord {
     concurrency: 4,
     embedded: false,
     tokenHash: 'aa',
+    keyFingerprint: 'ff',
+    expiresAt: T0 + 86_400_000,
     registeredAt: T0,
     lastSeen: T0,
     deregisteredAt: null,

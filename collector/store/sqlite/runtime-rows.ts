@@ -184,6 +184,8 @@ export interface RunnerRow {
   concurrency: number;
   embedded: number;
   token_hash: string;
+  key_fingerprint: string | null;
+  expires_at: number | null;
   registered_at: number;
   last_seen: number;
   deregistered_at: number | null;
@@ -197,15 +199,21 @@ export const RUNNER_COLUMNS = [
   'concurrency',
   'embedded',
   'token_hash',
+  'key_fingerprint',
+  'expires_at',
   'registered_at',
   'last_seen',
   'deregistered_at',
 ] as const;
 
-/** A runner seen again keeps the latest sighting and its first deregistration. */
+/**
+ * A runner seen again keeps the latest sighting and its first deregistration; a renewed session
+ * brings its new token hash and end.
+ */
 export const RUNNER_UPSERT = `ON CONFLICT (id) DO UPDATE SET last_seen = max(runners.last_seen, excluded.last_seen),
   deregistered_at = coalesce(excluded.deregistered_at, runners.deregistered_at),
-  version = excluded.version, concurrency = excluded.concurrency`;
+  version = excluded.version, concurrency = excluded.concurrency,
+  token_hash = excluded.token_hash, expires_at = excluded.expires_at`;
 
 export function runnerValues(r: RunnerRecord): SqlValue[] {
   return [
@@ -216,6 +224,8 @@ export function runnerValues(r: RunnerRecord): SqlValue[] {
     r.concurrency,
     r.embedded ? 1 : 0,
     r.tokenHash,
+    r.keyFingerprint,
+    r.expiresAt,
     r.registeredAt,
     r.lastSeen,
     r.deregisteredAt,
@@ -231,6 +241,8 @@ export function toRunner(row: RunnerRow): RunnerRecord {
     concurrency: row.concurrency,
     embedded: row.embedded === 1,
     tokenHash: row.token_hash,
+    keyFingerprint: row.key_fingerprint,
+    expiresAt: row.expires_at,
     registeredAt: row.registered_at,
     lastSeen: row.last_seen,
     deregisteredAt: row.deregistered_at,

@@ -110,6 +110,14 @@ export function runtimeCases(ctx: ContractContext): void {
       expect(await ctx.store.runtime.loadRunners()).toEqual([]);
       expect(await ctx.store.status.runners()).toEqual([]);
     });
+
+    it('keeps the key fingerprint of a session and takes a renewal (new token hash, new end)', async () => {
+      const runner = runnerRecord({ keyFingerprint: 'f1', expiresAt: T0 + HOUR });
+      await ctx.store.runtime.flush(batch({ runners: [runner] }));
+      const renewed = { ...runner, tokenHash: 'bb', expiresAt: T0 + 2 * HOUR, lastSeen: T0 + 5 };
+      await ctx.store.runtime.flush(batch({ runners: [renewed] }));
+      expect(await ctx.store.runtime.loadRunners()).toEqual([renewed]);
+    });
   });
 
   describe('incidents', () => {

@@ -5,10 +5,12 @@ import { monitorsMigration } from './001-monitors.ts';
 import { runtimeMigration } from './002-runtime.ts';
 import { statusMigration } from './003-status.ts';
 import { incidentDeliveryMigration } from './004-incident-delivery.ts';
+import { runnerSessionsMigration } from './005-runner-sessions.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   monitorsMigration,
   runtimeMigration,
   statusMigration,
   incidentDeliveryMigration,
+  runnerSessionsMigration,
 ];
