@@ -14,6 +14,7 @@ import type { HopRequest } from './redirect.ts';
 import { userAgent } from './request-headers.ts';
 import { type HostResolver, systemResolver } from './resolve.ts';
 import type { ProbeOptions, ProbeSpec } from './spec.ts';
+import type { TargetGuard } from './target-guard.ts';
 import { defaultProbeTlsContext, type ProbeTlsContext } from './tls-context.ts';
 import type { AssertionOutcome, RedirectHop, RemoteAddress, Timings, TlsInfo } from './types.ts';
 
@@ -55,6 +56,7 @@ export class CheckBase {
   protected readonly agent: string;
   protected readonly happyEyeballsDelay: number;
   protected readonly connectTimeout: number;
+  protected readonly targetGuard: TargetGuard | null;
   protected readonly startedAt: number;
   /** Monotonic start of the clock: set when the first hop starts, after all setup. */
   protected start = performance.now();
@@ -84,6 +86,7 @@ export class CheckBase {
     this.agent = userAgent(options.version ?? DEFAULT_VERSION, options.region ?? 'local');
     this.happyEyeballsDelay = options.happyEyeballsDelay ?? 250;
     this.connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.targetGuard = options.targetGuard ?? null;
   }
 
   protected get tlsContext(): ProbeTlsContext {

@@ -6,12 +6,20 @@ import { performance } from 'node:perf_hooks';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { CheckBase, type Hop } from './check-base.ts';
 import { endpoint, startTcp, startTls } from './connect.ts';
-import { DeadlineError, decisiveConnectError, ERROR_REASONS, errorCode, ProbeFailure } from './errors.ts';
+import {
+  DeadlineError,
+  decisiveConnectError,
+  ERROR_REASONS,
+  errorCode,
+  ProbeFailure,
+  targetBlockedFailure,
+} from './errors.ts';
 import { emptyResponseState, exchange } from './exchange.ts';
 import { dnsMessage, familyMismatchMessage, tlsHandshakeMessage, tlsVerifyMessage } from './messages.ts';
 import { HopClock } from './phase-clock.ts';
 import type { HopRequest } from './redirect.ts';
 import { ipLiteral, type ResolvedAddress } from './resolve.ts';
+import type { BlockedTarget } from './target-guard.ts';
 import { tlsInfoOf } from './tls-info.ts';
 
 export class CheckConnect extends CheckBase {
@@ -90,7 +98,8 @@ export class CheckConnect extends CheckBase {
     return usable;
   }
 
-  protected async connect(hop: Hop, addresses: ResolvedAddress[]): Promise<net.Socket> {
+  protected async connect(hop: Hop, resolved: ResolvedAddress[]): Promise<net.Socket> {
+    const addresses = this.permitted(hop, resolved);
     const connecting = startTcp(addresses, hop.port, this.happyEyeballsDelay);
     // Until one attempt wins, a deadline destroys them all.
     hop.socket = connecting;
@@ -130,7 +139,30 @@ export class CheckConnect extends CheckBase {
     const family = socket.remoteFamily === 'IPv6' ? 6 : 4;
     hop.remote = { ip: socket.remoteAddress ?? '', family, port: socket.remotePort ?? hop.port };
     this.connection.push(`connected to ${endpoint(hop.remote.ip, hop.remote.port)} (IPv${family})`);
+    // The peer is the address we dialled; checked again all the same, before a byte is sent.
+    const peer = this.targetGuard?.blocked(hop.remote.ip) ?? null;
+    if (peer !== null) throw targetBlockedFailure(hop.host, hop.port, [peer]);
     return socket;
+  }
+
+  /**
+   * The addresses the target guard lets the probe dial: checked here, on the exact list handed to
+   * the connect, so no later resolution can swap in another address. None left: `target_blocked`.
+   */
+  protected permitted(hop: Hop, addresses: ResolvedAddress[]): ResolvedAddress[] {
+    const guard = this.targetGuard;
+    if (guard === null) return addresses;
+    const allowed: ResolvedAddress[] = [];
+    const blocked: BlockedTarget[] = [];
+    for (const entry of addresses) {
+      const refused = guard.blocked(entry.address);
+      if (refused === null) allowed.push(entry);
+      else blocked.push(refused);
+    }
+    for (const entry of blocked)
+      this.connection.push(`not connecting to ${entry.address}: ${entry.range} address`);
+    if (allowed.length === 0) throw targetBlockedFailure(hop.host, hop.port, blocked);
+    return allowed;
   }
 
   protected async handshake(hop: Hop, tcp: net.Socket): Promise<TLSSocket> {

@@ -1,5 +1,6 @@
 // The one table from undici / Node / OpenSSL error codes to Vigil's failure reasons, and the
 // failure the probe's steps throw. Messages are made in messages.ts, from the reason and context.
+import type { BlockedTarget } from './target-guard.ts';
 import type { FailureReason, Phase } from './types.ts';
 
 /** A decided failure: the check is down for `reason`, in `phase`, and `message` says why. */
@@ -12,6 +13,21 @@ export class ProbeFailure extends Error {
     this.reason = reason;
     this.phase = phase;
   }
+}
+
+/**
+ * `target_blocked`: the SSRF guard (VIGIL_BLOCK_PRIVATE_TARGETS) refused every address of `host`,
+ * so no connection was opened. Phase `connect`: resolution is done, connecting is what is refused.
+ */
+export function targetBlockedFailure(host: string, port: number, blocked: BlockedTarget[]): ProbeFailure {
+  const addresses = blocked.map((entry) => `${entry.address} (${entry.range})`).join(', ');
+  const target = blocked.length === 1 && blocked[0]!.address === host ? addresses : `${host}: ${addresses}`;
+  return new ProbeFailure(
+    'target_blocked',
+    `not connecting to ${target}, port ${port}: this runner blocks private, loopback, link-local and ` +
+      'other internal addresses (VIGIL_BLOCK_PRIVATE_TARGETS)',
+    'connect',
+  );
 }
 
 /** Thrown into the running step when the check's (or the connect) deadline passes. */

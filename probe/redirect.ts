@@ -20,6 +20,13 @@ export function redirectTarget(location: string, base: URL): { url: URL } | { in
     return { invalid: `Location ${JSON.stringify(location)} is not an http(s) URL` };
   }
   if (url.hostname === '') return { invalid: `Location ${JSON.stringify(location)} has no host` };
+  // A redirect never brings its own credentials (the fetch standard refuses them cross-origin):
+  // a target must not make the probe log in somewhere. The message leaves them out.
+  if (url.username !== '' || url.password !== '') {
+    return {
+      invalid: `Location ${JSON.stringify(redactUserinfo(location))} carries a user name or password`,
+    };
+  }
   // Fragments are not sent; the redirect keeps the original one only for browsers.
   url.hash = '';
   return { url };
@@ -65,4 +72,12 @@ export function nextHop(
     headers[name] = current.headers[name]!;
   }
   return { url: target, method, headers, body, dropped };
+}
+
+/** The Location as it may be shown: `user:password@` replaced, as far as it can be found. */
+function redactUserinfo(location: string): string {
+  return location.replace(
+    /^([a-z][a-z0-9+.-]*:)?\/\/[^/?#]*@/i,
+    (_match, scheme: string | undefined) => `${scheme ?? ''}//***@`,
+  );
 }

@@ -1,6 +1,7 @@
 // What the probe is asked to do and with which runner-level settings.
 import type { MonitorSpec, Secrets } from '../schema/types.ts';
 import type { HostResolver } from './resolve.ts';
+import type { TargetGuard } from './target-guard.ts';
 import type { ProbeTlsContext } from './tls-context.ts';
 
 /** The part of a monitor that shapes one check. `url`, `headers`, `body` may hold `${NAME}` references. */
@@ -39,6 +40,11 @@ export interface ProbeOptions {
   maxBodyBytes?: number;
   /** Happy Eyeballs delay before trying the next address, ms; default 250 (RFC 8305). */
   happyEyeballsDelay?: number;
+  /**
+   * Refuses private, loopback, link-local... addresses (VIGIL_BLOCK_PRIVATE_TARGETS), on every
+   * hop, after resolution; default none (every address allowed).
+   */
+  targetGuard?: TargetGuard | null;
 }
 
 /** A full ProbeSpec from a URL and a few overrides, with the monitor language's defaults. */

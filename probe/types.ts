@@ -16,6 +16,7 @@ export const FAILURE_REASONS = [
   'tls_hostname',
   'too_many_redirects',
   'redirect_invalid',
+  'target_blocked',
   'status',
   'keyword_missing',
   'forbidden_keyword',

@@ -78,6 +78,7 @@ const REASON_SENTENCES: Record<FailureReason, string> = {
   tls_hostname: 'TLS certificate does not match the host name',
   too_many_redirects: 'too many redirects',
   redirect_invalid: 'invalid redirect',
+  target_blocked: 'the target address is blocked on this runner',
   status: 'unexpected HTTP status',
   keyword_missing: 'a required keyword is missing',
   forbidden_keyword: 'a forbidden keyword is present',

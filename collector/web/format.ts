@@ -50,6 +50,7 @@ export function formatReason(reason: string | null): string {
     tls_hostname: 'certificate name mismatch',
     too_many_redirects: 'too many redirects',
     redirect_invalid: 'invalid redirect',
+    target_blocked: 'target blocked',
     status: 'bad status',
     keyword_missing: 'keyword missing',
     forbidden_keyword: 'forbidden keyword present',
