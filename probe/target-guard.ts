@@ -125,7 +125,7 @@ function addAllowed(list: net.BlockList, entry: string): void {
   if (family === 0 || extra !== undefined || !/^\d+$/.test(String(prefix)) || prefix > max) {
     throw new TargetGuardConfigError(
       'allow_targets_invalid',
-      `VIGIL_ALLOW_TARGETS: "${entry}" is not an IP address or CIDR range (e.g. 10.1.2.0/24, fd00::/8)`,
+      `allowed targets: "${entry}" is not an IP address or CIDR range (e.g. 10.1.2.0/24, fd00::/8)`,
     );
   }
   list.addSubnet(network, prefix, family === 6 ? 'ipv6' : 'ipv4');

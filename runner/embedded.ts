@@ -14,6 +14,7 @@ export const startEmbeddedRunner: StartEmbeddedRunner = async (options): Promise
     version: options.version,
     concurrency: options.concurrency,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    targetGuard: options.targetGuard ?? null,
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const slow = new Promise<'slow'>((resolve) => {

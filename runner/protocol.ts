@@ -50,6 +50,7 @@
 
 import type { Logger } from '../common/log.ts';
 import type { ProbeSpec } from '../probe/spec.ts';
+import type { TargetGuard } from '../probe/target-guard.ts';
 import type { CheckResult } from '../probe/types.ts';
 import type { Secrets } from '../schema/types.ts';
 
@@ -161,6 +162,8 @@ export interface EmbeddedRunnerOptions {
   concurrency: number;
   /** pino-shaped logger (e.g. `app.log.child({ component: 'runner' })`); default silent. */
   logger?: Logger;
+  /** Refuses private and internal targets (the collector's block_private_targets); default none. */
+  targetGuard?: TargetGuard | null;
 }
 export interface EmbeddedRunner {
   /** Drain: stop claiming, finish in-flight jobs, report them, deregister. */

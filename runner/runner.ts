@@ -18,6 +18,7 @@
 // refuses for good (wrong region key) or an unusable CA file stops the runner on its own.
 // The parts: context.ts (shared state), session.ts, claims.ts, results.ts, heartbeat.ts.
 
+import type { TargetGuard } from '../probe/target-guard.ts';
 import { claimLoop } from './claims.ts';
 import { noop, RunnerContext, StoppedError } from './context.ts';
 import { codeOf, RUNNER_ERROR_CODES, RunnerFatalError } from './errors.ts';
@@ -48,7 +49,7 @@ export function startRunner(options: RunnerOptions): RunnerHandle {
   async function main(): Promise<RunnerExit> {
     if (ctx.probe === null) {
       try {
-        ctx.probe = await loadProbe(options.caFile);
+        ctx.probe = await loadProbe(options.caFile, options.targetGuard ?? null);
       } catch (error) {
         // ProbeTlsConfigError (`ca_file_*`): the --ca-file is unreadable or holds no certificate.
         const caProblem = codeOf(error)?.startsWith('ca_file') === true;
@@ -155,9 +156,13 @@ export function startRunner(options: RunnerOptions): RunnerHandle {
   };
 }
 
-/** The probe engine with one TLS context (system CAs plus `caFile`) shared by every job. */
-async function loadProbe(caFile: string | undefined): Promise<RunJobProbe> {
+/**
+ * The probe engine with one TLS context (system CAs plus `caFile`) and the runner's target guard,
+ * shared by every job.
+ */
+async function loadProbe(caFile: string | undefined, targetGuard: TargetGuard | null): Promise<RunJobProbe> {
   const engine = await import('../probe/index.ts');
   const tlsContext = await engine.createProbeTlsContext(caFile === undefined ? {} : { extraCaFile: caFile });
-  return (spec, { secrets, region, version }) => engine.probe(spec, { secrets, region, version, tlsContext });
+  return (spec, { secrets, region, version }) =>
+    engine.probe(spec, { secrets, region, version, tlsContext, targetGuard });
 }

@@ -3,6 +3,7 @@
 
 import type { Logger } from '../common/log.ts';
 import type { BackoffOptions } from '../common/retry.ts';
+import type { TargetGuard } from '../probe/target-guard.ts';
 import type { CheckResult } from '../probe/types.ts';
 import type { Secrets } from '../schema/types.ts';
 import type { RunnerFatalError } from './errors.ts';
@@ -24,6 +25,8 @@ export interface RunnerOptions {
   version: string;
   /** Extra CA certificates (PEM) trusted by probes, besides the system's. */
   caFile?: string;
+  /** Refuses private and internal targets (VIGIL_BLOCK_PRIVATE_TARGETS); default none. */
+  targetGuard?: TargetGuard | null;
   logger?: Logger;
   /** Called after every (re)registration, e.g. to print the line tools parse. */
   onRegistered?: (session: RunnerSession) => void;

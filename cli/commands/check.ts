@@ -12,6 +12,7 @@ import { createProbeTlsContext, ProbeTlsConfigError } from '../../probe/tls-cont
 import { parseDuration } from '../../schema/duration.ts';
 import { secretNamesIn } from '../../schema/secrets.ts';
 import { HTTP_METHODS, type HttpMethod, type Secrets } from '../../schema/types.ts';
+import { targetGuardOf } from '../target-guard.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
 const HELP = `usage: vigil check <url> [options]
@@ -32,6 +33,8 @@ Probe one URL, or one monitor declared in monitor files, now: status, a phase wa
   --insecure              do not verify the TLS certificate (tls.verify: false)
   --ca-file <pem>         extra CA certificates to trust, as NODE_EXTRA_CA_CERTS
   --region <name>         region named in the User-Agent (default local)
+  --block-private-targets refuse loopback, private, link-local and other internal addresses
+                          (also VIGIL_BLOCK_PRIVATE_TARGETS=true; VIGIL_ALLOW_TARGETS exempts CIDRs)
   --monitor <id>          check this monitor from the files (default paths: monitors/)
   --json                  print the CheckResult as JSON
   -h, --help              show this help
@@ -53,6 +56,7 @@ const OPTIONS = {
   insecure: { type: 'boolean', default: false },
   'ca-file': { type: 'string' },
   region: { type: 'string' },
+  'block-private-targets': { type: 'boolean', default: false },
   monitor: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -70,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     values.monitor === undefined ? fromUrl(values, positionals) : await fromMonitor(values, positionals);
   applyOverrides(spec, values);
   const secrets = secretsFor(spec);
+  const targetGuard = targetGuardOf(process.env, values['block-private-targets']);
 
   let tlsContext: ReturnType<typeof createProbeTlsContext> | undefined;
   if (values['ca-file'] !== undefined) {
@@ -85,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     secrets,
     version: VERSION,
     region: values.region ?? 'local',
+    targetGuard,
     ...(tlsContext === undefined ? {} : { tlsContext }),
   });
   if (values.json) {

@@ -5,6 +5,7 @@
 // SIGTERM/SIGINT drain (stop claiming, finish jobs, report, deregister) and exit 0; a second
 // signal exits 1 at once. A refused region key exits 1 with a message naming region and collector.
 import { hostname } from 'node:os';
+import { targetGuardOf } from '../target-guard.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
 export const REGISTERED_PREFIX = 'vigil runner: registered ';
@@ -26,6 +27,8 @@ reported, then the runner deregisters.
   --concurrency N     checks run at once (default 50)
   --ca-file PEM       extra CA certificates trusted by checks, besides the system's
 
+Shared collectors: VIGIL_BLOCK_PRIVATE_TARGETS=true refuses loopback, private, link-local (cloud
+metadata) and other internal addresses, on every redirect hop; VIGIL_ALLOW_TARGETS=CIDR,... exempts some.
 Logs: JSON lines on stdout; VIGIL_LOG_LEVEL = fatal, error, warn, info (default), debug, silent.
 `;
 
@@ -61,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const name = nonEmpty(values.name) ?? `${hostname()}-${process.pid}`;
   const caFile = values['ca-file'];
   if (caFile === '') throw new UsageError('--ca-file needs a file');
+  const targetGuard = targetGuardOf(env);
   const level = env.VIGIL_LOG_LEVEL ?? 'info';
 
   const [{ createHttpTransport }, { startRunner }, { createLogger, isLogLevel, LOG_LEVELS }, { VERSION }] =
@@ -90,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     version: VERSION,
     logger,
     ...(caFile === undefined ? {} : { caFile }),
+    targetGuard,
     onRegistered: (session) =>
       process.stderr.write(
         `${REGISTERED_PREFIX}id=${session.runnerId} region=${region} name=${name} concurrency=${concurrency} collector=${transport.collector}\n`,

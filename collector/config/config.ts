@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../../common/log.ts';
+import { allowListOf, TargetGuard, TargetGuardConfigError } from '../../probe/target-guard.ts';
 import { parseRegionKeys, type RegionKeyConfig, RegionKeyError } from '../fleet/keys.ts';
 
 export interface CollectorConfig {
@@ -45,6 +46,10 @@ export interface CollectorConfig {
   embeddedRunner: boolean;
   /** Most checks the embedded runner runs at once. */
   embeddedConcurrency: number;
+  /** The embedded runner refuses private, loopback, link-local... targets (VIGIL_BLOCK_PRIVATE_TARGETS). */
+  blockPrivateTargets: boolean;
+  /** Addresses or CIDR ranges exempt from that (VIGIL_ALLOW_TARGETS=10.1.0.0/16,fd00::/8). */
+  allowTargets: string[];
   /** false: GET /v1/status, the page, badges and /metrics need the read (or admin) token. */
   statusPublic: boolean;
   /** Read token for a private status (Bearer, or Basic with it as the password); null = admin token only. */
@@ -83,6 +88,8 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   runnerSessionTtlMs: 24 * 3600_000,
   embeddedRunner: true,
   embeddedConcurrency: 50,
+  blockPrivateTargets: false,
+  allowTargets: [],
   statusPublic: true,
   statusToken: null,
   statusMaxAgeMs: 10_000,
@@ -125,6 +132,8 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   runnerSessionTtlMs: { file: 'runner_session_ttl_ms', env: 'VIGIL_RUNNER_SESSION_TTL_MS' },
   embeddedRunner: { file: 'embedded_runner', env: 'VIGIL_EMBEDDED_RUNNER' },
   embeddedConcurrency: { file: 'embedded_concurrency', env: 'VIGIL_EMBEDDED_CONCURRENCY' },
+  blockPrivateTargets: { file: 'block_private_targets', env: 'VIGIL_BLOCK_PRIVATE_TARGETS' },
+  allowTargets: { file: 'allow_targets', env: 'VIGIL_ALLOW_TARGETS' },
   statusPublic: { file: 'status_public', env: 'VIGIL_STATUS_PUBLIC' },
   statusToken: { file: 'status_token', env: 'VIGIL_STATUS_TOKEN' },
   statusMaxAgeMs: { file: 'status_max_age_ms', env: 'VIGIL_STATUS_MAX_AGE_MS' },
@@ -253,6 +262,12 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     case 'embeddedConcurrency':
       config.embeddedConcurrency = integer(raw, where, 1, 1000);
       return;
+    case 'blockPrivateTargets':
+      config.blockPrivateTargets = boolean(raw, where);
+      return;
+    case 'allowTargets':
+      config.allowTargets = allowTargets(raw, where);
+      return;
     case 'statusPublic':
       config.statusPublic = boolean(raw, where);
       return;
@@ -302,6 +317,22 @@ function regionKeys(raw: unknown, where: string): RegionKeyConfig {
     throw error;
   }
   throw new ConfigError(`${where}: expected \`region:key,...\`, one key, or a mapping of regions to keys`);
+}
+
+/** Comma-separated text, or in a file a list; each an address or CIDR range (checked here). */
+function allowTargets(raw: unknown, where: string): string[] {
+  const list = Array.isArray(raw) && raw.every((entry) => typeof entry === 'string') ? raw : null;
+  if (typeof raw !== 'string' && list === null) {
+    throw new ConfigError(`${where}: expected addresses or CIDR ranges, comma-separated or as a list`);
+  }
+  const entries = list ?? allowListOf(raw as string);
+  try {
+    new TargetGuard({ allow: entries });
+  } catch (error) {
+    if (error instanceof TargetGuardConfigError) throw new ConfigError(`${where}: ${error.message}`);
+    throw error;
+  }
+  return entries;
 }
 
 function boolean(raw: unknown, where: string): boolean {

@@ -4,6 +4,7 @@
 // VIGIL_EMBEDDED_RUNNER=false, and stops it (drain) before closing the app.
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../../common/version.ts';
+import { TargetGuard } from '../../probe/target-guard.ts';
 import type { EmbeddedRunner } from '../../runner/protocol.ts';
 import type { CollectorConfig } from '../config/config.ts';
 
@@ -19,5 +20,6 @@ export async function startEmbedded(app: FastifyInstance, config: CollectorConfi
     version: VERSION,
     concurrency: config.embeddedConcurrency,
     logger: app.log.child({ component: 'embedded-runner' }),
+    targetGuard: config.blockPrivateTargets ? new TargetGuard({ allow: config.allowTargets }) : null,
   });
 }
