@@ -3,6 +3,7 @@
 // only reach loopback, so a first hop on 127.0.0.2 is exempted through the allow-list
 // (VIGIL_ALLOW_TARGETS) and redirects to 127.0.0.1, which stays blocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../collector/config/config.ts';
 import { dnsServerResolver, probe, probeSpecFor } from '../../probe/index.ts';
 import {
   blockPrivateTargets,
@@ -218,5 +219,17 @@ describe('the probe with the guard off (the default)', () => {
     expect(result.message).toContain('user name or password');
     // The message does not repeat them; the response log still shows what the server sent.
     expect(result.message).not.toContain('hunter2');
+  });
+});
+
+describe('the collector settings for the embedded runner', () => {
+  it('reads block_private_targets and allow_targets, and refuses an unusable range', async () => {
+    expect(DEFAULT_CONFIG).toMatchObject({ blockPrivateTargets: false, allowTargets: [] });
+    const config = await loadConfig({
+      env: { VIGIL_BLOCK_PRIVATE_TARGETS: 'true', VIGIL_ALLOW_TARGETS: '10.1.0.0/16, fd00::1' },
+    });
+    expect(config).toMatchObject({ blockPrivateTargets: true, allowTargets: ['10.1.0.0/16', 'fd00::1'] });
+    await expect(loadConfig({ env: { VIGIL_ALLOW_TARGETS: 'intranet' } })).rejects.toThrow(ConfigError);
+    await expect(loadConfig({ env: { VIGIL_BLOCK_PRIVATE_TARGETS: 'maybe' } })).rejects.toThrow(ConfigError);
   });
 });
