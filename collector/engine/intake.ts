@@ -1,14 +1,33 @@
 // The runner side of the engine: jobs leased out in their wire form (lateness noted at the first
 // lease), and results taken in. An accepted result is a vote now and a stored check at the next
-// flush; a duplicate was answered before (a retried batch); a rejected one (unknown job, expired
-// lease, leased to another runner) is never a vote and never stored (ARCHITECTURE.md "Engine").
+// flush; a duplicate was answered before (a retried batch); a rejected one (unknown job, lease
+// expired while the job waits for another runner, leased to another runner) is never a vote and
+// never stored (ARCHITECTURE.md "Engine").
+// A late result (its round's deadline passed, or its job left the queue as missed while the
+// runner was cut off and buffered it) is accepted and stored with `late`, and never a vote: the
+// verdict ignores it (collector/verdict/votes.ts `isLate`). Which jobs were leased is remembered
+// for that (late-results.ts); a late result is taken from a runner of the region it was leased in
+// (the same runner, or the session it registered again after losing the first).
 import type { CheckResult } from '../../probe/types.ts';
 import type { Job, JobResult, ResultsResponse } from '../../runner/protocol.ts';
 import type { RunnerSession } from '../fleet/registry.ts';
 import type { QueuedJob } from '../jobs/types.ts';
 import { buildCheck } from './check-record.ts';
+import { LeaseMemory } from './late-results.ts';
 import type { EngineState } from './state.ts';
 import { stepMonitor } from './step.ts';
+
+const memories = new WeakMap<EngineState, LeaseMemory>();
+
+/** The leases this engine handed out, for late results. */
+export function leaseMemory(st: EngineState): LeaseMemory {
+  let memory = memories.get(st);
+  if (memory === undefined) {
+    memory = new LeaseMemory();
+    memories.set(st, memory);
+  }
+  return memory;
+}
 
 /** Leases up to `max` due jobs of the runner's region to it, in their wire form. */
 export async function claimJobs(
@@ -19,8 +38,11 @@ export async function claimJobs(
   signal?: AbortSignal,
 ): Promise<Job[]> {
   const jobs = await st.queue.claim(runner, max, wait, signal);
+  const memory = leaseMemory(st);
+  const now = st.o.clock();
   return jobs.map((job) => {
     noteClaimed(st, job);
+    memory.leased(job, now);
     return {
       jobId: job.jobId,
       monitorId: job.monitorId,
@@ -46,7 +68,7 @@ export async function acceptResults(
   results: readonly JobResult[],
 ): Promise<ResultsResponse> {
   const out: ResultsResponse = { accepted: [], duplicates: [], rejected: [] };
-  const unknown: string[] = [];
+  const unknown: Array<{ jobId: string; result: CheckResult }> = [];
   const now = st.o.clock();
   for (const { jobId, result } of results) {
     if (st.stopped) {
@@ -61,12 +83,35 @@ export async function acceptResults(
     if (taken.kind === 'ok') {
       accept(st, taken.job, taken.lease, runner, result, now);
       out.accepted.push(jobId);
-    } else if (taken.kind === 'unknown') unknown.push(jobId);
+    } else if (taken.kind === 'unknown') unknown.push({ jobId, result });
     else out.rejected.push(jobId);
   }
   if (unknown.length > 0) {
-    const stored = await st.o.store.runtime.storedJobs(unknown);
-    for (const id of unknown) (stored.has(id) ? out.duplicates : out.rejected).push(id);
+    const stored = await st.o.store.runtime.storedJobs(unknown.map((u) => u.jobId));
+    const memory = leaseMemory(st);
+    let late = 0;
+    for (const { jobId, result } of unknown) {
+      if (stored.has(jobId) || st.recent.has(jobId) || st.buffer.pendingCheck(jobId)) {
+        out.duplicates.push(jobId);
+        continue;
+      }
+      const leased = memory.get(jobId, now);
+      if (st.stopped || leased === undefined || leased.region !== runner.region) {
+        out.rejected.push(jobId);
+        continue;
+      }
+      // Its job left the queue (missed): whatever the time, its round went on without it.
+      const job = { ...leased.job, region: leased.region }; // a re-queue may have moved it since
+      accept(st, job, leased.lease, runner, result, now, true);
+      out.accepted.push(jobId);
+      late += 1;
+    }
+    if (late > 0) {
+      st.o.log.info(
+        { runner: runner.id, region: runner.region, late },
+        'results of jobs already over: stored as late, not counted as votes',
+      );
+    }
   }
   st.counts.accepted += out.accepted.length;
   st.counts.duplicates += out.duplicates.length;
@@ -81,13 +126,19 @@ function accept(
   runner: RunnerSession,
   result: CheckResult,
   now: number,
+  missed = false,
 ): void {
   st.recent.add(job.jobId, now);
+  leaseMemory(st).forget(job.jobId);
   runner.checks.add(now);
   const live = st.byHistory.get(job.historyId);
   const built = buildCheck(job, lease, live?.id ?? job.monitorId, result, live?.secrets ?? job.secrets, now);
+  // Missed, or past its round's deadline: kept for the history, no vote, not the region's latest.
+  const late = missed || now > job.deadline;
+  if (late) built.check.late = true;
   st.buffer.check(built.check, built.log);
-  if (!live) return;
+  if (live && job.periodic && !missed) st.scheduler.report(live.id, job.round.id);
+  if (!live || late) return;
   live.lastResults.set(job.region, built.summary);
   st.detector.record({
     monitorId: live.id,
@@ -95,7 +146,6 @@ function accept(
     ok: built.check.ok,
     at: built.check.startedAt,
   });
-  if (job.periodic) st.scheduler.report(live.id, job.round.id);
   stepMonitor(st, live, {
     type: 'result',
     vote: {
@@ -106,6 +156,7 @@ function accept(
       ok: built.check.ok,
       reason: built.check.reason,
       at: built.check.startedAt,
+      deadline: job.deadline,
     },
   });
 }

@@ -70,6 +70,11 @@ export interface CheckRecord {
   detail: CheckDetail;
   mark: Mark | null;
   hasLog: boolean;
+  /**
+   * Arrived after its round was over (a runner cut off from the collector for a while): kept for
+   * the history, never counted as a vote. Absent = false.
+   */
+  late?: boolean;
 }
 
 export interface CheckDetail {

@@ -8,11 +8,12 @@ import { emit, extendIncident } from './incidents.ts';
 import { closeRound, isClosed, toRoundVote } from './rounds.ts';
 import { onScheduled } from './scheduled.ts';
 import type { Vote } from './types.ts';
-import { addVote, decide, openPeriodicRound } from './votes.ts';
+import { addVote, decide, isLate, openPeriodicRound } from './votes.ts';
 
 export function onVote(ctx: Ctx, v: Vote): void {
   const { spec, regions } = ctx.in;
   const s = ctx.s;
+  if (isLate(ctx, v)) return;
   if (isSetAside(v.region, spec.regions, regions)) {
     ctx.marks.push({ jobId: v.jobId, mark: 'impaired' });
     return;

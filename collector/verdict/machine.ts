@@ -37,6 +37,9 @@
 //   majority succeeds (decided early too) moves to recovering.
 // - A failing check that started after a success streak began breaks the streak even when it
 //   answers an already closed round (while recovering: back to down).
+// - A late vote (it arrived after the deadline of the round it answers, `Vote.deadline`) counts
+//   for nothing in any state: no round, streak, window, incident or note changes (votes.ts
+//   `isLate`); the engine stores the check as `late`.
 // - recovering: `recover.checks` successes in a row from different regions make it up; the
 //   trailing successes of the deciding down round count (so with 4 regions: r3 fails, r1, r2, r4
 //   succeed -> up at the third success). Missing ones are dispatched in parallel from regions not

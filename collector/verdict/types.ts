@@ -37,6 +37,11 @@ export interface Vote {
   reason: FailureReason | null;
   /** When the check started. */
   at: number;
+  /**
+   * The deadline of the round the job belonged to, as dispatched. A vote arriving after it is
+   * late (votes.ts `isLate`): never counted. Absent: the engine did not say (never late).
+   */
+  deadline?: number;
 }
 
 export type VerdictEvent =

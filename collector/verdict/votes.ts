@@ -1,6 +1,9 @@
 // Votes into the open round and deciding it: the round's purpose picks the rule (verification.ts
 // or recovery.ts). Down and recovery votes also keep the success streak and extend the incident.
 // A down round is started by the scheduler; the verdict opens it on its first answer.
+// A late vote (its round's deadline passed before it arrived: a runner cut off from the
+// collector delivers what it buffered) counts for nothing: the round it answers was decided (or
+// missed) without it, and taking it now would change a state or confirm a failure on old news.
 import { type RoundRef, roundDeadline } from '../domain/rounds.ts';
 import type { Ctx } from './context.ts';
 import { extendIncident } from './incidents.ts';
@@ -8,6 +11,11 @@ import { decideDownRound, decideRecovery } from './recovery.ts';
 import { toRoundVote } from './rounds.ts';
 import type { OpenRound, Vote } from './types.ts';
 import { decideVerification } from './verification.ts';
+
+/** Arrived after its round's deadline: stored by the engine as `late`, never a vote. */
+export function isLate(ctx: Ctx, v: Vote): boolean {
+  return v.deadline !== undefined && ctx.now > v.deadline;
+}
 
 export function addVote(ctx: Ctx, round: OpenRound, v: Vote): void {
   round.answered.push(v.jobId);

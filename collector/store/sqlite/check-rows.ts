@@ -32,6 +32,7 @@ export const CHECK_COLUMNS = [
   'detail',
   'mark',
   'has_log',
+  'late',
 ] as const;
 
 export interface CheckRow {
@@ -60,6 +61,7 @@ export interface CheckRow {
   detail: string;
   mark: Mark | null;
   has_log: number;
+  late: number;
 }
 
 export function checkValues(c: CheckRecord): SqlValue[] {
@@ -88,6 +90,7 @@ export function checkValues(c: CheckRecord): SqlValue[] {
     JSON.stringify(c.detail),
     c.mark,
     c.hasLog ? 1 : 0,
+    c.late === true ? 1 : 0,
   ];
 }
 
@@ -116,6 +119,7 @@ export function toCheck(row: CheckRow): CheckRecord {
     detail: JSON.parse(row.detail) as CheckDetail,
     mark: row.mark,
     hasLog: row.has_log === 1,
+    ...(row.late === 1 ? { late: true } : {}),
   };
 }
 
