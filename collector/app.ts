@@ -1,17 +1,18 @@
 // The collector as a Fastify plugin: store, admin token, error handling and every route group.
 // No listen here (server.ts does that), so tests drive it with `inject` and later features add
 // route groups to routes.ts and migrations to store/sqlite/migrations/index.ts.
-import { Ajv } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { AppContext } from './api/context.ts';
 import type { RoutePlugin } from './api/route.ts';
 import type { CollectorConfig } from './config/config.ts';
 import { createRuntime, type RuntimeOptions } from './engine/runtime.ts';
-import { requireAdmin, resolveAdminToken } from './http/auth.ts';
+import { hashToken, requireAdmin, resolveAdminToken } from './http/auth.ts';
 import { installErrorHandlers } from './http/errors.ts';
+import { validatorCompiler } from './http/validation.ts';
 import { SinkConfigError, validateSinks } from './incidents/registry.ts';
 import { IncidentService, type IncidentServiceOptions } from './incidents/service.ts';
 import { ROUTE_PLUGINS } from './routes.ts';
+import { requireRead } from './status/access.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { loadFingerprintKey } from './sync/fingerprint.ts';
@@ -19,6 +20,8 @@ import { loadFingerprintKey } from './sync/fingerprint.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     vigil: AppContext;
+    /** Every route registered by the collector, as declared (the route-table tests and the fuzzer read it). */
+    vigilRoutes: readonly RouteOptions[];
   }
 }
 
@@ -33,16 +36,6 @@ export interface AppOptions {
   /** Incident delivery tuning and test seams (sinks, tick and poll periods). */
   incidents?: Pick<IncidentServiceOptions, 'sinks' | 'tickMs' | 'pollMs' | 'concurrency'>;
 }
-
-// Bodies are validated without coercion or silent removal: `"dryRun": "false"` or an unknown key
-// is a 400, not a guess. Query strings and params are text, so they are coerced.
-const bodyAjv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: true });
-const textAjv = new Ajv({
-  allErrors: false,
-  coerceTypes: 'array',
-  removeAdditional: false,
-  useDefaults: true,
-});
 
 async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<void> {
   const now = options.now ?? Date.now;
@@ -79,15 +72,25 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
     store,
     now,
     requireAdmin: requireAdmin(token.hash),
+    requireRead: requireRead({
+      public: options.config.statusPublic,
+      hashes: [
+        ...(options.config.statusToken === null ? [] : [hashToken(options.config.statusToken)]),
+        token.hash,
+      ],
+    }),
     fingerprintKey: await loadFingerprintKey(store.settings),
     generatedAdminToken: token.generated,
     runtime,
     incidents,
   };
   app.decorate('vigil', ctx);
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object),
-  );
+  const table: RouteOptions[] = [];
+  app.decorate('vigilRoutes', table);
+  app.addHook('onRoute', (route) => {
+    table.push(route);
+  });
+  app.setValidatorCompiler(validatorCompiler);
   // On close, answers to requests still in flight say `Connection: close`: otherwise their
   // keep-alive sockets would hold the close open until the keep-alive timeout (72 s).
   let closing = false;

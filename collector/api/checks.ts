@@ -50,12 +50,15 @@ export const checkRoutes: RoutePlugin = async (app, ctx) => {
   }>(
     '/v1/monitors/:id/checks',
     {
-      // Logs need the admin token; the plain history does not.
-      onRequest: async (request, reply) => {
-        const log = (request.query as { log?: unknown }).log;
-        if (log === 'true' || log === '1' || log === true)
-          await ctx.requireAdmin.call(app, request, reply, () => {});
-      },
+      // The history is a read (private with the status); its logs need the admin token.
+      onRequest: [
+        ctx.requireRead,
+        async (request, reply) => {
+          const log = (request.query as { log?: unknown }).log;
+          if (log === 'true' || log === '1' || log === true)
+            await ctx.requireAdmin.call(app, request, reply, () => {});
+        },
+      ],
       schema: {
         params,
         querystring: {

@@ -13,6 +13,11 @@ export interface AppContext {
   now: () => number;
   /** onRequest hook: 401 unless the request carries the admin token. */
   requireAdmin: onRequestHookHandler;
+  /**
+   * onRequest hook of every read route: nothing while the status is public; when it is private
+   * (VIGIL_STATUS_PUBLIC=false), 401 unless the request carries the read or the admin token.
+   */
+  requireRead: onRequestHookHandler;
   /** Key for secret fingerprints (see sync/fingerprint.ts). */
   fingerprintKey: KeyObject;
   /** The admin token generated at this start, to print once; null otherwise. */

@@ -27,6 +27,7 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
   }>(
     '/v1/incidents',
     {
+      onRequest: ctx.requireRead,
       schema: {
         querystring: {
           type: 'object',
@@ -68,6 +69,7 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
   app.get<{ Params: { id: string } }>(
     '/v1/incidents/:id',
     {
+      onRequest: ctx.requireRead,
       schema: {
         params: {
           type: 'object',

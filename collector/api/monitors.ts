@@ -42,6 +42,7 @@ export const monitorRoutes: RoutePlugin = async (app, ctx) => {
   app.get(
     '/v1/monitors',
     {
+      onRequest: ctx.requireRead,
       schema: {
         response: {
           200: {
@@ -68,6 +69,7 @@ export const monitorRoutes: RoutePlugin = async (app, ctx) => {
   app.get<{ Params: { id: string } }>(
     '/v1/monitors/:id',
     {
+      onRequest: ctx.requireRead,
       schema: {
         params: {
           type: 'object',

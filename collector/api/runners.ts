@@ -1,6 +1,6 @@
 // The runner protocol over HTTP (runner/protocol.ts) and GET /v1/runners. Every route
 // calls the same RunnerService as the embedded runner's in-process transport.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FAILURE_REASONS } from '../../probe/types.ts';
 import type {
   ClaimRequest,
@@ -11,6 +11,7 @@ import type {
 } from '../../runner/protocol.ts';
 import { errorResponses } from '../api/schemas.ts';
 import type { RunnerSession } from '../fleet/registry.ts';
+import { withAccess } from '../http/auth.ts';
 import { VigilError } from '../http/errors.ts';
 import type { RoutePlugin } from './route.ts';
 import { iso } from './runtime-views.ts';
@@ -79,7 +80,7 @@ const checkResultSchema = {
     reason: { anyOf: [{ type: 'string', enum: FAILURE_REASONS }, { type: 'null' }] },
     message: { type: 'string', maxLength: 10_000 },
     phase: { type: ['string', 'null'] },
-    status: { type: ['integer', 'null'] },
+    status: { type: ['integer', 'null'], minimum: 0, maximum: 999 },
     httpVersion: { type: ['string', 'null'] },
     remote: { type: ['object', 'null'] },
     timings: { type: 'object' },
@@ -160,14 +161,26 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
   const session = (request: FastifyRequest): RunnerSession => sessions.get(request)!;
   // Session routes: the token is checked before the body is read.
   const authenticated = {
-    onRequest: async (request: FastifyRequest) => {
+    onRequest: withAccess('runner', async (request: FastifyRequest) => {
       sessions.set(request, service.authenticate(request.headers.authorization));
-    },
+    }),
   };
+  // Register: the region key is checked once the body names the region, before the handler.
+  const regionKey = withAccess(
+    'region',
+    async (request: FastifyRequest<{ Body: RegisterRequest }>, reply: FastifyReply) => {
+      const check = ctx.runtime.keys.verify(request.body.region, request.headers.authorization);
+      if (!check.ok) {
+        reply.header('www-authenticate', 'Bearer realm="vigil-runners"');
+        throw new VigilError('VIGIL_ERR_UNAUTHORIZED', check.message);
+      }
+    },
+  );
 
   app.post<{ Body: RegisterRequest }>(
     '/v1/runners/register',
     {
+      preHandler: regionKey,
       schema: {
         body: registerSchema,
         response: {
@@ -268,6 +281,7 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
   app.get(
     '/v1/runners',
     {
+      onRequest: ctx.requireRead,
       schema: {
         response: {
           200: {

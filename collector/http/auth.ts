@@ -38,17 +38,53 @@ export async function resolveAdminToken(
   return { hash: Buffer.from(kept, 'hex'), generated: kept === mine ? token : null };
 }
 
+/**
+ * True when `given` is one of the tokens whose sha256 digests are `hashes`. Every comparison is
+ * of two 32-byte digests (so any length of token can be compared, and the time says nothing of
+ * its length or of a matching prefix) and all of them are made (nothing of which one matched).
+ * A missing token is hashed too, so it costs what a wrong one costs, and never matches.
+ */
+export function tokenMatches(given: string | null, hashes: readonly Buffer[]): boolean {
+  const digest = hashToken(given ?? '');
+  let ok = false;
+  for (const hash of hashes) ok = (hash.length === digest.length && timingSafeEqual(digest, hash)) || ok;
+  return ok && given !== null;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
 /** True when `header` is `Bearer <token>` for the token whose hash is `expected`. */
 export function bearerMatches(header: string | undefined, expected: Buffer): boolean {
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-  // Hash even when absent, so a missing header costs the same as a wrong one.
-  const given = hashToken(match?.[1] ?? '');
-  return timingSafeEqual(given, expected) && match !== null;
+  return tokenMatches(bearerToken(header), [expected]);
+}
+
+/**
+ * Who may call a route, as its auth hook declares it: the admin token; the read (status) token
+ * or the admin token when the status is private; a runner session; a region key. Routes with
+ * none of these are the always-public ones (/healthz, /readyz); test/api/route-access.test.ts
+ * holds the table.
+ */
+export type Access = 'admin' | 'read' | 'runner' | 'region';
+const ACCESS = Symbol.for('vigil.access');
+
+/** Marks `hook` as the check of `access`, so the route table says who may call each route. */
+export function withAccess<T extends object>(access: Access, hook: T): T {
+  (hook as Record<symbol, Access>)[ACCESS] = access;
+  return hook;
+}
+
+/** The access a hook checks, when it is an auth hook. */
+export function accessOf(hook: unknown): Access | undefined {
+  return typeof hook === 'function' ? (hook as unknown as Record<symbol, Access>)[ACCESS] : undefined;
 }
 
 /** onRequest hook for routes that change state: runs before the body is read. */
 export function requireAdmin(expected: Buffer): onRequestHookHandler {
-  return async (request, reply) => {
+  return withAccess('admin', (async (request, reply) => {
     if (!bearerMatches(request.headers.authorization, expected)) {
       reply.header('www-authenticate', 'Bearer realm="vigil"');
       throw new VigilError(
@@ -56,5 +92,5 @@ export function requireAdmin(expected: Buffer): onRequestHookHandler {
         'a valid admin token is required (Authorization: Bearer <token>)',
       );
     }
-  };
+  }) satisfies onRequestHookHandler);
 }

@@ -44,6 +44,7 @@ export const apiErrorSchema = {
     code: { type: 'string' },
     message: { type: 'string' },
     statusCode: { type: 'integer' },
+    parameter: { type: 'string' },
     diagnostics: {
       type: 'array',
       items: {
@@ -65,6 +66,20 @@ export const apiErrorSchema = {
   },
 } as const;
 
+/** An `ApiError`; a refused input also names where it is (`querystring/limit`, `body/max`). */
+export interface ApiErrorBody extends ApiError {
+  parameter?: string;
+}
+
+/** Where a schema refused the request: the part, then the JSON pointer to the value. */
+export function parameterOf(error: FastifyError): string {
+  const first = error.validation?.[0];
+  const params = (first?.params ?? {}) as { missingProperty?: unknown; additionalProperty?: unknown };
+  const named = params.missingProperty ?? params.additionalProperty;
+  const path = `${first?.instancePath ?? ''}${typeof named === 'string' ? `/${named}` : ''}`;
+  return `${error.validationContext ?? 'request'}${path}`;
+}
+
 /** Fastify's own errors (body parsing, limits) mapped to ours. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'VIGIL_ERR_BODY_TOO_LARGE',
@@ -75,7 +90,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 /** The body and status for any error thrown while handling a request. */
-export function toApiError(error: FastifyError | VigilError | Error): ApiError {
+export function toApiError(error: FastifyError | VigilError | Error): ApiErrorBody {
   if (error instanceof VigilError) {
     return {
       code: error.code,
@@ -86,7 +101,12 @@ export function toApiError(error: FastifyError | VigilError | Error): ApiError {
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) {
-    return { code: 'VIGIL_ERR_BAD_REQUEST', message: fastifyError.message, statusCode: 400 };
+    return {
+      code: 'VIGIL_ERR_BAD_REQUEST',
+      message: fastifyError.message,
+      statusCode: 400,
+      parameter: parameterOf(fastifyError),
+    };
   }
   const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
   if (mapped !== undefined) {

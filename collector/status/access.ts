@@ -1,10 +1,10 @@
 // Who may read the status (GET /v1/status, the page, badges, /metrics). Public by default; with
 // `statusPublic: false` a request needs the read token (VIGIL_STATUS_TOKEN) or the admin token,
 // as `Authorization: Bearer <token>` (scripts, Prometheus) or Basic with the token as password
-// (a browser asks for it). Tokens are compared as sha256 digests in constant time.
-import { timingSafeEqual } from 'node:crypto';
+// (a browser asks for it). Tokens are compared as sha256 digests in constant time (tokenMatches).
+// The JSON read routes (monitors, checks, incidents, runners) take the same hook (AppContext).
 import type { onRequestHookHandler } from 'fastify';
-import { hashToken } from '../http/auth.ts';
+import { tokenMatches, withAccess } from '../http/auth.ts';
 import { VigilError } from '../http/errors.ts';
 
 /** The token given in an Authorization header (Bearer, or Basic's password), if any. */
@@ -29,14 +29,10 @@ export interface ReadAccessOptions {
 
 /** onRequest hook: nothing when public; else 401 unless a read or admin token is presented. */
 export function requireRead(options: ReadAccessOptions): onRequestHookHandler {
-  return async (request, reply) => {
+  return withAccess('read', (async (request, reply) => {
     if (options.public) return;
-    const given = hashToken(presentedToken(request.headers.authorization) ?? '');
-    let ok = false;
-    // Compare against every hash (no early exit), so timing says nothing about which matched.
-    for (const hash of options.hashes) ok = timingSafeEqual(given, hash) || ok;
-    if (ok && request.headers.authorization !== undefined) return;
+    if (tokenMatches(presentedToken(request.headers.authorization), options.hashes)) return;
     reply.header('www-authenticate', 'Basic realm="vigil status", charset="UTF-8"');
     throw new VigilError('VIGIL_ERR_UNAUTHORIZED', 'this status is private: a read token is required');
-  };
+  }) satisfies onRequestHookHandler);
 }
