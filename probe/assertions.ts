@@ -1,5 +1,6 @@
 // Assertion sources and operators of the monitor language, as pure functions.
 import { JSONPath } from 'jsonpath-plus';
+import { compilePattern } from '../common/regex.ts';
 import type { Assertion, AssertionValue } from '../schema/types.ts';
 import type { AssertionOutcome } from './types.ts';
 
@@ -53,6 +54,14 @@ export function checkAssertion(
 ): AssertionOutcome {
   const description = describeAssertion(assertion);
   const expected = assertion.value ?? null;
+  if (assertion.operator === 'matches') {
+    // Validation refuses these; a monitor stored before the rule existed can still hold one.
+    const compiled = compilePattern(String(assertion.value));
+    if (!compiled.ok) {
+      const actual = `the regular expression cannot run: ${compiled.problem}`;
+      return { description, pass: false, expected, actual };
+    }
+  }
   const found = actualOf(assertion, facts, json);
   if ('problem' in found) return { description, pass: false, expected, actual: found.problem };
   const actual = found.value;
@@ -93,6 +102,9 @@ function actualOf(
           path: assertion.path ?? '$',
           json: parsed.value as object,
           wrap: true,
+          // Never run code from a monitor file: filter and script expressions (`?()`, `()`)
+          // throw instead of being evaluated (validation refuses them too).
+          eval: false,
         }) as unknown[];
       } catch (error) {
         return { problem: `JSONPath ${assertion.path} cannot be evaluated: ${(error as Error).message}` };
@@ -176,23 +188,10 @@ function contains(actual: Actual, expected: unknown): boolean {
   return false;
 }
 
-const patterns = new Map<string, RegExp | null>();
-
 function matches(actual: Actual, expected: unknown): boolean {
-  const source = String(expected);
-  let pattern = patterns.get(source);
-  if (pattern === undefined) {
-    try {
-      pattern = new RegExp(source);
-    } catch {
-      pattern = null;
-    }
-    // Monitors are few and their patterns fixed; the cache stays small.
-    if (patterns.size < 10_000) patterns.set(source, pattern);
-  }
-  if (pattern === null) return false;
-  const text = typeof actual === 'string' ? actual : JSON.stringify(actual);
-  return pattern.test(text);
+  const compiled = compilePattern(String(expected));
+  if (!compiled.ok) return false;
+  return compiled.pattern.test(typeof actual === 'string' ? actual : JSON.stringify(actual));
 }
 
 function preview(text: string): string {

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { formatDurationForPeople } from '../common/format.ts';
 import { CheckReport, emptyLog } from './check-result.ts';
 import { DeadlineError, ProbeFailure } from './errors.ts';
-import { evaluate, needsBody } from './evaluate.ts';
+import { needsBody } from './evaluate.ts';
+import { evaluateResponse } from './evaluate-thread.ts';
 import { addTimings, roundTimings, zeroTimings } from './phase-clock.ts';
 import { type HopRequest, nextHop, REDIRECT_STATUSES, redirectTarget } from './redirect.ts';
 import { requestHeaders } from './request-headers.ts';
@@ -116,7 +117,8 @@ class CheckRun extends CheckReport {
     const status = response.status!;
     const spec = this.spec;
     if (needsBody(spec, status) && hop.request.method !== 'HEAD') await this.decode(hop, this.maxBodyBytes);
-    const evaluation = evaluate(
+    // Off the event loop when there is a body to judge (evaluate-thread.ts), within the deadline.
+    const evaluation = await evaluateResponse(
       spec,
       {
         status,
@@ -132,6 +134,8 @@ class CheckRun extends CheckReport {
         bodyLimit: this.maxBodyBytes,
         bodyBytes: this.decoded?.bytes ?? response.bytes,
       },
+      this.start + spec.timeout,
+      spec.timeout,
     );
     this.outcomes = evaluation.outcomes;
     if (evaluation.failure !== null) {

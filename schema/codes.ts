@@ -49,7 +49,10 @@ export const DIAGNOSTIC_CODES = {
   assertion_value: 'an assertion value of the wrong kind, missing, or given to `exists`',
   assertion_field: '`name` or `path` on an assertion source that does not use it',
   invalid_regex: 'a `matches` value that is not a valid regular expression',
-  invalid_jsonpath: 'a JSONPath that does not parse',
+  unsupported_regex:
+    'a `matches` value using what linear-time (RE2) matching lacks: backreferences, lookaround',
+  invalid_jsonpath:
+    'a JSONPath that does not parse, or holds a filter or script expression (`?(...)`, `(...)`)',
   invalid_maintenance: 'a maintenance window that is neither start/end nor cron/duration',
   maintenance_order: 'a maintenance window whose end is not after its start',
   invalid_cron: 'a cron expression that does not parse',

@@ -1,5 +1,7 @@
 // Assertions: the operator fits the source, the value fits both (or is absent for `exists`),
 // `name`/`path` only where they mean something, regular expressions and JSONPaths that parse.
+
+import { compilePattern } from '../../common/regex.ts';
 import { describeKinds, OPERATORS_BY_SOURCE, valueHasKind, valueKinds } from '../assertion-semantics.ts';
 import { describeValue } from '../describe.ts';
 import { isRecord } from '../merge.ts';
@@ -118,14 +120,20 @@ function checkAssertion(a: Record<string, unknown>, index: number, report: Repor
     return;
   }
   if (operator === 'matches' && typeof value === 'string') {
-    try {
-      new RegExp(value);
-    } catch (error) {
+    const compiled = compilePattern(value);
+    if (!compiled.ok && compiled.kind === 'invalid') {
       report({
         code: 'invalid_regex',
         path: [...base, 'value'],
-        message: `\`${label}.value\` is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
+        message: `\`${label}.value\` is not a valid regular expression: ${compiled.problem}`,
         hint: 'check brackets and escape special characters with `\\` (in YAML, single-quote the pattern)',
+      });
+    } else if (!compiled.ok) {
+      report({
+        code: 'unsupported_regex',
+        path: [...base, 'value'],
+        message: `\`${label}.value\` uses what linear-time matching (RE2 syntax) cannot run: ${compiled.problem}`,
+        hint: 'rewrite it without backreferences or lookaround: for example two assertions, one `matches` and one `not_contains`',
       });
     }
   }
@@ -153,7 +161,8 @@ function kindMismatch(
 
 /**
  * A light syntax check (the JSONPath evaluator is lenient and would silently select nothing):
- * `$`, then `.name`, `..name`, `.*` or `[...]` steps with balanced brackets and quotes.
+ * `$`, then `.name`, `..name`, `.*` or `[...]` steps with balanced brackets and quotes, and no
+ * filter or script expression: a monitor file never runs code.
  */
 export function jsonPathProblem(path: string): string | null {
   let i = 1;
@@ -169,6 +178,10 @@ export function jsonPathProblem(path: string): string | null {
       const close = closingBracket(path, open);
       if (close === -1) return `the \`[\` at character ${open + 1} is never closed`;
       if (close === open + 1) return `empty brackets at character ${open + 1}`;
+      // The evaluator runs with scripts off (probe/assertions.ts): say so here instead.
+      if (/^\s*\??\s*\(/.test(path.slice(open + 1, close))) {
+        return `filter and script expressions (\`[?(...)]\`, \`[(...)]\`) are not supported, at character ${open + 1}`;
+      }
       i = close + 1;
       continue;
     }
