@@ -102,10 +102,7 @@ describe('the guard', () => {
 });
 
 /** Every numeric schema (a `type` of integer or number) under `schema`, with its path. */
-function numericFields(
-  schema: unknown,
-  path: string,
-): { path: string; schema: Record<string, unknown> }[] {
+function numericFields(schema: unknown, path: string): { path: string; schema: Record<string, unknown> }[] {
   if (schema === null || typeof schema !== 'object') return [];
   const node = schema as Record<string, unknown>;
   const types = Array.isArray(node.type) ? node.type : [node.type];
