@@ -7,6 +7,7 @@ import type { RoutePlugin } from './api/route.ts';
 import type { CollectorConfig } from './config/config.ts';
 import { createRuntime, type RuntimeOptions } from './engine/runtime.ts';
 import { hashToken, requireAdmin, resolveAdminToken } from './http/auth.ts';
+import { clientErrorHandler, serverTimeouts } from './http/client-errors.ts';
 import { installErrorHandlers } from './http/errors.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { SinkConfigError, validateSinks } from './incidents/registry.ts';
@@ -123,6 +124,10 @@ export interface CreateAppOptions extends AppOptions {
 export async function createApp(options: CreateAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.config.bodyLimit,
+    // A request must be received (headers and body) within the timeout: 408, connection closed.
+    requestTimeout: options.config.requestTimeoutMs,
+    http: serverTimeouts(options.config.requestTimeoutMs),
+    clientErrorHandler,
     ...(options.loggerInstance === undefined
       ? { logger: options.logger ?? false }
       : { loggerInstance: options.loggerInstance }),

@@ -20,6 +20,8 @@ export interface CollectorConfig {
   syncBodyLimit: number;
   /** Bytes accepted in any other body. */
   bodyLimit: number;
+  /** Most time a client has to send a whole request, headers and body (408 after): VIGIL_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs: number;
   /** Incidents as GitHub Issues: `owner/name`; null = no GitHub sink. */
   githubRepository: string | null;
   githubToken: string | null;
@@ -74,6 +76,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   logLevel: 'info',
   syncBodyLimit: 10 * 1024 * 1024,
   bodyLimit: 1024 * 1024,
+  requestTimeoutMs: 30_000,
   githubRepository: null,
   githubToken: null,
   githubApiUrl: 'https://api.github.com',
@@ -118,6 +121,7 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   logLevel: { file: 'log_level', env: 'VIGIL_LOG_LEVEL' },
   syncBodyLimit: { file: 'sync_body_limit', env: 'VIGIL_SYNC_BODY_LIMIT' },
   bodyLimit: { file: 'body_limit', env: 'VIGIL_BODY_LIMIT' },
+  requestTimeoutMs: { file: 'request_timeout_ms', env: 'VIGIL_REQUEST_TIMEOUT_MS' },
   githubRepository: { file: 'github_repository', env: 'VIGIL_GITHUB_REPOSITORY' },
   githubToken: { file: 'github_token', env: 'VIGIL_GITHUB_TOKEN' },
   githubApiUrl: { file: 'github_api_url', env: 'VIGIL_GITHUB_API_URL' },
@@ -232,6 +236,9 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     case 'syncBodyLimit':
     case 'bodyLimit':
       config[key] = integer(raw, where, 1024, 1024 * 1024 * 1024);
+      return;
+    case 'requestTimeoutMs':
+      config.requestTimeoutMs = integer(raw, where, 100, 3600_000);
       return;
     // Incident sinks: shapes (repository, URLs) are checked by each sink's `validate`.
     case 'githubRepository':

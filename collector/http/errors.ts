@@ -14,11 +14,16 @@ export const ERROR_STATUS = {
   VIGIL_ERR_RUNNER_UNKNOWN: 401,
   VIGIL_ERR_NOT_FOUND: 404,
   VIGIL_ERR_METHOD_NOT_ALLOWED: 405,
+  VIGIL_ERR_REQUEST_TIMEOUT: 408,
   VIGIL_ERR_STALE_PLAN: 409,
   VIGIL_ERR_BODY_TOO_LARGE: 413,
   VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  VIGIL_ERR_HEADERS_TOO_LARGE: 431,
   VIGIL_ERR_INTERNAL: 500,
   VIGIL_ERR_UNAVAILABLE: 503,
+  VIGIL_ERR_STORAGE_FULL: 503,
+  VIGIL_ERR_STORAGE_IO: 503,
+  VIGIL_ERR_STORAGE_READ_ONLY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -89,6 +94,25 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'VIGIL_ERR_BAD_REQUEST',
 };
 
+/**
+ * The store's storage failures (collector/store/errors.ts StorageError codes) mapped to ours: a
+ * 503 whose message (the file and what to do) is shown, as the failure is the operator's to fix.
+ */
+export const STORAGE_CODES: Record<string, ErrorCode> = {
+  VIGIL_STORE_FULL: 'VIGIL_ERR_STORAGE_FULL',
+  VIGIL_STORE_IO: 'VIGIL_ERR_STORAGE_IO',
+  VIGIL_STORE_READ_ONLY: 'VIGIL_ERR_STORAGE_READ_ONLY',
+  VIGIL_STORE_CANT_OPEN: 'VIGIL_ERR_STORAGE_IO',
+};
+
+/** The ApiError of a storage failure, or null when `error` is not one. */
+export function storageApiError(error: unknown): ApiErrorBody | null {
+  const code = error instanceof CodedError ? STORAGE_CODES[error.code] : undefined;
+  return code === undefined
+    ? null
+    : { code, message: (error as Error).message, statusCode: ERROR_STATUS[code] };
+}
+
 /** The body and status for any error thrown while handling a request. */
 export function toApiError(error: FastifyError | VigilError | Error): ApiErrorBody {
   if (error instanceof VigilError) {
@@ -99,6 +123,8 @@ export function toApiError(error: FastifyError | VigilError | Error): ApiErrorBo
       ...(error.diagnostics === undefined ? {} : { diagnostics: error.diagnostics }),
     };
   }
+  const storage = storageApiError(error);
+  if (storage !== null) return storage;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) {
     return {
@@ -120,10 +146,15 @@ export function toApiError(error: FastifyError | VigilError | Error): ApiErrorBo
   return { code: 'VIGIL_ERR_INTERNAL', message: 'internal error', statusCode: 500 };
 }
 
+const STORAGE_API_CODES = new Set<string>(Object.values(STORAGE_CODES));
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const body = toApiError(error);
-    if (body.statusCode >= 500) {
+    if (STORAGE_API_CODES.has(body.code)) {
+      request.log.error({ err: error, code: body.code }, 'request failed: storage');
+      reply.header('retry-after', '10');
+    } else if (body.statusCode >= 500) {
       request.log.error({ err: error }, 'request failed');
       body.message = `internal error (request ${request.id})`;
     } else {
