@@ -1,7 +1,9 @@
 // Duration ranges (the schema can only say "a duration") and `timeout` shorter than `interval`.
+// A duration too large to be counted exactly in ms (above 2^53) is out of every range: it is
+// reported here, so normalization only ever sees durations it can hold.
 
 import { formatPath, type PathSegment } from '../diagnostics.ts';
-import { formatDuration, parseDuration } from '../duration.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../duration.ts';
 import { DURATION_RANGES, type DurationRange } from '../limits.ts';
 import { valueAt } from '../locator.ts';
 import { BUILTIN_DEFAULTS } from '../normalize.ts';
@@ -11,9 +13,10 @@ import type { MonitorRule } from './context.ts';
 export const checkDurationRanges: MonitorRule = (monitor, report) => {
   for (const range of DURATION_RANGES) {
     for (const path of expand(monitor, range.field.split('.'))) {
-      const ms = msOf(valueAt(monitor, path));
+      const value = valueAt(monitor, path);
+      const ms = msOf(value) ?? (isDurationText(value) ? Number.POSITIVE_INFINITY : null);
       if (ms === null || inRange(ms, range)) continue;
-      const text = formatDuration(ms);
+      const text = Number.isFinite(ms) ? formatDuration(ms) : shortened(value as string);
       const tooShort = ms < range.min;
       report({
         code: 'duration_out_of_range',
@@ -50,6 +53,16 @@ export function describeRange(range: DurationRange): string {
 
 function inRange(ms: number, range: DurationRange): boolean {
   return (range.zeroAllowed && ms === 0) || (ms >= range.min && ms <= range.max);
+}
+
+/** Written as a duration (the schema accepts it) whatever its size. */
+function isDurationText(value: unknown): value is string {
+  return typeof value === 'string' && DURATION_PATTERN.test(value);
+}
+
+/** A huge duration as written, cut short for a message. */
+function shortened(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 20)}…${text.slice(-12)}` : text;
 }
 
 function msOf(value: unknown): number | null {
