@@ -47,7 +47,7 @@ describe('probe work under the embedded runner', () => {
         `    url: ${target.url('/big.json')}`,
         '    timeout: 1s',
         '    assertions:',
-        ...Array.from({ length: 12 }, () => walk),
+        ...Array.from({ length: 20 }, () => walk),
         '',
       ].join('\n'),
     );
