@@ -1,13 +1,22 @@
+import { STORAGE_CODES } from '../http/errors.ts';
 import type { RoutePlugin } from './route.ts';
 
-// GET /healthz: the process answers. GET /readyz: the store answers and its schema is the one this
-// build migrates to (503 VIGIL_ERR_UNAVAILABLE otherwise), for load balancers and orchestrators.
+// GET /healthz: the process answers. GET /readyz: the store answers, its schema is the one this
+// build migrates to (503 VIGIL_ERR_UNAVAILABLE otherwise) and its writes reach the disk (503 with
+// the storage code, e.g. VIGIL_ERR_STORAGE_FULL, and `reason: storage_full` while the last write
+// failed; back to 200 once a write, or the probe write made here, succeeds), for load balancers
+// and orchestrators.
 const readiness = {
   type: 'object',
   required: ['status', 'store'],
   properties: {
     status: { type: 'string', enum: ['ready', 'not_ready'] },
-    store: { type: 'string', enum: ['ok', 'unreachable'] },
+    store: { type: 'string', enum: ['ok', 'unreachable', 'not_writable'] },
+    /** Why not ready: schema_mismatch, store_unreachable, storage_full, storage_io_error... */
+    reason: { type: 'string' },
+    detail: { type: 'string' },
+    /** Since when writes fail (ISO time). */
+    since: { type: 'string' },
     schemaVersion: { type: 'integer' },
     expectedSchemaVersion: { type: 'integer' },
     // Present on 503 (the error shape every route shares).
@@ -42,11 +51,29 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
         expectedSchemaVersion: ready.expectedVersion,
       };
       if (!ready.ok) {
+        const message = `store schema is at version ${ready.schemaVersion}, this build expects ${ready.expectedVersion}`;
         return reply.code(503).send({
           code: 'VIGIL_ERR_UNAVAILABLE',
-          message: `store schema is at version ${ready.schemaVersion}, this build expects ${ready.expectedVersion}`,
+          message,
           statusCode: 503,
           ...body,
+          reason: 'schema_mismatch',
+          detail: message,
+        });
+      }
+      const storage = await ctx.store.storage.probe();
+      if (!storage.writable) {
+        const { error } = storage;
+        return reply.code(503).send({
+          code: STORAGE_CODES[error.code] ?? 'VIGIL_ERR_UNAVAILABLE',
+          message: error.message,
+          statusCode: 503,
+          ...body,
+          status: 'not_ready',
+          store: 'not_writable',
+          reason: error.reason,
+          detail: error.message,
+          since: new Date(storage.since).toISOString(),
         });
       }
       return body;
@@ -58,6 +85,7 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
         statusCode: 503,
         status: 'not_ready',
         store: 'unreachable',
+        reason: 'store_unreachable',
       });
     }
   });

@@ -39,6 +39,7 @@ import { acceptResults, claimJobs, noteClaimed } from './intake.ts';
 import { reconcileMonitors, restoreMonitors } from './monitors.ts';
 import { engineStats, monitorStatus } from './reads.ts';
 import { evaluateRegions, refreshView, restoreRegions } from './region-health.ts';
+import { batchRows, replaySpills, writeSpill } from './spill.ts';
 import { EngineState } from './state.ts';
 import type { EngineOptions, EngineStats, MonitorStatus } from './types.ts';
 
@@ -61,6 +62,11 @@ export class Engine {
   async start(): Promise<void> {
     const st = this.#st;
     const { store, clock, registry } = st.o;
+    // Rows a previous run could not write (the disk was full) go in before the state is read.
+    if (st.o.spillOf) {
+      const spilled = await replaySpills(store.runtime, st.o.spillOf, st.o.log, st.o.spillTmp);
+      if (spilled.lost > 0) st.buffer.countDropped('spill_unreadable', spilled.lost);
+    }
     const [monitors, states, runners, openRegions] = await Promise.all([
       store.runtime.loadMonitors(),
       store.runtime.loadStates(),
@@ -96,7 +102,16 @@ export class Engine {
     st.loopDelay?.disable();
     for (const r of st.o.registry.takeDirty()) st.buffer.runner(r);
     await this.#reconciling.catch(() => undefined);
-    await st.buffer.close();
+    const rest = await st.buffer.close();
+    if (rest === null) return;
+    // The store refused the last rows (disk full): spill them, or say how many are lost.
+    const spilled = st.o.spillOf
+      ? await writeSpill(rest, st.o.spillOf, st.o.log, st.o.clock(), st.o.spillTmp)
+      : { written: null, rows: batchRows(rest) };
+    if (spilled.written === null) {
+      st.buffer.countDropped('shutdown', spilled.rows);
+      if (!st.o.spillOf) st.o.log.error({ rows: spilled.rows }, 'engine: unwritten rows LOST at stop');
+    }
   }
 
   /** Everything accepted so far is in the store once this resolves. */

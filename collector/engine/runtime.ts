@@ -21,6 +21,9 @@ export interface RuntimeOptions
       | 'tickMs'
       | 'flushMs'
       | 'flushRows'
+      | 'bufferRows'
+      | 'spillOf'
+      | 'spillTmp'
       | 'evaluateMs'
       | 'replayMs'
       | 'impairment'
@@ -73,6 +76,7 @@ export function createRuntime(
     rng: options.rng ?? Math.random,
     log,
     loopDelay: options.timers === undefined,
+    spillOf: config.db === ':memory:' ? null : config.db,
     ...tuning,
   });
   const service = new RunnerService({ registry, engine, keys, log });

@@ -67,7 +67,9 @@ export class EngineState {
       clock: options.clock,
       ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }),
       ...(options.flushRows === undefined ? {} : { maxRows: options.flushRows }),
-      onError: (error) => options.log.error({ err: error }, 'engine: flush failed; retrying'),
+      ...(options.bufferRows === undefined ? {} : { maxBuffered: options.bufferRows }),
+      random: options.rng,
+      log: options.log,
     });
     this.loopDelay = options.loopDelay ? monitorEventLoopDelay({ resolution: 10 }) : null;
   }

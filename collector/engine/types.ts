@@ -27,6 +27,15 @@ export interface EngineOptions {
   tickMs?: number;
   flushMs?: number;
   flushRows?: number;
+  /** Check rows the write buffer holds at most while storage fails (write-buffer.ts). */
+  bufferRows?: number;
+  /**
+   * The database file whose spill (spill.ts) the engine replays at start and writes at stop when
+   * the store refuses the last rows; null: no spill (tests that need none).
+   */
+  spillOf?: string | null;
+  /** OS temp dir for the spill's fallback (tests). */
+  spillTmp?: string;
   /** Impairment evaluation period (ms). */
   evaluateMs?: number;
   /** Checks replayed into the impairment detector at start (ms back). */

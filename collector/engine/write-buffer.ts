@@ -2,7 +2,17 @@
 // gather here and go to the store in one transaction per flush, every `flushMs` (200 ms) or as soon
 // as `maxRows` (500) rows are waiting. One flush at a time; a failed flush keeps its rows and is
 // retried (a state row always carries the latest state, so a retry never writes an older one).
+//
+// While flushes fail (the disk full, storage errors) retries back off exponentially with jitter
+// (common/retry.ts, `backoff`, capped at 10 s) and the buffer stays bounded: beyond `maxBuffered`
+// check rows (and as many missed-job rows) the OLDEST are dropped, with their response logs,
+// counted in `stats.dropped` and logged a few lines per outage (flush-trouble.ts). Oldest first
+// because the newest results are the ones the status, the verdict's last results and an
+// operator looking at a recovering collector need; state rows, incident events, marks and runner
+// records are small and never dropped. What is still here at close is handed back for the spill.
 
+import { type Logger, silentLogger } from '../../common/log.ts';
+import { type BackoffOptions, backoffDelay } from '../../common/retry.ts';
 import type { TimerHandle, Timers } from '../../common/timers.ts';
 import type {
   CheckLogRecord,
@@ -14,6 +24,7 @@ import type {
   StoredState,
 } from '../store/runtime-types.ts';
 import type { Mark } from '../verdict/types.ts';
+import { type DropReason, FlushTrouble } from './flush-trouble.ts';
 
 export interface WriteBufferOptions {
   store: RuntimeStore;
@@ -21,8 +32,18 @@ export interface WriteBufferOptions {
   clock: () => number;
   flushMs?: number;
   maxRows?: number;
-  onError(error: unknown): void;
+  /** Check rows (and, separately, missed-job rows) held at most while flushes fail. */
+  maxBuffered?: number;
+  /** Delays between failed flushes (default: from `flushMs` up to 10 s). */
+  backoff?: BackoffOptions;
+  random?: () => number;
+  /** Outage lines (first failure, a summary a minute, recovery); silent by default. */
+  log?: Logger;
+  /** Every failed flush's error (tests). */
+  onError?(error: unknown): void;
 }
+
+export const DEFAULT_MAX_BUFFERED = 50_000;
 
 export interface FlushStats {
   flushes: number;
@@ -31,12 +52,19 @@ export interface FlushStats {
   lastMs: number;
   maxMs: number;
   pending: number;
+  /** Failed flushes in a row (0 while writes succeed). */
+  consecutiveFailures: number;
+  /** Rows dropped since start, by reason (vigil_check_rows_dropped_total). */
+  dropped: Record<DropReason, number>;
 }
 
 export class WriteBuffer {
   readonly #o: WriteBufferOptions;
   readonly #flushMs: number;
   readonly #maxRows: number;
+  readonly #maxBuffered: number;
+  readonly #backoff: BackoffOptions;
+  readonly #trouble: FlushTrouble;
   #checks = new Map<string, CheckRecord>();
   #logs: CheckLogRecord[] = [];
   #marks = new Map<string, Mark>();
@@ -52,12 +80,29 @@ export class WriteBuffer {
   /** A flush queued behind `#tail` and not started yet: later calls join it. */
   #next: Promise<void> | null = null;
   #closed = false;
-  readonly stats: FlushStats = { flushes: 0, rows: 0, failures: 0, lastMs: 0, maxMs: 0, pending: 0 };
+  readonly stats: FlushStats = {
+    flushes: 0,
+    rows: 0,
+    failures: 0,
+    lastMs: 0,
+    maxMs: 0,
+    pending: 0,
+    consecutiveFailures: 0,
+    dropped: { buffer_full: 0, shutdown: 0, spill_unreadable: 0 },
+  };
 
   constructor(options: WriteBufferOptions) {
     this.#o = options;
     this.#flushMs = options.flushMs ?? 200;
     this.#maxRows = options.maxRows ?? 500;
+    this.#maxBuffered = Math.max(this.#maxRows, options.maxBuffered ?? DEFAULT_MAX_BUFFERED);
+    this.#backoff = options.backoff ?? { baseMs: this.#flushMs, maxMs: 10_000 };
+    this.#trouble = new FlushTrouble(options.log ?? silentLogger, options.clock);
+  }
+
+  /** Counts rows lost outside the buffer (at shutdown, in a spill) in `stats.dropped`. */
+  countDropped(reason: DropReason, rows: number): void {
+    this.stats.dropped[reason] += rows;
   }
 
   get pending(): number {
@@ -76,6 +121,7 @@ export class WriteBuffer {
   check(check: CheckRecord, log: CheckLogRecord | null): void {
     this.#checks.set(check.id, check);
     if (log) this.#logs.push(log);
+    if (this.#checks.size > this.#maxBuffered) this.#shed();
     this.#changed();
   }
 
@@ -116,6 +162,7 @@ export class WriteBuffer {
   /** A job that never ran (counted in the hourly rollups). */
   missed(historyId: number, region: string | null, at: number): void {
     this.#missed.push({ historyId, region, at });
+    if (this.#missed.length > this.#maxBuffered) this.#shed();
     this.#changed();
   }
 
@@ -140,20 +187,25 @@ export class WriteBuffer {
     );
   }
 
-  /** Final flush (retried a few times); later writes are flushed only by an explicit `flush()`. */
-  async close(): Promise<void> {
+  /**
+   * Final flush (retried a few times); later writes are flushed only by an explicit `flush()`.
+   * Returns what could not be written (for the spill file), or null when everything was.
+   */
+  async close(): Promise<FlushBatch | null> {
     this.#closed = true;
     this.#cancelTimer();
     await this.#tail;
     for (let attempt = 0; attempt < 3 && this.pending > 0; attempt++) {
-      await this.flush().catch((error: unknown) => this.#o.onError(error));
+      await this.flush().catch(() => undefined);
     }
+    return this.pending > 0 ? this.#take().batch : null;
   }
 
   #changed(): void {
     if (this.#closed) return;
-    if (this.pending >= this.#maxRows) {
-      if (!this.#next) void this.flush().catch((error: unknown) => this.#o.onError(error));
+    // While failing, only the backoff timer retries: rows arriving must not hammer the store.
+    if (this.pending >= this.#maxRows && this.stats.consecutiveFailures === 0) {
+      if (!this.#next) void this.flush().catch(() => undefined);
       return;
     }
     this.#arm();
@@ -161,10 +213,35 @@ export class WriteBuffer {
 
   #arm(): void {
     if (this.#timer !== null || this.#closed) return;
+    const failures = this.stats.consecutiveFailures;
+    const delay =
+      failures === 0
+        ? this.#flushMs
+        : backoffDelay(failures - 1, this.#backoff, this.#o.random ?? Math.random);
     this.#timer = this.#o.timers.setTimeout(() => {
       this.#timer = null;
-      void this.flush().catch((error: unknown) => this.#o.onError(error));
-    }, this.#flushMs);
+      void this.flush().catch(() => undefined);
+    }, delay);
+  }
+
+  /** Drops the oldest check rows (with their logs) and missed rows down to 90% of the bound. */
+  #shed(): void {
+    const keep = Math.floor(this.#maxBuffered * 0.9);
+    const gone = new Set<string>();
+    for (const id of this.#checks.keys()) {
+      if (this.#checks.size <= keep) break;
+      this.#checks.delete(id);
+      gone.add(id);
+    }
+    if (gone.size > 0) this.#logs = this.#logs.filter((l) => !gone.has(l.jobId));
+    let dropped = gone.size;
+    if (this.#missed.length > keep) {
+      dropped += this.#missed.length - keep;
+      this.#missed = this.#missed.slice(this.#missed.length - keep);
+    }
+    if (dropped === 0) return;
+    this.stats.dropped.buffer_full += dropped;
+    this.#trouble.shed(dropped, this.pending);
   }
 
   #cancelTimer(): void {
@@ -233,9 +310,16 @@ export class WriteBuffer {
       await this.#o.store.flush(batch);
     } catch (error) {
       this.stats.failures += 1;
+      this.stats.consecutiveFailures += 1;
       this.#restore(batch, states);
+      if (this.#checks.size > this.#maxBuffered || this.#missed.length > this.#maxBuffered) this.#shed();
+      const retryMs = backoffDelay(this.stats.consecutiveFailures - 1, this.#backoff);
+      this.#trouble.failed(error, this.pending, retryMs);
+      this.#o.onError?.(error);
       throw error;
     }
+    this.stats.consecutiveFailures = 0;
+    this.#trouble.recovered();
     const ms = performance.now() - start;
     this.stats.flushes += 1;
     this.stats.rows += rows;

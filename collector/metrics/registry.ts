@@ -11,6 +11,11 @@
 //   vigil_scheduler_lateness_seconds{kind}                  claim time - due time (the engine's histogram)
 //   vigil_incidents_open{kind}                              open incidents
 //   vigil_outbox_depth                                      incident deliveries not done yet
+//   vigil_check_rows_dropped_total{reason}                  rows the write buffer dropped: buffer_full
+//                                                           (storage failing), shutdown (no spill
+//                                                           possible), spill_unreadable
+//   vigil_write_buffer_rows                                 rows waiting for the next flush
+//   vigil_flush_consecutive_failures                        failed flushes in a row (0 = writing)
 //   process_* / nodejs_*                                    prom-client's default metrics
 import { Counter, collectDefaultMetrics, Histogram, type Metric, Registry } from 'prom-client';
 import type { StatusContext } from '../status/context.ts';
@@ -20,7 +25,10 @@ import { CheckTail } from './check-tail.ts';
 /** The part of the engine runtime /metrics reads (collector/engine/runtime.ts), when present. */
 export interface MetricsRuntime {
   engine?: {
-    stats(): { lateness: Record<string, { count: number; sum: number; buckets: Array<[number, number]> }> };
+    stats(): {
+      lateness: Record<string, { count: number; sum: number; buckets: Array<[number, number]> }>;
+      flush?: { pending: number; consecutiveFailures: number; dropped: Record<string, number> };
+    };
   };
   registry?: { list(): Array<{ region: string; name: string; online: boolean }> };
 }
@@ -31,7 +39,7 @@ type Value = { labels: Record<string, string | number>; value: number; metricNam
 function computed(
   name: string,
   help: string,
-  type: 'gauge' | 'histogram',
+  type: 'counter' | 'gauge' | 'histogram',
   values: () => Promise<Value[]>,
 ): Metric<string> {
   return {
@@ -162,6 +170,38 @@ export function createMetrics(status: StatusContext, runtime: MetricsRuntime | u
       async () => {
         const depth = (await snapshot()).outboxDepth;
         return depth === null ? [] : [{ labels: {}, value: depth }];
+      },
+    ),
+  );
+  const flush = () => runtime?.engine?.stats().flush;
+  registry.registerMetric(
+    computed(
+      'vigil_check_rows_dropped_total',
+      'Check rows (and missed-job rows) the write buffer dropped, by reason: buffer_full (storage failing), shutdown (no spill possible), spill_unreadable.',
+      'counter',
+      async () =>
+        Object.entries(flush()?.dropped ?? {}).map(([reason, value]) => ({ labels: { reason }, value })),
+    ),
+  );
+  registry.registerMetric(
+    computed(
+      'vigil_write_buffer_rows',
+      'Rows waiting in the write buffer for the next flush.',
+      'gauge',
+      async () => {
+        const f = flush();
+        return f === undefined ? [] : [{ labels: {}, value: f.pending }];
+      },
+    ),
+  );
+  registry.registerMetric(
+    computed(
+      'vigil_flush_consecutive_failures',
+      'Failed store flushes in a row (0 while writes succeed).',
+      'gauge',
+      async () => {
+        const f = flush();
+        return f === undefined ? [] : [{ labels: {}, value: f.consecutiveFailures }];
       },
     ),
   );

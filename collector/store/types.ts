@@ -5,6 +5,7 @@
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
 import type { AlertStore } from './alert-types.ts';
+import type { StorageHealth } from './errors.ts';
 import type { RetentionStore } from './retention-types.ts';
 import type { CheckStore, IncidentStore, RuntimeStore } from './runtime-types.ts';
 import type { StatusStore } from './status-types.ts';
@@ -128,5 +129,7 @@ export interface Store {
   readonly status: StatusStore;
   /** Pruning by age and materializing maintenance spans (retention-types.ts). */
   readonly retention: RetentionStore;
+  /** Whether writes reach storage (disk full, I/O errors), for /readyz (errors.ts). */
+  readonly storage: StorageHealth;
   close(): Promise<void>;
 }

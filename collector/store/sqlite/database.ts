@@ -1,6 +1,9 @@
 // One SQLite database file seen through two connections: a writer that only ever runs inside
 // serialized transactions, and a reader. In WAL mode the reader sees the last committed state, so
 // a GET during a long apply never observes half of it, and an apply never waits for readers.
+// Every write transaction's outcome feeds `health` (../errors.ts StorageHealth): a storage failure
+// marks the store not writable until a write commits again.
+import { isStorageError, type StorageCondition, type StorageHealth, StorageWatch } from '../errors.ts';
 import type { StoreTx } from '../runtime-types.ts';
 import { SqliteConnection, type SqlValue } from './connection.ts';
 
@@ -27,6 +30,9 @@ export function writeTxOf(tx: StoreTx): WriteTx {
   return tx as unknown as WriteTx;
 }
 
+/** Readiness probes write at most this often while storage is failing. */
+const PROBE_SPACING_MS = 1000;
+
 /** Rows per multi-row INSERT: one statement call costs tens of µs, one row inside a statement ~1 µs. */
 export const ROWS_PER_STATEMENT = 500;
 
@@ -37,6 +43,11 @@ export class SqliteDatabase {
   /** Tail of the queue of write transactions on this process's writer connection. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  readonly #watch = new StorageWatch();
+  readonly health: StorageHealth = {
+    condition: () => this.#watch.condition(),
+    probe: () => this.#probe(),
+  };
 
   private constructor(path: string, writer: SqliteConnection, reader: SqliteConnection) {
     this.path = path;
@@ -50,7 +61,14 @@ export class SqliteDatabase {
       // WAL is a property of the file; set it before the reader opens.
       await writer.exec('PRAGMA journal_mode = WAL;');
       const reader = await SqliteConnection.open(path, { busyTimeoutMs });
-      return new SqliteDatabase(path, writer, reader);
+      const db = new SqliteDatabase(path, writer, reader);
+      // A file SQLite could only open read-only (an immutable file, a read-only mount) fails here,
+      // at the start, rather than at the first write.
+      await db.write(touch).catch(async (error: unknown) => {
+        await db.close();
+        throw error;
+      });
+      return db;
     } catch (error) {
       await writer.close();
       throw error;
@@ -78,19 +96,40 @@ export class SqliteDatabase {
     await Promise.all([this.#reader.close(), this.#writer.close()]);
   }
 
+  async #probe(): Promise<StorageCondition> {
+    const before = this.#watch.condition();
+    if (before.writable || this.#closed) return before;
+    if (Date.now() - this.#watch.lastAttempt < PROBE_SPACING_MS) return before;
+    await this.write(touch).catch(() => undefined);
+    return this.#watch.condition();
+  }
+
   async #transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
     if (this.#closed) throw new Error('database is closed');
     const tx = this.#writer;
-    await tx.exec('BEGIN IMMEDIATE');
+    this.#watch.attempted();
     try {
-      const result = await work(tx);
-      await tx.exec('COMMIT');
-      return result;
+      await tx.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(tx);
+        await tx.exec('COMMIT');
+        this.#watch.succeeded();
+        return result;
+      } catch (error) {
+        await tx.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
-      await tx.exec('ROLLBACK').catch(() => undefined);
+      if (isStorageError(error)) this.#watch.failed(error);
       throw error;
     }
   }
+}
+
+/** The smallest real write: rewrites the header's user_version (unused by Vigil) with its value. */
+async function touch(tx: WriteTx): Promise<void> {
+  const row = await tx.get<{ user_version: number }>('PRAGMA user_version');
+  await tx.exec(`PRAGMA user_version = ${Number(row?.user_version ?? 0)}`);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Store } from '../types.ts';
 import { SqliteAlertStore } from './alert-store.ts';
 import { SqliteCheckStore } from './check-store.ts';
 import { SqliteDatabase } from './database.ts';
+import { classified } from './failures.ts';
 import { SqliteIncidentStore } from './incident-store.ts';
 import { type Migration, migrate } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -30,7 +31,9 @@ export interface SqliteStore extends Store {
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  await mkdir(dirname(options.path), { recursive: true });
+  await mkdir(dirname(options.path), { recursive: true }).catch((error: unknown) => {
+    throw classified(error, options.path);
+  });
   const db = await SqliteDatabase.open(options.path, options.busyTimeoutMs);
   let migrated: number[];
   try {
@@ -50,6 +53,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     alerts: new SqliteAlertStore(db),
     status: new SqliteStatusStore(db),
     retention: new SqliteRetention(db),
+    storage: db.health,
     close: () => db.close(),
   };
 }
