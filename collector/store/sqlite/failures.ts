@@ -28,6 +28,21 @@ const ERRNO_CODES: Record<string, StorageErrorCode> = {
 
 const ELSEWHERE = 'or point VIGIL_DB elsewhere';
 
+/** Why the nearest existing ancestor of `dir` refuses a new directory (`: ... read-only`), or ''. */
+function blockedBy(dir: string): string {
+  for (let at = dirname(dir); ; at = dirname(at)) {
+    try {
+      accessSync(at, constants.W_OK);
+      return '';
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code;
+      if (errno === 'EROFS') return `: ${at} is on a read-only filesystem`;
+      if (errno !== 'ENOENT') return `: ${at} is not writable by this process (${errno})`;
+    }
+    if (dirname(at) === at) return '';
+  }
+}
+
 /** Why `path` cannot be opened for writing, found by looking at it (only called on failure). */
 function whyNotWritable(path: string): { code: StorageErrorCode; why: string; fix: string } | null {
   const dir = dirname(path);
@@ -42,7 +57,7 @@ function whyNotWritable(path: string): { code: StorageErrorCode; why: string; fi
   } catch {
     return {
       code: 'VIGIL_STORE_CANT_OPEN',
-      why: `the directory ${dir} does not exist and cannot be created`,
+      why: `the directory ${dir} does not exist and cannot be created${blockedBy(dir)}`,
       fix: `create the directory ${dir}, ${ELSEWHERE}`,
     };
   }
