@@ -2,9 +2,11 @@
 // other work (the collector's API, with its embedded runner), and judging a body up to the cap
 // can take long synchronous stretches: JSON.parse of 1 MiB, a JSONPath `$..*` over a large
 // document (a quarter second), a regular expression that drives RE2 off its fast path (linear,
-// but most of a second on 1 MiB). So a response with a body is judged in a worker thread (a
-// small pool); one without is judged in place (status and headers are small). A task that is
-// still running when the check's time is up ends its worker and fails the check as `timeout`.
+// but most of a second on 1 MiB). So a response is judged in a worker thread (a small pool) when
+// its body is larger than INLINE_BODY_CHARS and a JSON or `matches` assertion reads it; the rest
+// is judged in place: status, headers, keywords (one indexOf, about 1 ms on 1 MiB) and small
+// bodies cost less than the copy to a worker, and a worker costs tens of MB of memory. A task
+// that is still running when the check's time is up ends its worker and fails it as `timeout`.
 // See ARCHITECTURE.md, probe/.
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +36,12 @@ export type EvaluationTaskResult = { id: number; evaluation: Evaluation } | { id
  * covers starting the first worker of a process (a few hundred ms on a loaded machine).
  */
 export const MIN_JUDGING_MS = 1_000;
+
+/**
+ * Largest body judged in place whatever its assertions: RE2 and a JSONPath walk over 16 Ki
+ * characters stay within a few ms.
+ */
+export const INLINE_BODY_CHARS = 16 * 1024;
 
 /** Two at least, so one long task does not hold up the next check's. */
 const MAX_WORKERS = Math.max(2, Math.min(4, availableParallelism() - 1));
@@ -69,7 +77,7 @@ export function evaluateResponse(
   deadline: number,
   timeoutMs: number,
 ): Promise<Evaluation> {
-  if (facts.body === null) return Promise.resolve(evaluate(spec, facts, context));
+  if (!costlyToJudge(spec, facts)) return Promise.resolve(evaluate(spec, facts, context));
   const task: EvaluationTask = {
     id: nextId++,
     spec: {
@@ -93,6 +101,12 @@ export function evaluateResponse(
     queue.push(pending);
     dispatch();
   });
+}
+
+/** Whether judging may take long synchronous stretches: a large body read by a JSON path or a regex. */
+function costlyToJudge(spec: EvaluationSpec, facts: AssertionFacts): boolean {
+  if (facts.body === null || facts.body.length <= INLINE_BODY_CHARS) return false;
+  return spec.assertions.some((assertion) => assertion.source === 'json' || assertion.operator === 'matches');
 }
 
 function dispatch(): void {
