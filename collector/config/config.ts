@@ -258,7 +258,8 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
       config[key] = integer(raw, where, 0, 24 * 3600_000);
       return;
     case 'runnerSessionTtlMs':
-      config.runnerSessionTtlMs = integer(raw, where, 1000, 365 * 24 * 3600_000);
+      // At least a minute: heartbeats (15 s) renew a session past half its lifetime.
+      config.runnerSessionTtlMs = integer(raw, where, 60_000, 365 * 24 * 3600_000);
       return;
     case 'regionKeys':
       config.regionKeys = regionKeys(raw, where);

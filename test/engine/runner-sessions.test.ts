@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../collector/config/config.ts';
 import type { HeartbeatResponse } from '../../runner/protocol.ts';
 import type { ApiError } from '../../schema/plan-types.ts';
 import { FakeClock } from './fake-clock.ts';
@@ -169,5 +170,16 @@ describe('runner session lifetime', () => {
       config: { runnerSessionTtlMs: TTL },
     });
     expect((await heartbeat(h, runner.token)).statusCode).toBe(401);
+  });
+});
+
+describe('VIGIL_RUNNER_SESSION_TTL_MS', () => {
+  it('sets the session lifetime (default 24 h, at least a minute)', async () => {
+    expect((await loadConfig({ env: {} })).runnerSessionTtlMs).toBe(24 * 3600_000);
+    const set = await loadConfig({ env: { VIGIL_RUNNER_SESSION_TTL_MS: '3600000' } });
+    expect(set.runnerSessionTtlMs).toBe(3600_000);
+    await expect(loadConfig({ env: { VIGIL_RUNNER_SESSION_TTL_MS: '5000' } })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
   });
 });
