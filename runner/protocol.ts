@@ -17,9 +17,12 @@
 //   capped). The answer comes as soon as at least one job is ready, else after `wait` with
 //   `jobs: []`. While the collector closes, pending claims answer at once with `drain: true`.
 // - Job.deadline = claim time + the monitor's timeout + 15 s: a result received after it is
-//   `rejected` (the job may have been re-queued to another runner). Send results promptly.
+//   `rejected` while the job waits for another runner, or stored as late (no vote) once the job
+//   was missed. Send results promptly.
 // - results: `accepted` / `duplicates` / `rejected` by jobId as documented below; a result is
-//   rejected when its job is unknown, its lease expired, or it was leased to another runner.
+//   rejected when its job is unknown, or waits for (or was leased to) another runner. A result
+//   whose job was missed meanwhile (the runner was cut off) is accepted from a runner of its
+//   region for an hour after its round's deadline, stored as late, never a vote.
 // - 401 VIGIL_ERR_RUNNER_UNKNOWN on claim/results/heartbeat/deregister: register again.
 // - Heartbeats and claims both count as "seen"; silence of 45 s = offline, leases re-queued.
 // - Sessions are bound to the region key that made them and live VIGIL_RUNNER_SESSION_TTL_MS
@@ -123,7 +126,10 @@ export interface ResultsResponse {
   accepted: string[];
   /** Already stored before (a retried batch): fine, idempotent. */
   duplicates: string[];
-  /** Unknown or expired lease: not stored; the runner drops them. */
+  /**
+   * Unknown job, or one leased again to another runner (its answer counts): not stored; the runner
+   * drops them. A job missed while its result was on its way is `accepted` (stored as late).
+   */
   rejected: string[];
 }
 
