@@ -15,6 +15,9 @@ export const DIAGNOSTIC_CODES = {
   duplicate_key: 'a mapping has the same key twice',
   multiple_documents: 'a file holds more than one YAML document (`---`)',
   alias_limit: 'too many YAML aliases (alias bomb protection)',
+  yaml_complex_key: 'a YAML complex key (`? `, or a list or mapping used as a key)',
+  yaml_too_deep: 'lists or mappings nested more than 64 levels deep',
+  yaml_too_large: 'a file has more than 50,000 lines or 10,000 YAML nodes',
   not_a_mapping: 'a file (or a list entry given to sync) is not a mapping',
   // Shape (JSON Schema)
   unknown_key: 'a key the language does not have at this place',

@@ -11,7 +11,7 @@ import {
   validSpecs,
 } from './check-document.ts';
 import { dedupeDiagnostics, makeDiagnostic, NO_SPAN, sortDiagnostics } from './diagnostics.ts';
-import { readMonitorFile } from './read-file.ts';
+import { type ReadOutcome, readMonitorFile } from './read-file.ts';
 import { checkFileShape, MONITORS_SCHEMA } from './schema-check.ts';
 import { translateSchemaErrors } from './schema-errors.ts';
 import type { Diagnostic, MonitorSpec, SourceLocation } from './types.ts';
@@ -36,21 +36,40 @@ const MONITOR_FILE = /\.ya?ml$/i;
 export async function loadMonitorFiles(paths: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const { files, diagnostics } = await collectFiles(paths, cwd);
+  const sources: MonitorSource[] = [];
+  for (const file of files) sources.push({ file, read: await readMonitorFile(resolve(cwd, file)) });
+  const loaded = loadMonitorSources(sources);
+  for (const diagnostic of loaded.diagnostics) diagnostics.push(diagnostic);
+  return { ...loaded, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics), files) };
+}
+
+/** One file as read (readMonitorFile, or decodeMonitorText for bytes held in memory). */
+export interface MonitorSource {
+  file: string;
+  read: ReadOutcome;
+}
+
+/**
+ * The in-memory half of loadMonitorFiles: files already read are checked, across files too, and
+ * normalized. Synchronous; the YAML fuzzer drives `vigil validate`'s path through it.
+ */
+export function loadMonitorSources(sources: readonly MonitorSource[]): LoadResult {
+  const diagnostics: Diagnostic[] = [];
   const docs: CheckedDocument[] = [];
-  for (const file of files) {
-    const doc = await checkFile(file, resolve(cwd, file));
+  for (const { file, read } of sources) {
+    const doc = checkFile(file, read);
     if (doc instanceof CheckedDocument) docs.push(doc);
-    else diagnostics.push(...doc);
+    else for (const diagnostic of doc) diagnostics.push(diagnostic);
   }
   checkAcrossDocuments(docs);
   const monitors = docs.flatMap(validSpecs);
-  for (const doc of docs) diagnostics.push(...doc.diagnostics);
+  for (const doc of docs) for (const diagnostic of doc.diagnostics) diagnostics.push(diagnostic);
+  const files = sources.map((source) => source.file);
   return { monitors, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics), files), files };
 }
 
 /** One file: diagnostics only when it could not be parsed, else its checked document. */
-async function checkFile(file: string, absolute: string): Promise<CheckedDocument | Diagnostic[]> {
-  const read = await readMonitorFile(absolute);
+function checkFile(file: string, read: ReadOutcome): CheckedDocument | Diagnostic[] {
   if (!read.ok) {
     const line = read.line ?? (read.code === 'invalid_encoding' ? 1 : 0);
     const column = read.column ?? (line === 0 ? 0 : 1);

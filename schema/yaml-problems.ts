@@ -1,6 +1,6 @@
-// Problems found in a YAML document before the monitor rules see it: flow collections nested too
-// deep to parse safely, duplicate keys, aliases that expand too far, and the parser's own errors,
-// each placed at a line and column.
+// Problems found in a YAML document before the monitor rules see it: duplicate keys, aliases that
+// expand too far, and the parser's own errors, each placed at a line and column. What must be
+// refused before parsing is in yaml-prescan.ts.
 import {
   type Document,
   isAlias,
@@ -16,44 +16,6 @@ import {
 import type { Span } from './diagnostics.ts';
 import { MAX_ALIASES } from './limits.ts';
 import type { SourceProblem } from './yaml-source.ts';
-
-export const MAX_FLOW_DEPTH = 64;
-/**
- * Offset of the first `[` or `{` that opens a flow collection nested deeper than MAX_FLOW_DEPTH,
- * or null. Quoted strings and comments are skipped. The YAML parser would recurse that deep and
- * run out of stack at a position that depends on the stack size; this check is exact.
- */
-export function deepFlowNesting(text: string): number | null {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote !== null) {
-      if (quote === '"' && c === '\\') i++;
-      else if (c === quote && !(quote === "'" && text[i + 1] === "'")) quote = null;
-      else if (quote === "'" && c === "'") i++;
-      continue;
-    }
-    if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
-      const end = text.indexOf('\n', i);
-      i = end === -1 ? text.length : end;
-    } else if ((c === '"' || c === "'") && /(?:^|[\s[{,:?-])$/.test(text.slice(Math.max(0, i - 1), i))) {
-      // A quote only opens a quoted scalar where a scalar starts (not the `'` of `Bob's`).
-      quote = c;
-    } else if (c === '[' || c === '{') {
-      depth += 1;
-      if (depth > MAX_FLOW_DEPTH) return i;
-    } else if ((c === ']' || c === '}') && depth > 0) depth -= 1;
-  }
-  return null;
-}
-
-export function spanAtOffset(text: string, offset: number): Span {
-  const before = text.slice(0, offset).split('\n');
-  const line = before.length;
-  const column = (before.at(-1)?.length ?? 0) + 1;
-  return { line, column, endLine: line, endColumn: column + 1 };
-}
 
 export function yamlProblem(
   text: string,
@@ -131,6 +93,8 @@ export function aliasProblems(doc: Document, lineCounter: LineCounter): SourcePr
   visit(doc, {
     Alias(_, alias) {
       count += 1;
+      // Resolving searches the document: past the limit that would be quadratic, and pointless.
+      if (count > MAX_ALIASES + 1) return visit.BREAK;
       const [start, end] = alias.range ?? [0, 0];
       if (alias.resolve(doc) === undefined) {
         problems.push({

@@ -19,15 +19,13 @@ import type { DiagnosticCode } from './codes.ts';
 import type { PathSegment, Span } from './diagnostics.ts';
 import { MAX_ALIAS_ADDED_VALUES, MAX_ALIASES } from './limits.ts';
 import type { Locator } from './locator.ts';
+import { prescanYaml } from './yaml-prescan.ts';
 import {
   aliasExpansion,
   aliasProblems,
-  deepFlowNesting,
   duplicateKeys,
   lineEnd,
-  MAX_FLOW_DEPTH,
   onePerLine,
-  spanAtOffset,
   toSpan,
   yamlProblem,
 } from './yaml-problems.ts';
@@ -39,27 +37,17 @@ export interface SourceProblem {
   hint: string;
 }
 
+/** YAML problems reported per file; past this many the rest are noise from the same mistake. */
+export const MAX_YAML_PROBLEMS = 100;
+
 export type ParseOutcome =
   | { ok: true; value: Record<string, unknown>; locator: YamlLocator }
   | { ok: false; problems: SourceProblem[] };
 
-/** Deeper `[`/`{` nesting than this is refused before parsing (no monitor needs more than 5). */
-
 export function parseMonitorYaml(text: string): ParseOutcome {
-  const tooDeep = deepFlowNesting(text);
-  if (tooDeep !== null) {
-    return {
-      ok: false,
-      problems: [
-        {
-          code: 'yaml_syntax',
-          span: spanAtOffset(text, tooDeep),
-          message: `YAML syntax: lists or mappings are nested more than ${MAX_FLOW_DEPTH} levels deep`,
-          hint: 'a monitor file needs only a few levels of nesting; check for unbalanced `[` or `{`',
-        },
-      ],
-    };
-  }
+  // Nesting, complex keys and size are judged on the text first: the parser is not safe for them.
+  const refused = prescanYaml(text);
+  if (refused !== null) return { ok: false, problems: [refused] };
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const spanOf = (start: number, end: number): Span => toSpan(lineCounter, start, end);
@@ -83,9 +71,10 @@ export function parseMonitorYaml(text: string): ParseOutcome {
   for (const error of [...doc.errors, ...doc.warnings]) {
     problems.push(yamlProblem(text, lineCounter, error.code, error.message, error.pos));
   }
-  problems.push(...duplicateKeys(doc, lineCounter));
-  problems.push(...aliasProblems(doc, lineCounter));
-  if (problems.length > 0) return { ok: false, problems: onePerLine(problems) };
+  // One by one: spreading tens of thousands of problems into push() overflows the stack.
+  for (const problem of duplicateKeys(doc, lineCounter)) problems.push(problem);
+  for (const problem of aliasProblems(doc, lineCounter)) problems.push(problem);
+  if (problems.length > 0) return { ok: false, problems: onePerLine(problems).slice(0, MAX_YAML_PROBLEMS) };
 
   if (
     doc.contents === null ||

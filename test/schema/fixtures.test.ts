@@ -61,6 +61,7 @@ describe('invalid fixtures', () => {
       file_too_large: 'load.test.ts',
       too_long: 'load.test.ts (a 64 KiB body is generated)',
       secret_missing: 'secrets.test.ts',
+      yaml_too_large: 'yaml-hostile.test.ts (large files are generated)',
     };
     for (const code of Object.keys(elsewhere)) covered.add(code);
     const missing = Object.keys(DIAGNOSTIC_CODES).filter((code) => !covered.has(code));
