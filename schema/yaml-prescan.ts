@@ -15,8 +15,8 @@ export const MAX_BLOCK_DEPTH = 64;
 /** Deeper `[`/`{` nesting than this is refused (no monitor needs more than 5). */
 export const MAX_FLOW_DEPTH = 64;
 /**
- * More YAML nodes than this are refused: keys, values, list entries, `:` and every `[]{},`
- * (brackets count inside plain text too: the library works on each), a document marker counts
+ * More YAML nodes than this are refused: keys, values, list entries, `:` and every `[]{},"'`
+ * (inside plain text too: the library works on, or errs at, each), a document marker counts
  * DOCUMENT_WEIGHT. A monitor is 10 to 100 nodes, so this is hundreds of monitors in a file.
  */
 export const MAX_YAML_NODES = 10_000;
@@ -97,7 +97,12 @@ function scan(text: string): { kind: Finding; offset: number } | null {
         continue;
       }
       if (plainAbove > -2 && col > plainAbove) {
-        i = toEol(i) + 1;
+        // More of a plain scalar; its brackets and quotes still count (the library may not agree
+        // that it is one, and then works on each).
+        i = plainEnd(i);
+        while (i < n && at(i) !== NL) i = Math.max(plainEnd(i + 1), i + 1);
+        if (nodes > MAX_YAML_NODES) return { kind: 'too_many_nodes', offset: i };
+        i += 1;
         lineStart = i;
         continue;
       }
@@ -136,6 +141,8 @@ function scan(text: string): { kind: Finding; offset: number } | null {
     const indicator = blank(next) || (flow > 0 && (next === 44 || next === 93 || next === 125));
     if (c === 58 /* : */ && (indicator || (flow > 0 && !valueStart))) {
       if (closed) return { kind: 'complex_key', offset: i };
+      // `: ` with no key before it is an empty key: `: : : x` nests like `a: b: c: x`.
+      if (valueStart && flow === 0) tokenCol = i - lineStart;
       if (++nodes > MAX_YAML_NODES) return { kind: 'too_many_nodes', offset: i };
       if (flow === 0 && open(tokenCol)) return { kind: 'block_depth', offset: i };
       plainAbove = -2;
@@ -224,7 +231,7 @@ function scan(text: string): { kind: Finding; offset: number } | null {
       if (flowIndicator(p)) {
         if (flow > 0) return j;
         nodes++;
-      }
+      } else if (p === 34 || p === 39) nodes++; // a run of quotes: the library errs at each
       j++;
     }
     return n;

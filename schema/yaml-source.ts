@@ -49,7 +49,14 @@ export function parseMonitorYaml(text: string): ParseOutcome {
   const refused = prescanYaml(text);
   if (refused !== null) return { ok: false, problems: [refused] };
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  } catch (error) {
+    // The pre-scan estimates nesting; should the parser still run out of stack, say so.
+    if (!(error instanceof RangeError)) throw error;
+    return { ok: false, problems: [tooDeepToParse()] };
+  }
   const spanOf = (start: number, end: number): Span => toSpan(lineCounter, start, end);
 
   if (!Array.isArray(docs)) {
@@ -124,6 +131,15 @@ export function parseMonitorYaml(text: string): ParseOutcome {
     value: value as Record<string, unknown>,
     locator: new YamlLocator(doc, lineCounter, text),
   };
+
+  function tooDeepToParse(): SourceProblem {
+    return {
+      code: 'yaml_too_deep',
+      span: { line: 1, column: 1, endLine: 1, endColumn: 1 },
+      message: 'YAML nesting: lists or mappings are nested too deeply to read',
+      hint: 'a monitor file needs only a few levels of nesting; check the indentation and unbalanced `[` or `{`',
+    };
+  }
 
   function emptyFile(): SourceProblem {
     return {
