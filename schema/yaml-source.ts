@@ -49,14 +49,16 @@ export function parseMonitorYaml(text: string): ParseOutcome {
   const refused = prescanYaml(text);
   if (refused !== null) return { ok: false, problems: [refused] };
   const lineCounter = new LineCounter();
-  let docs: ReturnType<typeof parseAllDocuments>;
-  try {
-    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  } catch (error) {
-    // The pre-scan estimates nesting; should the parser still run out of stack, say so.
-    if (!(error instanceof RangeError)) throw error;
-    return { ok: false, problems: [tooDeepToParse()] };
-  }
+  const docs = (() => {
+    try {
+      return parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    } catch (error) {
+      // The pre-scan estimates nesting; should the parser still run out of stack, say so.
+      if (!(error instanceof RangeError)) throw error;
+      return null;
+    }
+  })();
+  if (docs === null) return { ok: false, problems: [tooDeepToParse()] };
   const spanOf = (start: number, end: number): Span => toSpan(lineCounter, start, end);
 
   if (!Array.isArray(docs)) {

@@ -83,6 +83,7 @@ const TOKENS = [
   '@',
   '`',
   '${',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference is literal text here.
   '${SECRET}',
   'null',
   '~',
