@@ -1,7 +1,6 @@
 // The runner protocol over HTTP (runner/protocol.ts) and GET /v1/runners. Every route
 // calls the same RunnerService as the embedded runner's in-process transport.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { FAILURE_REASONS } from '../../probe/types.ts';
 import type {
   ClaimRequest,
   ClaimResponse,
@@ -13,6 +12,7 @@ import { errorResponses } from '../api/schemas.ts';
 import type { RunnerSession } from '../fleet/registry.ts';
 import { withAccess } from '../http/auth.ts';
 import { VigilError } from '../http/errors.ts';
+import { checkResultSchema } from './result-schema.ts';
 import type { RoutePlugin } from './route.ts';
 import { iso } from './runtime-views.ts';
 
@@ -67,28 +67,6 @@ const claimResponseSchema = {
       },
     },
     drain: { type: 'boolean' },
-  },
-} as const;
-
-const checkResultSchema = {
-  type: 'object',
-  required: ['ok', 'reason', 'message', 'startedAt', 'timings'],
-  // The runner may send more detail than this version stores.
-  additionalProperties: true,
-  properties: {
-    ok: { type: 'boolean' },
-    reason: { anyOf: [{ type: 'string', enum: FAILURE_REASONS }, { type: 'null' }] },
-    message: { type: 'string', maxLength: 10_000 },
-    phase: { type: ['string', 'null'] },
-    status: { type: ['integer', 'null'], minimum: 0, maximum: 999 },
-    httpVersion: { type: ['string', 'null'] },
-    remote: { type: ['object', 'null'] },
-    timings: { type: 'object' },
-    tls: { type: ['object', 'null'] },
-    redirects: { type: 'array' },
-    assertions: { type: 'array' },
-    startedAt: { type: 'string', minLength: 1, maxLength: 64 },
-    log: { type: 'object' },
   },
 } as const;
 
