@@ -32,6 +32,7 @@ export class CheckedDocument {
   readonly root: unknown;
   readonly defaults: unknown;
   readonly monitors: CheckedMonitor[] = [];
+  private readonly monitorsByPath = new Map<string, CheckedMonitor>();
   readonly diagnostics: Diagnostic[] = [];
   /** Errors outside any monitor (top level, defaults): they disqualify every monitor. */
   documentErrors = 0;
@@ -62,10 +63,22 @@ export class CheckedDocument {
     else owner.errors += 1;
   }
 
+  /** Adds a monitor entry; findings under its path are blamed on it. */
+  addMonitor(monitor: CheckedMonitor): void {
+    this.monitors.push(monitor);
+    this.monitorsByPath.set(pathKey(monitor.path), monitor);
+  }
+
+  /**
+   * The monitor a path lies in: a lookup per prefix, not a scan of every monitor, so a file's
+   * findings cost the same whatever the number of monitors beside them.
+   */
   monitorAt(path: readonly PathSegment[]): CheckedMonitor | undefined {
-    return this.monitors.find(
-      (m) => m.path.length <= path.length && m.path.every((segment, i) => path[i] === segment),
-    );
+    for (let length = 1; length <= path.length; length += 1) {
+      const monitor = this.monitorsByPath.get(pathKey(path.slice(0, length)));
+      if (monitor !== undefined) return monitor;
+    }
+    return undefined;
   }
 
   /**
@@ -87,13 +100,17 @@ export class CheckedDocument {
   }
 }
 
+function pathKey(path: readonly PathSegment[]): string {
+  return JSON.stringify(path);
+}
+
 /** Adds each monitor entry of `list` (found at `listPath`) to the document. */
 export function registerMonitors(doc: CheckedDocument, list: unknown, listPath: PathSegment[]): void {
   if (!Array.isArray(list)) return;
   list.forEach((raw, index) => {
     const path = [...listPath, index];
     const span = doc.locator.span(path, 'value');
-    doc.monitors.push({
+    doc.addMonitor({
       path,
       raw,
       merged: isRecord(raw) ? applyFileDefaults(raw, doc.defaults) : undefined,
