@@ -168,7 +168,7 @@ export function oddValue(rng: Rng): unknown {
     () => ({}),
     () => ({ __proto__: { admin: true } }),
     () => Array.from({ length: rng.pick([1001, 5000]) }, () => 1),
-    () => 'x'.repeat(rng.pick([100_001, 1_000_000])),
+    () => 'x'.repeat(rng.pick([100_001, 300_000])),
   ])();
 }
 
@@ -201,6 +201,27 @@ export function mutate(value: unknown, rng: Rng, depth = 0): unknown {
   return copy;
 }
 
+/** Every path to a leaf (a value that is not a non-empty object or array) of `value`. */
+function leaves(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== 'object') return [path];
+  const entries = Object.entries(value as object);
+  if (entries.length === 0) return [path];
+  return entries.flatMap(([key, child]) =>
+    leaves(child, [...path, Array.isArray(value) ? Number(key) : key]),
+  );
+}
+
+/** A copy of `value` with one leaf, chosen evenly among all (deep ones as often as shallow), replaced. */
+export function mutateLeaf(value: unknown, rng: Rng): unknown {
+  const path = rng.pick(leaves(value));
+  if (path.length === 0) return oddValue(rng);
+  const copy = structuredClone(value) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path.at(-1)!] = oddValue(rng);
+  return copy;
+}
+
 function nested(depth: number, open: string, close: string): string {
   return `${open.repeat(depth)}1${close.repeat(depth)}`;
 }
@@ -215,7 +236,8 @@ export function oddBody(schema: unknown, rng: Rng, extra: readonly unknown[] = [
   const roll = rng.next();
   const base =
     extra.length > 0 && rng.chance(0.5) ? rng.pick(extra) : plausible(schema ?? { type: 'object' }, rng);
-  if (roll < 0.55) return toJsonText(mutate(base, rng), rng);
+  if (roll < 0.3) return toJsonText(mutate(base, rng), rng);
+  if (roll < 0.55) return toJsonText(mutateLeaf(base, rng), rng);
   if (roll < 0.62) return toJsonText(base, rng);
   return rng.pick<() => string | Buffer>([
     () => '',
