@@ -7,8 +7,9 @@
 //                 scheduler items -> jobs on region queues / missed / wake-ups; every 10 s the
 //                 impairment detector. A tick is synchronous; the next one is set for the
 //                 scheduler's next due time (at most `tickMs` later).
-//   results(...)  a runner's results: accepted (a vote, stored by the next flush), duplicate, or
-//                 rejected (unknown or expired job: never a vote). See acceptResults.
+//   results(...)  a runner's results: accepted (a vote, stored by the next flush), late (its
+//                 round is over: stored with checks.late, never a vote), duplicate, or rejected
+//                 (unknown job, or leased to another runner: never a vote). See acceptResults.
 //   reconcile()   after a sync: create / update / rename / replace / delete / pause, by lineage.
 //   status(id), stats()  for the API.
 //
@@ -27,7 +28,8 @@
 // call); state.ts (the parts and the state they share), monitors.ts (live monitors, reconcile),
 // dispatch.ts (scheduler items -> jobs, misses), intake.ts (claims, results -> votes),
 // step.ts (verdict steps, state saved write-behind), region-health.ts (region view,
-// impairment), reads.ts (status, stats).
+// impairment), reads.ts (status, stats), late-results.ts (leases kept past their round),
+// write-buffer.ts with flush-trouble.ts and spill.ts (writes, a refusing disk, unsaved rows).
 import type { TimerHandle } from '../../common/timers.ts';
 import type { Job, JobResult, ResultsResponse } from '../../runner/protocol.ts';
 import type { RegionView } from '../domain/regions.ts';
@@ -193,9 +195,10 @@ export class Engine {
   }
 
   /**
-   * A batch of results from `runner`. Accepted: voted now, stored by the next flush. Duplicate:
-   * answered before (a retried batch). Rejected: unknown job, expired lease, or leased to another
-   * runner: never a vote, not stored.
+   * A batch of results from `runner`. Accepted: voted now, stored by the next flush. Late (the
+   * job's round is over, or its lease expired while a runner of its region was cut off): stored
+   * with `late`, never a vote (engine/late-results.ts). Duplicate: answered before (a retried
+   * batch). Rejected: unknown job, or waiting for another runner: never a vote, not stored.
    */
   acceptResults(runner: RunnerSession, results: readonly JobResult[]): Promise<ResultsResponse> {
     return acceptResults(this.#st, runner, results);
