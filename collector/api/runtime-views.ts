@@ -145,6 +145,8 @@ export interface CheckView {
   mark: string | null;
   detail: CheckRecord['detail'];
   hasLog: boolean;
+  /** Arrived after its round was over (a runner cut off): kept in history, never a vote. */
+  late: boolean;
   log?: unknown;
 }
 
@@ -171,6 +173,7 @@ export function checkView(c: CheckRecord & { log?: unknown }): CheckView {
     mark: c.mark,
     detail: c.detail,
     hasLog: c.hasLog,
+    late: c.late === true,
   };
   if ('log' in c) view.log = c.log ?? null;
   return view;
@@ -200,6 +203,7 @@ export const checkViewSchema = {
     mark: { type: ['string', 'null'] },
     detail: { type: 'object', additionalProperties: true },
     hasLog: { type: 'boolean' },
+    late: { type: 'boolean' },
     log: { type: ['object', 'null'], additionalProperties: true },
   },
 } as const;

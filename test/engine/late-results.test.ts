@@ -65,6 +65,14 @@ describe('late results', FAKE_TIME, () => {
     expect(answer).toEqual({ accepted: [job.jobId], duplicates: [], rejected: [] });
     const checks = await storedChecks(h);
     expect(checks.find((c) => c.job_id === job.jobId)).toEqual({ job_id: job.jobId, ok: 0, late: 1 });
+    // The history says so too, so a red dot that never became an incident is explained.
+    const history = await h.json<{ checks: Array<{ ok: boolean; late: boolean }> }>(
+      '/v1/monitors/web/checks',
+    );
+    expect(history.checks.filter((c) => c.late)).toEqual([
+      expect.objectContaining({ ok: false, late: true }),
+    ]);
+    expect(history.checks.filter((c) => !c.late).length).toBeGreaterThan(0);
     const m = await monitor(h);
     expect(m.state).toBe('up');
     expect(m.incident).toBeNull();
