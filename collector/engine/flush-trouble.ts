@@ -5,7 +5,7 @@
 import type { Logger } from '../../common/log.ts';
 
 /** Why rows were dropped (the metric's `reason` label). */
-export type DropReason = 'buffer_full' | 'shutdown' | 'spill_unreadable';
+export type DropReason = 'buffer_full' | 'shutdown' | 'spill_unreadable' | 'unwritable';
 
 export const SUMMARY_INTERVAL_MS = 60_000;
 

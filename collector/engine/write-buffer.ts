@@ -10,10 +10,16 @@
 // because the newest results are the ones the status, the verdict's last results and an
 // operator looking at a recovering collector need; state rows, incident events, marks and runner
 // records are small and never dropped. What is still here at close is handed back for the spill.
+//
+// A flush that fails on its data instead (StoreValueError: a check row holding a value the store
+// cannot bind, a bug or a runner's result the API let through) would fail every retry for good. So it is
+// written again without its check rows, then each check alone; a check that fails alone is
+// dropped with an error line and counted (`unwritable`), and everything else is stored.
 
 import { type Logger, silentLogger } from '../../common/log.ts';
 import { type BackoffOptions, backoffDelay } from '../../common/retry.ts';
 import type { TimerHandle, Timers } from '../../common/timers.ts';
+import { StoreValueError } from '../store/errors.ts';
 import type {
   CheckLogRecord,
   CheckRecord,
@@ -65,6 +71,7 @@ export class WriteBuffer {
   readonly #maxBuffered: number;
   readonly #backoff: BackoffOptions;
   readonly #trouble: FlushTrouble;
+  readonly #log: Logger;
   #checks = new Map<string, CheckRecord>();
   #logs: CheckLogRecord[] = [];
   #marks = new Map<string, Mark>();
@@ -88,7 +95,7 @@ export class WriteBuffer {
     maxMs: 0,
     pending: 0,
     consecutiveFailures: 0,
-    dropped: { buffer_full: 0, shutdown: 0, spill_unreadable: 0 },
+    dropped: { buffer_full: 0, shutdown: 0, spill_unreadable: 0, unwritable: 0 },
   };
 
   constructor(options: WriteBufferOptions) {
@@ -97,7 +104,8 @@ export class WriteBuffer {
     this.#maxRows = options.maxRows ?? 500;
     this.#maxBuffered = Math.max(this.#maxRows, options.maxBuffered ?? DEFAULT_MAX_BUFFERED);
     this.#backoff = options.backoff ?? { baseMs: this.#flushMs, maxMs: 10_000 };
-    this.#trouble = new FlushTrouble(options.log ?? silentLogger, options.clock);
+    this.#log = options.log ?? silentLogger;
+    this.#trouble = new FlushTrouble(this.#log, options.clock);
   }
 
   /** Counts rows lost outside the buffer (at shutdown, in a spill) in `stats.dropped`. */
@@ -308,7 +316,10 @@ export class WriteBuffer {
     const start = performance.now();
     try {
       await this.#o.store.flush(batch);
-    } catch (error) {
+    } catch (first) {
+      const onData = first instanceof StoreValueError && batch.checks.length > 0;
+      const error = onData ? await this.#setAside(batch) : first;
+      if (error === null) return this.#flushed(rows, start);
       this.stats.failures += 1;
       this.stats.consecutiveFailures += 1;
       this.#restore(batch, states);
@@ -318,6 +329,53 @@ export class WriteBuffer {
       this.#o.onError?.(error);
       throw error;
     }
+    this.#flushed(rows, start);
+  }
+
+  /**
+   * Writes a batch that failed on its data: everything but its checks, then each check with its
+   * log alone, dropping (logged, counted) a check that fails alone. Returns null when done, or the
+   * error that stopped it, with what was not written put back in `batch` for the retry.
+   */
+  async #setAside(batch: FlushBatch): Promise<unknown> {
+    const checks = batch.checks;
+    const logs = batch.logs;
+    try {
+      await this.#o.store.flush({ ...batch, checks: [], logs: [] });
+    } catch (error) {
+      return error;
+    }
+    const none: FlushBatch = {
+      ...batch,
+      marks: [],
+      states: [],
+      dropStates: [],
+      events: [],
+      runners: [],
+      missed: [],
+    };
+    Object.assign(batch, none);
+    for (const [index, check] of checks.entries()) {
+      const own = logs.filter((log) => log.jobId === check.id);
+      try {
+        await this.#o.store.flush({ ...none, checks: [check], logs: own });
+      } catch (error) {
+        if (!(error instanceof StoreValueError)) {
+          const rest = new Set(checks.slice(index).map((c) => c.id));
+          Object.assign(batch, { checks: checks.slice(index), logs: logs.filter((l) => rest.has(l.jobId)) });
+          return error;
+        }
+        this.stats.dropped.unwritable += 1;
+        this.#log.error(
+          { jobId: check.id, monitorId: check.monitorId, region: check.region, err: error },
+          'check result dropped: the store cannot hold one of its values',
+        );
+      }
+    }
+    return null;
+  }
+
+  #flushed(rows: number, start: number): void {
     this.stats.consecutiveFailures = 0;
     this.#trouble.recovered();
     const ms = performance.now() - start;

@@ -177,7 +177,7 @@ export function createMetrics(status: StatusContext, runtime: MetricsRuntime | u
   registry.registerMetric(
     computed(
       'vigil_check_rows_dropped_total',
-      'Check rows (and missed-job rows) the write buffer dropped, by reason: buffer_full (storage failing), shutdown (no spill possible), spill_unreadable.',
+      'Check rows (and missed-job rows) the write buffer dropped, by reason: buffer_full (storage failing), shutdown (no spill possible), spill_unreadable, unwritable (a value the store cannot hold).',
       'counter',
       async () =>
         Object.entries(flush()?.dropped ?? {}).map(([reason, value]) => ({ labels: { reason }, value })),

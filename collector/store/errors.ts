@@ -33,6 +33,18 @@ export class StorageError extends CodedError<StorageErrorCode> {
   }
 }
 
+/**
+ * The store refused a statement for a value it was given (one it cannot bind, too big, or against
+ * a constraint), not for its storage: retrying the same rows fails the same way.
+ */
+export class StoreValueError extends CodedError<'VIGIL_STORE_BAD_VALUE'> {
+  override name = 'StoreValueError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('VIGIL_STORE_BAD_VALUE', message, options);
+  }
+}
+
 export function isStorageError(error: unknown): error is StorageError {
   return error instanceof StorageError;
 }

@@ -1,10 +1,10 @@
 // SQLite's (and the filesystem's) storage failures as typed StorageErrors (../errors.ts): the
 // disk is full, an I/O error, a read-only file or mount, a file that cannot be opened. Every
-// message names the file and says what to do; any other error (bad SQL, a constraint) passes
-// through unchanged.
+// message names the file and says what to do. A value the store cannot hold (unbindable, too big,
+// a constraint) is a StoreValueError; any other error (bad SQL) passes through unchanged.
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StorageError, type StorageErrorCode } from '../errors.ts';
+import { StorageError, type StorageErrorCode, StoreValueError } from '../errors.ts';
 
 // Primary result codes (https://sqlite.org/rescode.html); extended codes keep them in the low byte.
 const SQLITE_READONLY = 8;
@@ -158,5 +158,21 @@ export function storageErrorOf(error: unknown, path: string): StorageError | nul
 
 /** `error` as its StorageError when it is one, else unchanged (for `catch` blocks that rethrow). */
 export function classified(error: unknown, path: string): unknown {
-  return storageErrorOf(error, path) ?? error;
+  return storageErrorOf(error, path) ?? valueErrorOf(error) ?? error;
+}
+
+// A statement refused for what it was given, not for the storage under it.
+const SQLITE_TOOBIG = 18;
+const SQLITE_CONSTRAINT = 19;
+const SQLITE_MISMATCH = 20;
+
+/** A value node:sqlite cannot bind, or SQLite refuses as too big or of the wrong type. */
+function valueErrorOf(error: unknown): StoreValueError | null {
+  if (error instanceof TypeError && /cannot be bound/.test(error.message))
+    return new StoreValueError(error.message, { cause: error });
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  if (typeof errcode !== 'number') return null;
+  const primary = errcode & 0xff;
+  if (primary !== SQLITE_TOOBIG && primary !== SQLITE_CONSTRAINT && primary !== SQLITE_MISMATCH) return null;
+  return new StoreValueError((error as Error).message, { cause: error });
 }
