@@ -1,9 +1,7 @@
-// One StatusService and one read-access hook per app instance, shared by the status, page, badge
+// One StatusService per app instance, with the app's read-access hook, shared by the status, page, badge
 // and metrics routes (each route group gets the same AppContext, so it is the key).
 import type { onRequestHookHandler } from 'fastify';
 import type { AppContext } from '../api/context.ts';
-import { hashToken, TOKEN_HASH_KEY } from '../http/auth.ts';
-import { requireRead } from './access.ts';
 import { StatusService } from './service.ts';
 
 export interface StatusContext {
@@ -24,20 +22,14 @@ export function statusOf(ctx: AppContext): Promise<StatusContext> {
 }
 
 async function create(ctx: AppContext): Promise<StatusContext> {
-  const hashes: Buffer[] = [];
-  if (ctx.config.statusToken !== null) hashes.push(hashToken(ctx.config.statusToken));
-  if (ctx.config.adminToken !== null) hashes.push(hashToken(ctx.config.adminToken));
-  else {
-    const stored = await ctx.store.settings.get(TOKEN_HASH_KEY);
-    if (stored !== undefined) hashes.push(Buffer.from(stored, 'hex'));
-  }
   return {
     service: new StatusService({
       store: ctx.store.status,
       now: ctx.now,
       maxAgeMs: ctx.config.statusMaxAgeMs,
     }),
-    requireRead: requireRead({ public: ctx.config.statusPublic, hashes }),
+    // The app's one read hook (read or admin token when the status is private).
+    requireRead: ctx.requireRead,
     public: ctx.config.statusPublic,
   };
 }
