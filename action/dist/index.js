@@ -49161,7 +49161,16 @@ function schemaId() {
   return monitors_schema_default.$id;
 }
 function checkFileShape(value) {
-  return check("file", value);
+  quick ??= compile(false);
+  if (quick.file(value)) return [];
+  const monitors = value?.monitors;
+  if (!Array.isArray(monitors)) return check("file", value);
+  const errors = check("file", { ...value, monitors: [] });
+  monitors.forEach((monitor, index) => {
+    for (const error2 of check("monitor", monitor))
+      errors.push({ ...error2, instancePath: `/monitors/${index}${error2.instancePath}` });
+  });
+  return errors;
 }
 function schemaDef(name) {
   const def = MONITORS_SCHEMA.$defs?.[name];
@@ -57047,6 +57056,7 @@ var CheckedDocument = class {
   root;
   defaults;
   monitors = [];
+  monitorsByPath = /* @__PURE__ */ new Map();
   diagnostics = [];
   /** Errors outside any monitor (top level, defaults): they disqualify every monitor. */
   documentErrors = 0;
@@ -57074,10 +57084,21 @@ var CheckedDocument = class {
     if (owner === void 0) this.documentErrors += 1;
     else owner.errors += 1;
   }
+  /** Adds a monitor entry; findings under its path are blamed on it. */
+  addMonitor(monitor) {
+    this.monitors.push(monitor);
+    this.monitorsByPath.set(pathKey(monitor.path), monitor);
+  }
+  /**
+   * The monitor a path lies in: a lookup per prefix, not a scan of every monitor, so a file's
+   * findings cost the same whatever the number of monitors beside them.
+   */
   monitorAt(path5) {
-    return this.monitors.find(
-      (m) => m.path.length <= path5.length && m.path.every((segment, i) => path5[i] === segment)
-    );
+    for (let length = 1; length <= path5.length; length += 1) {
+      const monitor = this.monitorsByPath.get(pathKey(path5.slice(0, length)));
+      if (monitor !== void 0) return monitor;
+    }
+    return void 0;
   }
   /**
    * Full path to blame for a path inside a merged monitor: the monitor's own value when it has
@@ -57096,12 +57117,15 @@ var CheckedDocument = class {
     return span.line === 0 ? `${this.file} ${formatPath(path5)}` : `${this.file}:${span.line}:${span.column}`;
   }
 };
+function pathKey(path5) {
+  return JSON.stringify(path5);
+}
 function registerMonitors(doc, list, listPath) {
   if (!Array.isArray(list)) return;
   list.forEach((raw, index) => {
     const path5 = [...listPath, index];
     const span = doc.locator.span(path5, "value");
-    doc.monitors.push({
+    doc.addMonitor({
       path: path5,
       raw,
       merged: isRecord(raw) ? applyFileDefaults(raw, doc.defaults) : void 0,
@@ -57637,7 +57661,7 @@ var import_yaml3 = __toESM(require_dist(), 1);
 // schema/yaml-prescan.ts
 var MAX_BLOCK_DEPTH = 64;
 var MAX_FLOW_DEPTH = 64;
-var MAX_YAML_NODES = 1e4;
+var MAX_YAML_NODES = 2e4;
 var MAX_YAML_LINES = 5e4;
 var DOCUMENT_WEIGHT = 50;
 var NL = 10;
