@@ -62,7 +62,9 @@ describe('a row the store cannot hold', () => {
 
     buffer.check(checkRecord('good-3', historyId, at + 3, true), null);
     await buffer.flush();
-    expect(await store.db.reader.all('SELECT job_id FROM checks WHERE job_id = ?', ['good-3'])).toHaveLength(1);
+    expect(await store.db.reader.all('SELECT job_id FROM checks WHERE job_id = ?', ['good-3'])).toHaveLength(
+      1,
+    );
     expect(buffer.stats.consecutiveFailures).toBe(0);
   });
 });
