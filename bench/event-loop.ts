@@ -218,7 +218,7 @@ const idle = phases[0]!;
 const ratio = (value: number, base: number) => (base > 0 ? `${(value / base).toFixed(1)}x` : '-');
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 process.stdout.write(
-  `\ncollector event-loop delay (ms) with its embedded runner probing\n${'phase'.padEnd(30)}${pad('checks', 7)}${pad('p50', 8)}${pad('p99', 8)}${pad('max', 8)}${pad('p99/idle', 10)}${pad('max/idle', 10)}${pad('healthz max', 13)}\n`,
+  `\ncollector event-loop delay (ms, beyond the 10 ms sampling interval) with its embedded runner probing\n${'phase'.padEnd(30)}${pad('checks', 7)}${pad('p50', 8)}${pad('p99', 8)}${pad('max', 8)}${pad('p99/idle', 10)}${pad('max/idle', 10)}${pad('healthz max', 13)}\n`,
 );
 for (const phase of phases) {
   const { loop } = phase;
