@@ -13,7 +13,7 @@ import { open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Logger } from '../../common/log.ts';
-import type { FlushBatch, RuntimeStore } from '../store/runtime-types.ts';
+import { emptyFlushBatch, type FlushBatch, type RuntimeStore } from '../store/runtime-types.ts';
 
 const KEYS = ['runners', 'checks', 'logs', 'marks', 'dropStates', 'states', 'missed', 'events'] as const;
 type Key = (typeof KEYS)[number];
@@ -85,16 +85,7 @@ export async function writeSpill(
 }
 
 function parse(text: string): { batch: FlushBatch; bad: number } {
-  const batch: FlushBatch = {
-    checks: [],
-    logs: [],
-    marks: [],
-    states: [],
-    dropStates: [],
-    events: [],
-    runners: [],
-    missed: [],
-  };
+  const batch = emptyFlushBatch();
   let bad = 0;
   for (const line of text.split('\n')) {
     if (line === '') continue;

@@ -20,14 +20,15 @@ import { type Logger, silentLogger } from '../../common/log.ts';
 import { type BackoffOptions, backoffDelay } from '../../common/retry.ts';
 import type { TimerHandle, Timers } from '../../common/timers.ts';
 import { StoreValueError } from '../store/errors.ts';
-import type {
-  CheckLogRecord,
-  CheckRecord,
-  EngineIncidentEvent,
-  FlushBatch,
-  RunnerRecord,
-  RuntimeStore,
-  StoredState,
+import {
+  type CheckLogRecord,
+  type CheckRecord,
+  type EngineIncidentEvent,
+  emptyFlushBatch,
+  type FlushBatch,
+  type RunnerRecord,
+  type RuntimeStore,
+  type StoredState,
 } from '../store/runtime-types.ts';
 import type { Mark } from '../verdict/types.ts';
 import { type DropReason, FlushTrouble } from './flush-trouble.ts';
@@ -345,15 +346,8 @@ export class WriteBuffer {
     } catch (error) {
       return error;
     }
-    const none: FlushBatch = {
-      ...batch,
-      marks: [],
-      states: [],
-      dropStates: [],
-      events: [],
-      runners: [],
-      missed: [],
-    };
+    // What is left to write is the checks, one at a time.
+    const none = emptyFlushBatch();
     Object.assign(batch, none);
     for (const [index, check] of checks.entries()) {
       const own = logs.filter((log) => log.jobId === check.id);

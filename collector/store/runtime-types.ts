@@ -200,6 +200,11 @@ export interface FlushBatch {
   missed: Array<{ historyId: number; region: string | null; at: number }>;
 }
 
+/** A batch with nothing in it (fresh arrays each call). */
+export function emptyFlushBatch(): FlushBatch {
+  return { checks: [], logs: [], marks: [], states: [], dropStates: [], events: [], runners: [], missed: [] };
+}
+
 export interface RecentCheck {
   historyId: number;
   region: string;

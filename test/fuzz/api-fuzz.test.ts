@@ -7,7 +7,8 @@ import type { InjectOptions } from 'light-my-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessOf } from '../../collector/http/auth.ts';
 import { type Built, build, TOKEN } from '../collector/build.ts';
-import { CONTENT_TYPES, METHODS, ODD_NUMBERS, oddBody, oddSegment, oddText, Rng } from './api-inputs.ts';
+import { CONTENT_TYPES, METHODS, ODD_NUMBERS, oddBody, oddSegment, oddText } from './api-inputs.ts';
+import { Rng } from './rng.ts';
 
 const SEED = Number(process.env.VIGIL_FUZZ_SEED ?? 20_250_601);
 const ITERATIONS = Number(process.env.VIGIL_FUZZ_ITERATIONS ?? 10_000);

@@ -4,29 +4,7 @@
 // invalid UTF-8, truncated or non-JSON text). Everything is drawn from the seed, so a failure
 // reproduces with VIGIL_FUZZ_SEED and its index.
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export class Rng {
-  #state: number;
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(max: number): number {
-    return Math.floor(this.next() * max);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-}
+import type { Rng } from './rng.ts';
 
 /** Text values that have broken parsers: numbers out of range, encodings, sizes. */
 export const ODD_TEXT: readonly string[] = [

@@ -16,7 +16,8 @@ import { serializeMonitors } from '../../schema/normalize.ts';
 import { decodeMonitorText } from '../../schema/read-file.ts';
 import { validateMonitorList } from '../../schema/validate.ts';
 import { parseMonitorYaml } from '../../schema/yaml-source.ts';
-import { mutate, Rng } from './yaml-mutate.ts';
+import { Rng } from './rng.ts';
+import { mutate } from './yaml-mutate.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ITERATIONS = Number(process.env.VIGIL_FUZZ_ITERATIONS ?? 10_000);

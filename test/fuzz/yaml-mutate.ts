@@ -5,32 +5,7 @@
 // complex keys.
 
 import { MAX_FILE_BYTES } from '../../schema/limits.ts';
-
-/** A small seeded generator (mulberry32): the same seed gives the same files everywhere. */
-export class Rng {
-  #state: number;
-
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  }
-
-  /** A whole number in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-}
+import type { Rng } from './rng.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');

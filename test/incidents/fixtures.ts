@@ -2,7 +2,7 @@
 
 import type { Alert, MonitorInfo, Operation, VoteDetail } from '../../collector/domain/alerts.ts';
 import type { OperationSnapshot } from '../../collector/domain/operation-snapshot.ts';
-import type { FlushBatch } from '../../collector/store/runtime-types.ts';
+import { emptyFlushBatch, type FlushBatch } from '../../collector/store/runtime-types.ts';
 import type { ResponseLog } from '../../probe/types.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -93,17 +93,5 @@ export function snapshot(op: Operation, alert: Alert = makeAlert(), at = T0 + 18
   return { op, alert, at };
 }
 
-/**
- * A flush batch with nothing in it (add `events`). `missed` came with the rollups: it is
- * listed so the batch fits FlushBatch before and after that change.
- */
-export const EMPTY_FLUSH = {
-  checks: [],
-  logs: [],
-  marks: [],
-  states: [],
-  dropStates: [],
-  events: [],
-  runners: [],
-  missed: [],
-} as FlushBatch;
+/** A flush batch with nothing in it (add `events`). */
+export const EMPTY_FLUSH: FlushBatch = emptyFlushBatch();
