@@ -1,7 +1,8 @@
 // The Prometheus registry of one app instance (never prom-client's global one: two apps in one
 // process, as in tests, must not share counters).
 //
-//   vigil_monitor_up{monitor,name}                          1 up (or unstable), 0 down/recovering; none while paused/pending
+//   vigil_monitor_info{monitor,name}                        always 1: the display name, to join on `monitor`
+//   vigil_monitor_up{monitor}                               1 up (or unstable), 0 down/recovering; none while paused/pending
 //   vigil_monitor_state{monitor,state}                      1 for the current state, 0 for the others
 //   vigil_monitor_uptime_ratio{monitor,window}              time-based uptime (0..1)
 //   vigil_check_duration_seconds{phase,region}              histogram of phase durations of stored checks
@@ -13,10 +14,11 @@
 //   vigil_outbox_depth                                      incident deliveries not done yet
 //   vigil_check_rows_dropped_total{reason}                  rows the write buffer dropped: buffer_full
 //                                                           (storage failing), shutdown (no spill
-//                                                           possible), spill_unreadable
+//                                                           possible), spill_unreadable, unwritable
 //   vigil_write_buffer_rows                                 rows waiting for the next flush
 //   vigil_flush_consecutive_failures                        failed flushes in a row (0 = writing)
-//   process_* / nodejs_*                                    prom-client's default metrics
+//   process_* / nodejs_*                                    prom-client's default metrics, less the
+//                                                           three gauges named like counters
 import { Counter, collectDefaultMetrics, Histogram, type Metric, Registry } from 'prom-client';
 import type { StatusContext } from '../status/context.ts';
 import { STATE_NAMES } from '../verdict/types.ts';
@@ -58,6 +60,12 @@ function up(state: string): number | null {
   return state === 'down' || state === 'recovering' ? 0 : 1;
 }
 
+const NAMED_LIKE_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 export interface VigilMetrics {
   registry: Registry;
   tail: CheckTail;
@@ -66,6 +74,10 @@ export interface VigilMetrics {
 export function createMetrics(status: StatusContext, runtime: MetricsRuntime | undefined): VigilMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client's totals of active handles, requests and resources are gauges named like counters,
+  // which `promtool check metrics` refuses; the same counts stay, by type, in the series without
+  // the suffix (nodejs_active_handles{type} ...).
+  for (const name of NAMED_LIKE_COUNTERS) registry.removeSingleMetric(name);
   const snapshot = () => status.service.snapshot();
 
   const checks = new Counter({
@@ -86,10 +98,19 @@ export function createMetrics(status: StatusContext, runtime: MetricsRuntime | u
   const tail = new CheckTail(status.service.store, checks, durations);
 
   registry.registerMetric(
+    computed(
+      'vigil_monitor_info',
+      "Always 1: the monitor's display name, to join on `monitor` (every other per-monitor series has only `monitor`).",
+      'gauge',
+      async () =>
+        (await snapshot()).model.monitors.map((m) => ({ labels: { monitor: m.id, name: m.name }, value: 1 })),
+    ),
+  );
+  registry.registerMetric(
     computed('vigil_monitor_up', 'Whether the monitor is up (1) or down (0).', 'gauge', async () =>
       (await snapshot()).model.monitors.flatMap((m) => {
         const value = up(m.state);
-        return value === null ? [] : [{ labels: { monitor: m.id, name: m.name }, value }];
+        return value === null ? [] : [{ labels: { monitor: m.id }, value }];
       }),
     ),
   );

@@ -26,7 +26,8 @@ describe('GET /metrics', () => {
 
   it('monitor up and state', () => {
     expect(value(families, 'vigil_monitor_up', { monitor: 'api' })).toBe(0);
-    expect(value(families, 'vigil_monitor_up', { monitor: 'web', name: 'Web site' })).toBe(1);
+    expect(value(families, 'vigil_monitor_up', { monitor: 'web' })).toBe(1);
+    expect(value(families, 'vigil_monitor_info', { monitor: 'web', name: 'Web site' })).toBe(1);
     // Paused monitors have no up/down.
     expect(value(families, 'vigil_monitor_up', { monitor: 'blog' })).toBeUndefined();
     for (const state of STATE_NAMES) {
