@@ -144,6 +144,25 @@ function pager(data: PageData): string {
   return `<nav class="pages">${prev}<span class="muted">page ${data.page} of ${data.pages}</span>${next}</nav>`;
 }
 
+/** The banner's colour for each overall state (styles.ts, light scheme). */
+const ICON_COLOURS: Record<Overall, string> = {
+  operational: '#1f9d55',
+  degraded: '#c9a100',
+  unknown: '#c9a100',
+  partial_outage: '#e07b00',
+  major_outage: '#d1293d',
+};
+
+/**
+ * The tab icon: a dot in the overall state's colour, inline (a data: URL), so a tab shows the
+ * state at a glance and the browser never asks for /favicon.ico (a 404 on every load before, and
+ * behind the read token when the page is private).
+ */
+export function faviconHref(overall: Overall): string {
+  const svg = `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><circle cx='8' cy='8' r='7' fill='${ICON_COLOURS[overall]}'/></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+}
+
 export function renderPage(data: PageData): string {
   const regions = data.regions
     .map((r) => `${escapeHtml(r.region)}${r.impaired ? ' (impaired)' : r.online === 0 ? ' (offline)' : ''}`)
@@ -155,6 +174,7 @@ export function renderPage(data: PageData): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(BANNER[data.overall])} · ${escapeHtml(data.title)}</title>
+<link rel="icon" href="${faviconHref(data.overall)}">
 <style>${STYLES}</style>
 </head>
 <body>

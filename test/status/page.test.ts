@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../collector/rollups/hourly.ts';
 import { formatMs } from '../../collector/web/format.ts';
+import { faviconHref } from '../../collector/web/page.ts';
 import { type Browser, launchChromium } from '../support/chromium.ts';
 import { ISSUE_URL, SECRET_VALUE, type World, world } from './world.ts';
 
@@ -35,8 +36,18 @@ describe('status page in Chromium', { timeout: 120_000 }, () => {
   it('shows in two seconds what is down, since when, and where the issue is (JavaScript off)', async () => {
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 1000, height: 900 });
+    // Every request the load makes succeeds (a /favicon.ico 404 on every load before).
+    const failed: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
     const response = await page.goto(`${url}/`);
     expect(response!.status()).toBe(200);
+    await page.waitForLoadState('networkidle');
+    expect(failed).toEqual([]);
+    // The tab icon is a dot in the banner's colour (partial outage: orange).
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe(faviconHref('partial_outage'));
+    expect(decodeURIComponent(faviconHref('partial_outage'))).toContain("fill='#e07b00'");
     await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
 
     await expect(page.locator('.banner').innerText()).resolves.toMatch(
