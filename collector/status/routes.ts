@@ -11,13 +11,15 @@ import { render } from './service.ts';
 export const statusRoutes: RoutePlugin = async (app, ctx) => {
   const status = await statusOf(ctx);
   // Build the first snapshot in the background at start, so the first visitor does not pay for
-  // loading the catalog and the day's rollups (with maxAgeMs 0 every request builds anyway).
+  // loading the catalog and the day's rollups, then keep it fresh whether or not anyone reads
+  // (with maxAgeMs 0 every request builds anyway).
   app.addHook('preClose', async () => status.service.idle());
   if (status.service.maxAgeMs > 0) {
     app.addHook('onReady', async () => {
       void status.service
         .snapshot()
         .catch((error: unknown) => app.log.warn({ err: error }, 'status warm-up failed'));
+      status.service.keepFresh();
     });
   }
   app.get<{ Querystring: { monitor?: string } }>(

@@ -1,7 +1,9 @@
 // The status snapshot: built from the store, shared by GET /v1/status, the page, badges and
-// /metrics. Requests never wait for a rebuild once a snapshot exists: a snapshot older than
-// `maxAgeMs` is still served while one background rebuild runs (stale-while-revalidate), so the
-// data shown is at most maxAgeMs plus one build old. `maxAgeMs: 0` builds on every call (tests).
+// /metrics. What a read gets is never older than `maxAgeMs` (10 s by default), whether or not
+// anyone read recently: `keepFresh()` rebuilds in the background every half of it, so reads
+// almost never wait, and a read that finds the snapshot older than `maxAgeMs` anyway (the
+// refresher not started, or behind) waits for the rebuild instead of serving stale data. Only
+// when that rebuild fails is the older snapshot served. `maxAgeMs: 0` builds on every call (tests).
 //
 // Cost per build is bounded by the number of monitors, never by history length, and most of it
 // is incremental (only what changed since the last build becomes JavaScript objects):
@@ -125,6 +127,7 @@ export class StatusService {
   readonly afterBuild: Array<(snapshot: StatusSnapshot) => Promise<void>> = [];
   #snapshot: StatusSnapshot | null = null;
   #building: Promise<StatusSnapshot> | null = null;
+  #refresher: NodeJS.Timeout | null = null;
   #closed = false;
   #catalog: { gen: number; entries: CatalogEntry[] } | null = null;
   #spans: { gen: number; byHistory: Map<number, SpanEntry[]> } | null = null;
@@ -148,19 +151,36 @@ export class StatusService {
     return this.#store;
   }
 
-  /** The current snapshot: built now if there is none (or maxAgeMs is 0), else the cached one. */
+  /** A snapshot no older than maxAgeMs: the cached one, or one built now. */
   async snapshot(): Promise<StatusSnapshot> {
     const cached = this.#snapshot;
     if (cached === null || this.maxAgeMs === 0) return this.#rebuild();
-    if (this.#now() - cached.at >= this.maxAgeMs && !this.#closed) {
-      void this.#rebuild().catch(() => undefined);
-    }
-    return cached;
+    if (this.#now() - cached.at <= this.maxAgeMs || this.#closed) return cached;
+    return this.#rebuild().catch(() => cached);
   }
 
-  /** Resolves when no build is running (call before the store closes). */
+  /** The last snapshot built, whatever its age (null before the first). */
+  current(): StatusSnapshot | null {
+    return this.#snapshot;
+  }
+
+  /** Rebuilds every half of maxAgeMs until idle(), so reads find a fresh snapshot ready. */
+  keepFresh(): void {
+    if (this.maxAgeMs === 0 || this.#refresher !== null || this.#closed) return;
+    this.#refresher = setInterval(
+      () => {
+        if (this.#building === null) void this.#rebuild().catch(() => undefined);
+      },
+      Math.max(50, this.maxAgeMs / 2),
+    );
+    this.#refresher.unref();
+  }
+
+  /** Stops the refresher and resolves when no build is running (call before the store closes). */
   async idle(): Promise<void> {
     this.#closed = true;
+    if (this.#refresher !== null) clearInterval(this.#refresher);
+    this.#refresher = null;
     while (this.#building !== null) await this.#building.catch(() => undefined);
   }
 

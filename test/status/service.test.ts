@@ -119,3 +119,37 @@ describe('StatusService', () => {
     expect(JSON.parse((await third.body()).body.toString('utf8'))).toEqual(third.model);
   });
 });
+
+describe('StatusService freshness', () => {
+  it('never answers with a snapshot older than maxAgeMs, however long nobody asked', async () => {
+    const service = new StatusService({ store: store.status, now: () => now, maxAgeMs: 10_000 });
+    const first = await service.snapshot();
+    expect(first.model.monitors.find((m) => m.id === 'm1')?.state).toBe('up');
+    // Nobody reads for 95 s while m1 goes down (what `vigil up` then a first visitor saw).
+    now = T0 + 95_000;
+    await store.db.write(async (tx) => {
+      await tx.run(
+        "UPDATE monitor_states SET state = 'down', since = ?, updated_at = ? WHERE history_id = 1",
+        [now - 60_000, now - 60_000],
+      );
+    });
+    const read = await service.snapshot();
+    expect(now - read.at).toBeLessThanOrEqual(10_000);
+    expect(read.model.monitors.find((m) => m.id === 'm1')?.state).toBe('down');
+    await service.idle();
+  });
+
+  it('keeps itself fresh between reads, and stops when closed', async () => {
+    const service = new StatusService({ store: store.status, now: () => now, maxAgeMs: 200 });
+    await service.snapshot();
+    service.keepFresh();
+    now += 60_000;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((service.current()?.at ?? 0) >= now).toBe(true);
+    await service.idle();
+    const at = service.current()?.at;
+    now += 60_000;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(service.current()?.at).toBe(at);
+  });
+});
