@@ -1,7 +1,8 @@
 // Time-based uptime: the share of a window NOT covered by confirmed downtime, counting only time
-// the monitor existed and was neither paused nor in maintenance.
+// since the monitor's first result (before it there is no data: neither up nor down) that was
+// neither paused nor in maintenance.
 //
-//   counted  = [max(window start, lineage created), window end) − maintenance − paused
+//   counted  = [max(window start, first result), window end) − maintenance − paused
 //   down     = confirmed downtime ∩ counted
 //   uptime   = 1 − down / counted            (null when nothing was counted)
 //
@@ -50,7 +51,7 @@ export function downtimeSpans(incidents: readonly DowntimeIncident[], now: numbe
 export interface UptimeInput {
   from: number;
   to: number;
-  /** When the monitor's lineage was created: earlier time is not counted. */
+  /** When counting starts (the monitor's first result, status/service.ts `countsFrom`): earlier time is not counted. */
   created: number;
   downtime: readonly Span[];
   /** Maintenance and paused spans. */

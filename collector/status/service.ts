@@ -119,6 +119,16 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else list.push(value);
 }
 
+/**
+ * Where a monitor's uptime starts counting: its first result. Before it there is no data, neither
+ * up nor down (Infinity while it has none: every window is null, "no data yet").
+ */
+export function countsFrom(entry: CatalogEntry): number {
+  return entry.firstResultAt === null
+    ? Number.POSITIVE_INFINITY
+    : Math.max(entry.createdAt, entry.firstResultAt);
+}
+
 export class StatusService {
   readonly #store: StatusStore;
   readonly #now: () => number;
@@ -278,12 +288,13 @@ export class StatusService {
         now,
       );
       const uptime = {} as Record<UptimeWindow, number | null>;
+      const from = countsFrom(entry);
       if (downtime.length === 0 && excluded.length === 0) {
         // Nothing to subtract: every window with counted time is 100%.
         for (const name of UPTIME_WINDOW_NAMES)
-          uptime[name] = now > Math.max(entry.createdAt, now - UPTIME_WINDOWS[name]) ? 100 : null;
+          uptime[name] = now > Math.max(from, now - UPTIME_WINDOWS[name]) ? 100 : null;
       } else {
-        const windows = uptimeWindows(now, entry.createdAt, downtime, excluded);
+        const windows = uptimeWindows(now, from, downtime, excluded);
         for (const name of UPTIME_WINDOW_NAMES) uptime[name] = pct(windows[name].ratio);
       }
       const response = emptyRollup();

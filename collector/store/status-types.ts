@@ -14,8 +14,10 @@ export interface CatalogEntry {
   /** As written: secret references stay `${NAME}`. */
   url: string;
   method: string;
-  /** When the lineage was created: uptime counts from here. */
+  /** When the lineage was created. */
   createdAt: number;
+  /** Start of its first stored check (null before any): uptime counts from here, earlier is no data. */
+  firstResultAt: number | null;
   paused: boolean;
   maintenance: MaintenanceWindow[];
   regions: string[] | null;

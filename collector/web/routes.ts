@@ -6,7 +6,7 @@ import { dailyUptime } from '../rollups/uptime.ts';
 import { statusOf } from '../status/context.ts';
 import { sendCached } from '../status/http.ts';
 import { DEGRADED_STATES, DOWN_STATES, type MonitorStatus } from '../status/model.ts';
-import { HISTORY_DAYS, type Rendered, render, type StatusSnapshot } from '../status/service.ts';
+import { countsFrom, HISTORY_DAYS, type Rendered, render, type StatusSnapshot } from '../status/service.ts';
 import type { StatusStore } from '../store/status-types.ts';
 import { type PageData, type PageIncident, type PageRow, renderPage } from './page.ts';
 
@@ -58,7 +58,7 @@ export async function pageData(
 
   const rows: PageRow[] = details.map((d) => ({
     status: d.status,
-    cells: dailyUptime(now, HISTORY_DAYS, d.entry.createdAt, d.downtime, d.excluded),
+    cells: dailyUptime(now, HISTORY_DAYS, countsFrom(d.entry), d.downtime, d.excluded),
     incidents: d.incidents,
     spark: spark.get(d.entry.historyId) ?? new Array<number | null>(24).fill(null),
   }));

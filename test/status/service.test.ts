@@ -20,11 +20,10 @@ beforeEach(async () => {
   now = T0;
   await store.db.write(async (tx) => {
     for (const id of [1, 2]) {
-      await tx.run('INSERT INTO monitor_histories (history_id, first_id, created_at) VALUES (?, ?, ?)', [
-        id,
-        `m${id}`,
-        0,
-      ]);
+      await tx.run(
+        'INSERT INTO monitor_histories (history_id, first_id, created_at, first_result_at) VALUES (?, ?, ?, ?)',
+        [id, `m${id}`, 0, T0 - 10 * DAY_MS],
+      );
       await tx.run(
         `INSERT INTO monitors (history_id, id, name, spec, spec_hash, secret_hashes, secret_values, revision, created_at, updated_at)
          VALUES (?, ?, ?, '{"url":"https://x.example.invalid/"}', 'h', '{}', '{}', 1, ?, ?)`,
@@ -117,6 +116,37 @@ describe('StatusService', () => {
     expect(third.incidents.map((i) => [i.id, i.resolvedAt])).toEqual([['m1:down:x', T0 + 180_000]]);
     // The body is the model, serialized.
     expect(JSON.parse((await third.body()).body.toString('utf8'))).toEqual(third.model);
+  });
+});
+
+describe('StatusService uptime', () => {
+  it('counts from the first result: before it is no data, neither up nor down', async () => {
+    await store.db.write(async (tx) => {
+      // m1 was created 10 days ago but first checked an hour ago, and has failed since.
+      await tx.run('UPDATE monitor_histories SET first_result_at = ? WHERE history_id = 1', [T0 - 3_600_000]);
+      await tx.run(
+        "UPDATE monitor_states SET state = 'down', since = ?, updated_at = ? WHERE history_id = 1",
+        [T0 - 3_600_000, T0],
+      );
+      await tx.run(
+        `INSERT INTO incidents (id, history_id, monitor_id, region, kind, start_at, end_at, last_failure, failed_checks,
+           reason, first_job_id, suppressed, opened_at, resolved_at, resolve_cause, updated_at)
+         VALUES ('m1:down:y', 1, 'm1', NULL, 'down', ?, NULL, ?, 3, 'status', NULL, 0, ?, NULL, NULL, ?)`,
+        [T0 - 3_600_000, T0, T0, T0],
+      );
+      // m2 has no result yet.
+      await tx.run('UPDATE monitor_histories SET first_result_at = NULL WHERE history_id = 2');
+    });
+    const service = new StatusService({ store: store.status, now: () => now, maxAgeMs: 0 });
+    const snapshot = await service.build();
+    // Before: the 23 hours before the first check counted as up (95.83% for a monitor never up).
+    expect(snapshot.byId.get('m1')!.status.uptime).toEqual({ '24h': 0, '7d': 0, '30d': 0, '90d': 0 });
+    expect(snapshot.byId.get('m2')!.status.uptime).toEqual({
+      '24h': null,
+      '7d': null,
+      '30d': null,
+      '90d': null,
+    });
   });
 });
 

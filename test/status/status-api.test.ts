@@ -166,7 +166,10 @@ describe('maintenance and pauses in uptime (through the API)', { timeout: 120_00
       { id: 'maint', url: 'https://maint.example.invalid/', maintenance: [{ start, end }] },
     ]);
     const store = h.app.vigil.store as SqliteStore;
-    await store.db.write((tx) => tx.run('UPDATE monitors SET created_at = ?', [now - 10 * DAY_MS]));
+    await store.db.write(async (tx) => {
+      await tx.run('UPDATE monitors SET created_at = ?', [now - 10 * DAY_MS]);
+      await tx.run('UPDATE monitor_histories SET first_result_at = ?', [now - 10 * DAY_MS]);
+    });
     for (const id of ['plain', 'maint']) {
       await insertIncident(
         store,
@@ -198,6 +201,8 @@ describe('maintenance and pauses in uptime (through the API)', { timeout: 120_00
     await h.sync([{ id: 'svc', url: 'https://svc.example.invalid/' }]);
     const store = h.app.vigil.store as SqliteStore;
     const t0 = h.clock.now();
+    // Checked from the start (no runner here): uptime counts from the first result.
+    await store.db.write((tx) => tx.run('UPDATE monitor_histories SET first_result_at = ?', [t0]));
     await h.sync([{ id: 'svc', url: 'https://svc.example.invalid/', paused: true }]);
     await h.advance(3_600_000);
     await h.sync([{ id: 'svc', url: 'https://svc.example.invalid/' }]);

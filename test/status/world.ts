@@ -133,6 +133,10 @@ export async function world(options: HarnessOptions = {}): Promise<World> {
       now0 - 120 * DAY_MS,
     ]);
     await tx.run("UPDATE monitors SET created_at = ? WHERE id = 'shop'", [now0 - 2 * DAY_MS]);
+    // ... and were checked since: uptime counts from the first result.
+    await tx.run(
+      'UPDATE monitor_histories SET first_result_at = (SELECT created_at FROM monitors m WHERE m.history_id = monitor_histories.history_id)',
+    );
   });
   const day = Math.floor(now0 / DAY_MS) * DAY_MS;
   await insertIncident(

@@ -72,8 +72,13 @@ export class SqliteStatusStore implements StatusStore {
 
   async catalog(): Promise<CatalogEntry[]> {
     const rows = await this.#db.reader.all<
-      Pick<MonitorRow, 'history_id' | 'id' | 'name' | 'spec' | 'created_at'>
-    >('SELECT history_id, id, name, spec, created_at FROM monitors ORDER BY id');
+      Pick<MonitorRow, 'history_id' | 'id' | 'name' | 'spec' | 'created_at'> & {
+        first_result_at: number | null;
+      }
+    >(
+      `SELECT m.history_id, m.id, m.name, m.spec, m.created_at, h.first_result_at
+       FROM monitors m JOIN monitor_histories h ON h.history_id = m.history_id ORDER BY m.id`,
+    );
     return rows.map((row) => {
       const spec = JSON.parse(row.spec) as {
         url?: string;
@@ -91,6 +96,7 @@ export class SqliteStatusStore implements StatusStore {
         url: spec.url ?? '',
         method: spec.method ?? 'GET',
         createdAt: row.created_at,
+        firstResultAt: row.first_result_at,
         paused: spec.paused === true,
         maintenance: spec.maintenance ?? [],
         regions: spec.regions ?? null,

@@ -6,6 +6,7 @@ import { runtimeMigration } from './002-runtime.ts';
 import { statusMigration } from './003-status.ts';
 import { incidentDeliveryMigration } from './004-incident-delivery.ts';
 import { runnerSessionsMigration } from './005-runner-sessions.ts';
+import { firstResultMigration } from './006-first-result.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   monitorsMigration,
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   statusMigration,
   incidentDeliveryMigration,
   runnerSessionsMigration,
+  firstResultMigration,
 ];
