@@ -119,9 +119,16 @@ describe('a runner cut off from the collector', () => {
 
       for (const id of ids) {
         const mine = checks.filter((c) => c.monitor_id === id);
-        // In the order they ran.
-        const starts = mine.map((c) => c.started_at);
-        expect(starts).toEqual([...starts].sort((a, b) => a - b));
+        // The history reads in the order they ran, the late one in its place. (Not the order they
+        // were stored in: a fresh result may reach the collector before the buffered one.)
+        const history = await getJson<{ checks: Array<{ at: string; late: boolean }> }>(
+          collector,
+          `/v1/monitors/${id}/checks`,
+        );
+        expect(history.checks).toHaveLength(mine.length);
+        const at = history.checks.map((c) => Date.parse(c.at));
+        expect(at).toEqual([...mine.map((c) => c.started_at)].sort((a, b) => b - a));
+        expect(history.checks.filter((c) => c.late)).toHaveLength(1);
         // The failure produced during the outage: stored, late.
         const late = mine.filter((c) => c.late === 1);
         expect(late).toHaveLength(1);

@@ -9,8 +9,18 @@ export const firstResultMigration: Migration = {
   name: 'first-result',
   up: `
     ALTER TABLE monitor_histories ADD COLUMN first_result_at INTEGER;
+    -- Backfill from what is left of history: raw checks are kept 30 days, hourly rollups 400, so a
+    -- lineage's first result is its first rollup hour with checks (to the hour) or first check.
+    CREATE TEMP TABLE first_seen (history_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+    INSERT INTO first_seen (history_id, at)
+      SELECT history_id, min(at) FROM (
+        SELECT history_id, hour AS at FROM rollups WHERE checks > 0
+        UNION ALL
+        SELECT history_id, started_at AS at FROM checks
+      ) GROUP BY history_id;
     UPDATE monitor_histories
-      SET first_result_at = (SELECT min(started_at) FROM checks WHERE checks.history_id = monitor_histories.history_id);
+      SET first_result_at = (SELECT at FROM first_seen f WHERE f.history_id = monitor_histories.history_id);
+    DROP TABLE first_seen;
 
     CREATE TRIGGER checks_first_result AFTER INSERT ON checks
     WHEN (SELECT first_result_at FROM monitor_histories WHERE history_id = new.history_id) IS NULL
