@@ -10,7 +10,7 @@
 // Targets: p99 lateness < 1 s, collector RSS < 300 MB.
 //
 //   node bench/schedule.ts [--duration 5m|90s] [--monitors 10000] [--concurrency 50]
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import type { EngineStats } from '../collector/engine/engine.ts';
 import type { HistogramSnapshot } from '../collector/engine/stats.ts';
 import { nextSlot, slotOffset } from '../collector/scheduler/slots.ts';
+import { stop, waitForLine } from './soak/procs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'cli/main.ts');
@@ -65,36 +66,6 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 1000;
 server.listen(0, '127.0.0.1', () => process.stdout.write('port ' + server.address().port + '\\n'));
 `;
-
-function waitForLine(
-  child: ChildProcess,
-  stream: 'stdout' | 'stderr',
-  pattern: RegExp,
-  ms = 30_000,
-): Promise<string> {
-  return new Promise((done, fail) => {
-    let text = '';
-    const timer = setTimeout(() => fail(new Error(`no ${pattern} within ${ms} ms:\n${text}`)), ms);
-    child[stream]!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        done(m[1]!);
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`exited with ${code} before ${pattern}:\n${text}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ---------------------------------------------------------------- /proc sampling
 
@@ -179,8 +150,8 @@ async function main(): Promise<void> {
   });
   try {
     const [port, base] = await Promise.all([
-      waitForLine(target, 'stdout', /port (\d+)/),
-      waitForLine(collector, 'stderr', /vigil collector: listening on (\S+)/),
+      waitForLine(target, 'stdout', /port (\d+)/, 30_000),
+      waitForLine(collector, 'stderr', /vigil collector: listening on (\S+)/, 30_000),
     ]);
     const targetUrl = `http://127.0.0.1:${port}`;
     const pid = collector.pid!;
