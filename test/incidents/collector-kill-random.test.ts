@@ -16,7 +16,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { applyMonitors, getJson, startFlipTarget, startRunnerProcess, waitFor } from '../e2e/support.ts';
 import { type CollectorProcess, startCollectorProcess } from '../support/collector-process.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
-import { type AuditedIncident, auditIssues, auditSchedule, type Life } from '../support/kill-audit.ts';
+import {
+  type AuditedIncident,
+  auditIssues,
+  auditSchedule,
+  collectorGitHubEnv,
+  type Life,
+} from '../support/kill-audit.ts';
 import { killPlan, seedFrom, spreadIds } from '../support/kill-plan.ts';
 import { closedPort } from '../support/target-server.ts';
 
@@ -46,14 +52,7 @@ function collectorEnv(github: GitHubServer, port: number): Record<string, string
   return {
     VIGIL_PORT: String(port),
     VIGIL_REGION_KEYS: `b:${KEY_B}`,
-    VIGIL_GITHUB_REPOSITORY: REPO,
-    VIGIL_GITHUB_TOKEN: TOKEN,
-    VIGIL_GITHUB_API_URL: github.url,
-    VIGIL_GITHUB_WRITE_SPACING_MS: '0',
-    VIGIL_GITHUB_RETRY_BASE_MS: '20',
-    VIGIL_INCIDENT_RETRY_BASE_MS: '200',
-    VIGIL_INCIDENT_RETRY_MAX_MS: '1000',
-    VIGIL_LOG_LEVEL: 'info',
+    ...collectorGitHubEnv(github, REPO, TOKEN),
   };
 }
 

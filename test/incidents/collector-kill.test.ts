@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyMonitors, getJson, idDueSoon, startFlipTarget, waitFor } from '../e2e/support.ts';
 import { type CollectorProcess, startCollectorProcess } from '../support/collector-process.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
+import { collectorGitHubEnv } from '../support/kill-audit.ts';
 
 const REPO = 'acme/ops';
 const TOKEN = 'ghs_kill_test_token';
@@ -44,14 +45,7 @@ afterEach(async () => {
 
 function collectorEnv(github: GitHubServer): Record<string, string> {
   return {
-    VIGIL_GITHUB_REPOSITORY: REPO,
-    VIGIL_GITHUB_TOKEN: TOKEN,
-    VIGIL_GITHUB_API_URL: github.url,
-    VIGIL_GITHUB_WRITE_SPACING_MS: '0',
-    VIGIL_GITHUB_RETRY_BASE_MS: '20',
-    VIGIL_INCIDENT_RETRY_BASE_MS: '200',
-    VIGIL_INCIDENT_RETRY_MAX_MS: '1000',
-    VIGIL_LOG_LEVEL: 'info',
+    ...collectorGitHubEnv(github, REPO, TOKEN),
   };
 }
 

@@ -9,6 +9,7 @@
 //   schedule resumed after each restart. Before a runner process is back (its retries back off),
 //   a round given to its region waits for it, and may die with the next kill: not a slot lost by
 //   the scheduler, so those slots are not judged.
+// Also the GitHub settings both kill tests give their collector (collectorGitHubEnv).
 import { deliveryMarker, incidentMarker } from '../../collector/incidents/render.ts';
 import type { GitHubServer, LoggedRequest } from './github-server.ts';
 import { slotsBetween } from './kill-plan.ts';
@@ -165,4 +166,25 @@ export function auditSchedule(
     });
   }
   return { checked, problems };
+}
+
+/**
+ * A collector's settings for this server: issues in `repo`, no spacing between writes and short
+ * retries, so tests see deliveries within seconds.
+ */
+export function collectorGitHubEnv(
+  github: { url: string },
+  repo: string,
+  token: string,
+): Record<string, string> {
+  return {
+    VIGIL_GITHUB_REPOSITORY: repo,
+    VIGIL_GITHUB_TOKEN: token,
+    VIGIL_GITHUB_API_URL: github.url,
+    VIGIL_GITHUB_WRITE_SPACING_MS: '0',
+    VIGIL_GITHUB_RETRY_BASE_MS: '20',
+    VIGIL_INCIDENT_RETRY_BASE_MS: '200',
+    VIGIL_INCIDENT_RETRY_MAX_MS: '1000',
+    VIGIL_LOG_LEVEL: 'info',
+  };
 }
