@@ -9,7 +9,7 @@ import { fillSecrets } from '../schema/secrets.ts';
 import type { Secrets } from '../schema/types.ts';
 import { type DeadlineError, ProbeFailure } from './errors.ts';
 import { CHECK_DONE, type ResponseState } from './exchange.ts';
-import { type HopClock, zeroTimings } from './phase-clock.ts';
+import { emptyTimings, type HopClock } from './phase-clock.ts';
 import type { HopRequest } from './redirect.ts';
 import { userAgent } from './request-headers.ts';
 import { type HostResolver, systemResolver } from './resolve.ts';
@@ -60,7 +60,7 @@ export class CheckBase {
   protected readonly startedAt: number;
   /** Monotonic start of the clock: set when the first hop starts, after all setup. */
   protected start = performance.now();
-  protected readonly timings: Timings = zeroTimings();
+  protected readonly timings: Timings = emptyTimings();
   protected readonly redirects: RedirectHop[] = [];
   protected readonly connection: string[] = [];
   protected deadlineTimer: NodeJS.Timeout | null = null;

@@ -77,11 +77,14 @@ export class CheckConnect extends CheckBase {
     const literal = ipLiteral(hop.host);
     const ip = this.spec.ip;
     if (literal !== null) {
+      // No lookup for an IP literal: `resolve` stays null unless the literal is refused here.
       if (ip !== 'auto' && literal.family !== ip) {
+        hop.clock.enter('resolve');
         throw new ProbeFailure('dns_nxdomain', familyMismatchMessage(literal.address, ip), 'resolve');
       }
       return [literal];
     }
+    hop.clock.enter('resolve');
     const family = ip === 'auto' ? 0 : ip;
     const found = await this.step<ResolvedAddress[]>((resolve, reject) => {
       this.resolver(hop.host, family).then(resolve, reject);

@@ -7,7 +7,7 @@ import { CheckReport, emptyLog } from './check-result.ts';
 import { DeadlineError, ProbeFailure } from './errors.ts';
 import { needsBody } from './evaluate.ts';
 import { evaluateResponse } from './evaluate-thread.ts';
-import { addTimings, roundTimings, zeroTimings } from './phase-clock.ts';
+import { addTimings, emptyTimings, roundTimings } from './phase-clock.ts';
 import { type HopRequest, nextHop, REDIRECT_STATUSES, redirectTarget } from './redirect.ts';
 import { requestHeaders } from './request-headers.ts';
 import type { ProbeOptions, ProbeSpec } from './spec.ts';
@@ -44,7 +44,7 @@ function internalFailure(error: unknown, options: ProbeOptions): CheckResult {
     status: null,
     httpVersion: null,
     remote: null,
-    timings: zeroTimings(),
+    timings: emptyTimings(),
     tls: null,
     redirects: [],
     assertions: [],

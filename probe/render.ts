@@ -9,7 +9,9 @@ export interface RenderOptions {
   title: string;
 }
 
-function ms(value: number): string {
+/** A phase that never happened shows a dash, never a 0. */
+function ms(value: number | null): string {
+  if (value === null) return '—';
   return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`;
 }
 
@@ -26,9 +28,13 @@ const PHASES: Array<[keyof Timings, string, string]> = [
   ['transfer', 'Content Transfer', 'total'],
 ];
 
-/** httpstat-style waterfall: each phase, then the running total at each boundary. */
+/**
+ * httpstat-style waterfall: each phase, then the running total at each boundary. The TLS column
+ * shows only when a handshake happened (or `https` asks for it); another phase that never
+ * happened shows a dash, and so does its boundary.
+ */
 export function renderWaterfall(timings: Timings, https: boolean): string[] {
-  const phases = https ? PHASES : PHASES.filter(([key]) => key !== 'tls');
+  const phases = https || timings.tls !== null ? PHASES : PHASES.filter(([key]) => key !== 'tls');
   const widths = phases.map(([, name]) => name.length + 4);
   const lines: string[] = [];
   lines.push(` ${phases.map(([, name], i) => center(name, widths[i]!)).join(' ')}`);
@@ -51,8 +57,9 @@ export function renderWaterfall(timings: Timings, https: boolean): string[] {
   lines.push(pipes(0));
   let running = 0;
   phases.forEach(([key, , label], i) => {
-    running += timings[key];
-    const value = i === phases.length - 1 ? timings.total : running;
+    const took = timings[key];
+    if (took !== null) running += took;
+    const value = i === phases.length - 1 ? timings.total : took === null ? null : running;
     const text = `${label}:${ms(value)}`;
     const start = Math.max(0, boundaries[i]! - label.length - 1);
     let line = `${' '.repeat(start)}${text}`;
@@ -85,7 +92,7 @@ export function renderCheckResult(result: CheckResult, options: RenderOptions): 
     out.push(`     ${style('red', `${result.reason}${phase}`)}: ${result.message}`);
   }
   out.push('');
-  for (const line of renderWaterfall(result.timings, result.tls !== null || result.timings.tls > 0)) {
+  for (const line of renderWaterfall(result.timings, result.tls !== null)) {
     out.push(`  ${line}`);
   }
   if (result.redirects.length > 0) {

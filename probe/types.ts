@@ -29,13 +29,17 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export type Phase = 'resolve' | 'connect' | 'tls' | 'processing' | 'transfer';
 
-/** Milliseconds, fractional. */
+/**
+ * Milliseconds, fractional. A phase is null when the check never entered it (no TLS for http://,
+ * no resolve for an IP literal, nothing after the phase a check failed in); the phases present add
+ * up to `total` (within rounding), which always exists.
+ */
 export interface Timings {
-  resolve: number;
-  connect: number;
-  tls: number;
-  processing: number;
-  transfer: number;
+  resolve: number | null;
+  connect: number | null;
+  tls: number | null;
+  processing: number | null;
+  transfer: number | null;
   total: number;
 }
 
