@@ -3,6 +3,7 @@
 // response times are milliseconds over the last 24 hours (a timed-out check counts as its timeout).
 
 import type { UptimeWindow } from '../rollups/uptime.ts';
+import type { WindowTimes } from './maintenance.ts';
 
 export type Overall = 'operational' | 'degraded' | 'partial_outage' | 'major_outage' | 'unknown';
 
@@ -39,10 +40,15 @@ export interface MonitorStatus {
   state: string;
   /** When the current state was entered (ISO), null before any data. */
   since: string | null;
+  /** Start of the newest check of any region (ISO), null before the first result. */
+  lastCheckAt: string | null;
+  /** Null for every window before the first result ("no data yet"), never 0 or 100. */
   uptime: Record<UptimeWindow, number | null>;
   responseTime: { meanMs: number | null; p95Ms: number | null; checks: number };
   regions: RegionLastResult[];
   incident: OpenIncident | null;
+  /** The maintenance window on now, and the next one within 7 days (status/maintenance.ts). */
+  maintenance: { ongoing: WindowTimes | null; next: WindowTimes | null };
 }
 
 export interface RunnerSummary {

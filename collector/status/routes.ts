@@ -1,4 +1,5 @@
-// GET /v1/status: every monitor's state, uptime, response time, last result per region and open
+// GET /v1/status: every monitor's state, last check (`lastCheckAt`), uptime (null before the first
+// result), response time, last result per region, maintenance now and next (7 days ahead) and open
 // incident, plus runners and regions. `?monitor=a,b` keeps only those monitors (404 when none of
 // them exists). The body is built once per snapshot; pollers revalidate with If-None-Match.
 import type { RoutePlugin } from '../api/route.ts';
@@ -6,7 +7,8 @@ import { errorResponses } from '../api/schemas.ts';
 import { VigilError } from '../http/errors.ts';
 import { statusOf } from './context.ts';
 import { sendCached } from './http.ts';
-import { render } from './service.ts';
+import { render } from './render.ts';
+import { statusModelSchema } from './schema.ts';
 
 export const statusRoutes: RoutePlugin = async (app, ctx) => {
   const status = await statusOf(ctx);
@@ -27,12 +29,14 @@ export const statusRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: status.requireRead,
       schema: {
+        summary: 'Every monitor: state, last check, uptime, response time, maintenance, open incident',
+        tags: ['status'],
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: { monitor: { type: 'string', minLength: 1, maxLength: 4000 } },
         },
-        response: { ...errorResponses },
+        response: { 200: statusModelSchema, ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -14,11 +14,7 @@
 // - uptime comes from incidents and excluded spans; 24-hour response figures from the 23
 //   completed hours (summed by SQLite once per hour) plus the current hour's rows;
 // - the JSON body, its gzip and ETag are made once per snapshot, in the background build.
-import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import { percentile } from '../rollups/histogram.ts';
 import { emptyRollup, HOUR_MS, type HourlyRollup, hourOf, mergeInto } from '../rollups/hourly.ts';
 import { maintenanceSpans } from '../rollups/maintenance.ts';
 import { normalize, type Span } from '../rollups/spans.ts';
@@ -31,8 +27,22 @@ import {
   uptimeWindows,
 } from '../rollups/uptime.ts';
 import type { CatalogEntry, IncidentEntry, SpanEntry, StatusStore } from '../store/status-types.ts';
+import { MaintenanceCalendar, type MaintenanceNow } from './maintenance.ts';
 import { type MonitorStatus, overallOf, type RunnerSummary, type StatusModel } from './model.ts';
-import { openIncident, regionsOf, type StateView, serialize, viewOf } from './views.ts';
+import { type Rendered, render } from './render.ts';
+import {
+  meanAndP95,
+  openIncident,
+  pct,
+  push,
+  regionsOf,
+  round,
+  type StateView,
+  serialize,
+  viewOf,
+} from './views.ts';
+
+export { etagOf, type Rendered, render } from './render.ts';
 
 /** Incidents that started this long before the 90-day window are assumed to have ended before it. */
 export const LONGEST_INCIDENT_MS = 30 * DAY_MS;
@@ -44,8 +54,6 @@ const CHANGE_SLACK_MS = 10_000;
 /** Monitors processed between two yields to the event loop during a build. */
 export const YIELD_EVERY = 500;
 
-const gzipAsync = promisify(gzip);
-
 /** What the page and badges need beyond the JSON model, per monitor. */
 export interface MonitorDetail {
   entry: CatalogEntry;
@@ -56,13 +64,8 @@ export interface MonitorDetail {
   incidents: IncidentEntry[];
   /** Merged rollup of the last 24 hours (all regions). */
   response: HourlyRollup;
-}
-
-/** A body as sent: bytes, gzip of them, and the ETag. */
-export interface Rendered {
-  body: Buffer;
-  gzip: Buffer | null;
-  etag: string;
+  /** Maintenance now and within the look-ahead (7 days). */
+  maintenance: MaintenanceNow;
 }
 
 export interface StatusSnapshot {
@@ -86,37 +89,6 @@ export interface StatusServiceOptions {
   now: () => number;
   /** A snapshot younger than this is served as is; older ones are served while a rebuild runs. 0 = build on every call. */
   maxAgeMs: number;
-}
-
-export function etagOf(data: string | Buffer): string {
-  // Not a security boundary: md5 is the cheapest digest OpenSSL has for multi-megabyte bodies.
-  return `"${createHash('md5').update(data).digest('base64url')}"`;
-}
-
-export async function render(text: string): Promise<Rendered> {
-  const body = Buffer.from(text, 'utf8');
-  // Small bodies are not worth compressing.
-  const gzipped = body.length >= 1024 ? await gzipAsync(body, { level: 6 }) : null;
-  return { body, gzip: gzipped, etag: etagOf(body) };
-}
-
-function meanAndP95(r: HourlyRollup): { mean: number | null; p95: number | null; count: number } {
-  if (r.rtCount === 0) return { mean: null, p95: null, count: 0 };
-  return { mean: r.rtSum / r.rtCount, p95: percentile(r.buckets, 0.95, r.rtMin, r.rtMax), count: r.rtCount };
-}
-
-function pct(ratio: number | null): number | null {
-  return ratio === null ? null : Math.round(ratio * 1e6) / 1e4;
-}
-
-export function round(ms: number | null): number | null {
-  return ms === null ? null : Math.round(ms * 10) / 10;
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
 }
 
 /**
@@ -150,6 +122,8 @@ export class StatusService {
   /** Maintenance spans computed from the declared windows, per lineage, extended as time passes
    * (cron evaluation costs about a millisecond per occurrence: never redo 90 days per build). */
   readonly #liveMaintenance = new Map<number, { key: string; from: number; to: number; spans: Span[] }>();
+  /** The windows on now and coming up, per lineage (status/maintenance.ts). */
+  readonly #calendar = new MaintenanceCalendar();
 
   constructor(options: StatusServiceOptions) {
     this.#store = options.store;
@@ -305,23 +279,35 @@ export class StatusService {
       const stats = meanAndP95(response);
       const open =
         own.find((i) => i.resolvedAt === null && (i.kind === 'down' || i.kind === 'flapping')) ?? null;
+      const maintenance = this.#calendar.of(entry.historyId, entry.maintenance, now);
       const status: MonitorStatus = {
         id: entry.id,
         name: entry.name,
         url: entry.url,
         state: entry.paused ? 'paused' : (state?.state ?? 'pending'),
         since: state === undefined ? null : state.since,
+        lastCheckAt: state?.lastCheckAt ?? null,
         uptime,
         responseTime: { meanMs: round(stats.mean), p95Ms: round(stats.p95), checks: stats.count },
         regions: state?.regions ?? [],
         incident: open === null ? null : openIncident(open, issueLinks),
+        maintenance: { ongoing: maintenance.ongoing, next: maintenance.next },
       };
       monitors.push(status);
-      const detail: MonitorDetail = { entry, status, downtime, excluded, incidents: own, response };
+      const detail: MonitorDetail = {
+        entry,
+        status,
+        downtime,
+        excluded,
+        incidents: own,
+        response,
+        maintenance,
+      };
       byId.set(entry.id, detail);
       byHistory.set(entry.historyId, detail);
     }
 
+    this.#calendar.retain(new Set(byHistory.keys()));
     const counts: Record<string, number> = {};
     for (const m of monitors) counts[m.state] = (counts[m.state] ?? 0) + 1;
     const model: StatusModel = {

@@ -1,21 +1,47 @@
 // How stored rows become what the status answers show: a monitor's state view, its open incident
 // with its issue link, and its regions with their last results.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { percentile } from '../rollups/histogram.ts';
+import type { HourlyRollup } from '../rollups/hourly.ts';
 import type { IncidentEntry, StateEntry } from '../store/status-types.ts';
 import type { OpenIncident, RegionLastResult, RegionSummary, StatusModel } from './model.ts';
-import { RUNNER_OFFLINE_MS, round, YIELD_EVERY } from './service.ts';
+import { RUNNER_OFFLINE_MS, YIELD_EVERY } from './service.ts';
+
+export function meanAndP95(r: HourlyRollup): { mean: number | null; p95: number | null; count: number } {
+  if (r.rtCount === 0) return { mean: null, p95: null, count: 0 };
+  return { mean: r.rtSum / r.rtCount, p95: percentile(r.buckets, 0.95, r.rtMin, r.rtMax), count: r.rtCount };
+}
+
+export function pct(ratio: number | null): number | null {
+  return ratio === null ? null : Math.round(ratio * 1e6) / 1e4;
+}
+
+export function round(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 10) / 10;
+}
+
+export function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
 
 /** A state row with what the JSON shows of it made once (not once per build). */
 export interface StateView {
   state: string;
   since: string;
+  /** The newest `at` of the regions' last results (ISO), null when there is none. */
+  lastCheckAt: string | null;
   regions: RegionLastResult[];
 }
 
 export function viewOf(state: StateEntry): StateView {
+  let last: number | null = null;
+  for (const r of state.lastResults) if (last === null || r.at > last) last = r.at;
   return {
     state: state.state,
     since: new Date(state.since).toISOString(),
+    lastCheckAt: last === null ? null : new Date(last).toISOString(),
     regions: state.lastResults.map((r) => ({
       region: r.region,
       ok: r.ok,
