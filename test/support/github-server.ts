@@ -35,9 +35,15 @@
 //
 // Every request is logged in `requests` (method, path, query, headers, parsed body, status or
 // 'dropped', and whether a rule answered it); `waitForRequest` resolves on a matching one.
+//
+// With `openapi: true`, every exchange is also checked against GitHub's own OpenAPI description
+// (github-openapi.ts): the request (operation, path and query parameters, body) and the answer
+// the handlers gave (not one a failure rule injected). What departs from it is collected in
+// `violations`; the answer itself is unchanged, so a test asserts on the list.
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkExchange, type OpenApiViolation } from './github-openapi.ts';
 
 export interface TokenInfo {
   /** Login of the user or bot the token acts as; authors issues and comments. */
@@ -53,6 +59,8 @@ export interface GitHubServerOptions {
   now?: () => number;
   /** Repositories to create at start (`owner/name`). */
   repos?: string[];
+  /** Check every exchange against GitHub's OpenAPI description into `violations`. Default false. */
+  openapi?: boolean;
 }
 
 export interface GitHubUser {
@@ -225,6 +233,10 @@ export class GitHubServer {
   url = '';
   /** Every request received, in order. */
   readonly requests: LoggedRequest[] = [];
+  /** With `openapi`: every departure from GitHub's OpenAPI description, in request order. */
+  readonly violations: Array<OpenApiViolation & { seq: number }> = [];
+  /** With `openapi`: how many requests were checked. */
+  checked = 0;
 
   private readonly server: http.Server;
   private readonly tokens: Record<string, TokenInfo> | undefined;
@@ -240,12 +252,14 @@ export class GitHubServer {
   private readonly users = new Map<string, GitHubUser>();
   /** Answers held by `delayAnswerMs` rules, cancelled on close. */
   private readonly held = new Set<NodeJS.Timeout>();
+  private readonly openapi: boolean;
   private nextId = 1000;
   private seq = 0;
 
   constructor(options: GitHubServerOptions = {}) {
     this.tokens = options.tokens;
     this.now = options.now ?? Date.now;
+    this.openapi = options.openapi ?? false;
     for (const repo of options.repos ?? []) this.addRepo(repo);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -479,12 +493,14 @@ export class GitHubServer {
     };
     const rule = this.takeRule(method, url.pathname);
     if (rule?.drop === 'before') {
+      this.judge(entry);
       this.log(entry, 'dropped', true);
       req.socket.destroy();
       return;
     }
     if (rule !== undefined && rule.drop === undefined && rule.delayAnswerMs !== undefined) {
       const reply = this.dispatch(method, url, raw, entry.body, token);
+      this.judge(entry, reply);
       const timer = setTimeout(() => {
         this.held.delete(timer);
         if (res.destroyed || req.socket.destroyed) this.log(entry, 'dropped', true);
@@ -499,11 +515,13 @@ export class GitHubServer {
     if (rule !== undefined && rule.drop === undefined) {
       const status = rule.status ?? 500;
       const body = rule.body ?? { message: STATUS_MESSAGES[status] ?? 'Error' };
+      this.judge(entry);
       this.send(res, { status, body, headers: rule.headers ?? {} });
       this.log(entry, status, true);
       return;
     }
     const reply = this.dispatch(method, url, raw, entry.body, token);
+    this.judge(entry, reply);
     if (rule?.drop === 'after') {
       this.log(entry, 'dropped', true);
       req.socket.destroy();
@@ -545,6 +563,28 @@ export class GitHubServer {
       if (error instanceof HttpError) return { status: error.status, body: error.body };
       throw error;
     }
+  }
+
+  /** With `openapi`: the request, and the handlers' answer when given, against GitHub's description. */
+  private judge(entry: LoggedRequest, reply?: Reply): void {
+    if (!this.openapi) return;
+    this.checked += 1;
+    const found = checkExchange({
+      method: entry.method,
+      path: entry.path,
+      query: entry.query,
+      body: entry.body,
+      // What goes on the wire: JSON drops undefined fields.
+      ...(reply === undefined
+        ? {}
+        : {
+            response: {
+              status: reply.status,
+              body: reply.body === undefined ? undefined : JSON.parse(JSON.stringify(reply.body)),
+            },
+          }),
+    });
+    for (const violation of found) this.violations.push({ seq: entry.seq, ...violation });
   }
 
   private authenticate(token: string | null): { user: GitHubUser; write: boolean } {
@@ -959,6 +999,32 @@ export class GitHubServer {
     };
   }
 
+  /** A user as GitHub renders one (`simple-user`): its URLs point at this server. */
+  private userJson(user: GitHubUser): Record<string, unknown> {
+    const api = `${this.url}/users/${encodeURIComponent(user.login)}`;
+    return {
+      login: user.login,
+      id: user.id,
+      node_id: `${user.type === 'Bot' ? 'BOT' : 'U'}_${user.id}`,
+      avatar_url: `${this.url}/avatars/u/${user.id}`,
+      gravatar_id: '',
+      url: api,
+      html_url: `${this.url}/web/${encodeURIComponent(user.login)}`,
+      followers_url: `${api}/followers`,
+      following_url: `${api}/following{/other_user}`,
+      gists_url: `${api}/gists{/gist_id}`,
+      starred_url: `${api}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/subscriptions`,
+      organizations_url: `${api}/orgs`,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events{/privacy}`,
+      received_events_url: `${api}/received_events`,
+      type: user.type,
+      user_view_type: 'public',
+      site_admin: false,
+    };
+  }
+
   private issueLabels(state: RepoState, issue: GitHubIssue): GitHubLabel[] {
     return issue.labels.map((name) => this.ensureLabel(state, name));
   }
@@ -966,28 +1032,45 @@ export class GitHubServer {
   private issueJson(state: RepoState, issue: GitHubIssue): Record<string, unknown> {
     const fullName = repoName(state);
     const api = `${this.url}/repos/${fullName}/issues/${issue.number}`;
+    const web = `${this.url}/web/${fullName}`;
     return {
       id: issue.id,
       node_id: issue.node_id,
       url: api,
       repository_url: `${this.url}/repos/${fullName}`,
       comments_url: `${api}/comments`,
-      html_url: `${this.url}/web/${fullName}/${issue.pull ? 'pull' : 'issues'}/${issue.number}`,
+      labels_url: `${api}/labels{/name}`,
+      events_url: `${api}/events`,
+      timeline_url: `${api}/timeline`,
+      html_url: `${web}/${issue.pull ? 'pull' : 'issues'}/${issue.number}`,
       number: issue.number,
       title: issue.title,
       body: issue.body,
       state: issue.state,
       state_reason: issue.state_reason,
       labels: this.issueLabels(state, issue),
-      assignee: issue.assignees[0] === undefined ? null : this.user(issue.assignees[0]),
-      assignees: issue.assignees.map((login) => this.user(login)),
-      user: issue.user,
+      assignee: issue.assignees[0] === undefined ? null : this.userJson(this.user(issue.assignees[0])),
+      assignees: issue.assignees.map((login) => this.userJson(this.user(login))),
+      user: this.userJson(issue.user),
+      milestone: null,
       locked: issue.locked,
+      active_lock_reason: null,
       comments: this.commentsOn(fullName, issue.number).length,
+      author_association: 'NONE',
       created_at: issue.created_at,
       updated_at: issue.updated_at,
       closed_at: issue.closed_at,
-      ...(issue.pull ? { pull_request: { url: `${this.url}/repos/${fullName}/pulls/${issue.number}` } } : {}),
+      ...(issue.pull
+        ? {
+            pull_request: {
+              url: `${this.url}/repos/${fullName}/pulls/${issue.number}`,
+              html_url: `${web}/pull/${issue.number}`,
+              diff_url: `${web}/pull/${issue.number}.diff`,
+              patch_url: `${web}/pull/${issue.number}.patch`,
+              merged_at: null,
+            },
+          }
+        : {}),
     };
   }
 
@@ -1000,7 +1083,8 @@ export class GitHubServer {
       html_url: `${this.url}/web/${fullName}/issues/${comment.issueNumber}#issuecomment-${comment.id}`,
       issue_url: `${this.url}/repos/${fullName}/issues/${comment.issueNumber}`,
       body: comment.body,
-      user: comment.user,
+      user: this.userJson(comment.user),
+      author_association: 'NONE',
       created_at: comment.created_at,
       updated_at: comment.updated_at,
     };
