@@ -135,7 +135,9 @@ describe("GitHub's OpenAPI description", { timeout: 240_000 }, () => {
         openapi: true,
       }),
     ]);
-    cleanup.push(() => collector.stop());
+    cleanup.push(async () => {
+      await collector.stop();
+    });
     cleanup.push(() => server.close());
     const pr = server.addPullRequest(actionRepo, { headSha: '1'.repeat(40) });
     const plan = async (keyword: string, sha: string) => {

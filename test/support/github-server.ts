@@ -44,6 +44,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkExchange, type OpenApiViolation } from './github-openapi.ts';
+import { pullShape, type RepoSeed, repositoryShape, userShape } from './github-shapes.ts';
 
 export interface TokenInfo {
   /** Login of the user or bot the token acts as; authors issues and comments. */
@@ -118,6 +119,8 @@ export interface PullRequestSeed {
   /** Repository the head branch lives in; differs from the base repository for a fork. */
   headRepo?: string;
   baseRef?: string;
+  /** Commit the base branch is at. Default `f` x 40. */
+  baseSha?: string;
   user?: string;
 }
 
@@ -177,6 +180,7 @@ interface RepoState {
   owner: string;
   name: string;
   defaultBranch: string;
+  createdAt: string;
   nextNumber: number;
   issues: Map<number, GitHubIssue>;
   labels: Map<string, GitHubLabel>;
@@ -296,6 +300,7 @@ export class GitHubServer {
       owner,
       name,
       defaultBranch: options.defaultBranch ?? 'main',
+      createdAt: this.iso(),
       nextNumber: 1,
       issues: new Map(),
       labels: new Map(),
@@ -650,8 +655,10 @@ export class GitHubServer {
       this.routes.push({ method, pattern: new RegExp(`^${path}$`), handler });
 
     route('GET', '/rate_limit', () => {
-      const core = { limit: 5000, remaining: 4999, used: 1, reset: Math.ceil(this.now() / 1000) + 3600 };
-      return { status: 200, body: { resources: { core }, rate: core } };
+      const reset = Math.ceil(this.now() / 1000) + 3600;
+      const core = { limit: 5000, remaining: 4999, used: 1, reset };
+      const search = { limit: 30, remaining: 30, used: 0, reset: Math.ceil(this.now() / 1000) + 60 };
+      return { status: 200, body: { resources: { core, search }, rate: core } };
     });
     route('GET', repo, (_ctx, [o, r]) => ({ status: 200, body: this.repoJson(this.repoOf(o, r)) }));
 
@@ -985,44 +992,27 @@ export class GitHubServer {
 
   // ---- JSON shapes ---------------------------------------------------------------------------
 
-  private repoJson(state: RepoState) {
-    const fullName = repoName(state);
+  private repoSeed(state: RepoState, fullName = repoName(state)): RepoSeed {
+    const own = key(fullName) === key(repoName(state));
+    const owner = fullName.split('/')[0] ?? state.owner;
     return {
-      id: state.id,
-      name: state.name,
-      full_name: fullName,
-      owner: { login: state.owner },
-      private: false,
-      default_branch: state.defaultBranch,
-      url: `${this.url}/repos/${fullName}`,
-      html_url: `${this.url}/web/${fullName}`,
+      // A fork named only by a PR seed is not a repository here: a stable id of its own.
+      id: own ? state.id : state.id + 1_000_000,
+      fullName,
+      owner: this.user(owner),
+      defaultBranch: state.defaultBranch,
+      fork: !own,
+      openIssues: own ? [...state.issues.values()].filter((i) => i.state === 'open').length : 0,
+      at: state.createdAt,
     };
   }
 
-  /** A user as GitHub renders one (`simple-user`): its URLs point at this server. */
+  private repoJson(state: RepoState): Record<string, unknown> {
+    return repositoryShape(this.url, this.repoSeed(state));
+  }
+
   private userJson(user: GitHubUser): Record<string, unknown> {
-    const api = `${this.url}/users/${encodeURIComponent(user.login)}`;
-    return {
-      login: user.login,
-      id: user.id,
-      node_id: `${user.type === 'Bot' ? 'BOT' : 'U'}_${user.id}`,
-      avatar_url: `${this.url}/avatars/u/${user.id}`,
-      gravatar_id: '',
-      url: api,
-      html_url: `${this.url}/web/${encodeURIComponent(user.login)}`,
-      followers_url: `${api}/followers`,
-      following_url: `${api}/following{/other_user}`,
-      gists_url: `${api}/gists{/gist_id}`,
-      starred_url: `${api}/starred{/owner}{/repo}`,
-      subscriptions_url: `${api}/subscriptions`,
-      organizations_url: `${api}/orgs`,
-      repos_url: `${api}/repos`,
-      events_url: `${api}/events{/privacy}`,
-      received_events_url: `${api}/received_events`,
-      type: user.type,
-      user_view_type: 'public',
-      site_admin: false,
-    };
+    return userShape(this.url, user);
   }
 
   private issueLabels(state: RepoState, issue: GitHubIssue): GitHubLabel[] {
@@ -1093,22 +1083,30 @@ export class GitHubServer {
   private pullJson(state: RepoState, issue: GitHubIssue): Record<string, unknown> {
     const pull = issue.pull ?? {};
     const fullName = repoName(state);
-    const headRepo = pull.headRepo ?? fullName;
-    return {
+    return pullShape(this.url, {
       id: issue.id,
       number: issue.number,
+      fullName,
       state: issue.state,
       title: issue.title,
       body: issue.body,
       user: issue.user,
-      html_url: `${this.url}/web/${fullName}/pull/${issue.number}`,
+      locked: issue.locked,
+      labels: this.issueLabels(state, issue),
+      createdAt: issue.created_at,
+      updatedAt: issue.updated_at,
+      closedAt: issue.closed_at,
       head: {
         ref: pull.headRef ?? `branch-${issue.number}`,
         sha: pull.headSha ?? '0'.repeat(40),
-        repo: { full_name: headRepo, fork: headRepo.toLowerCase() !== fullName.toLowerCase() },
+        repo: this.repoSeed(state, pull.headRepo ?? fullName),
       },
-      base: { ref: pull.baseRef ?? state.defaultBranch, repo: { full_name: fullName } },
-    };
+      base: {
+        ref: pull.baseRef ?? state.defaultBranch,
+        sha: pull.baseSha ?? 'f'.repeat(40),
+        repo: this.repoSeed(state),
+      },
+    });
   }
 }
 
