@@ -10,6 +10,7 @@ import type { RoutePlugin } from './api/route.ts';
 import { runnerRoutes } from './api/runners.ts';
 import { syncRoutes } from './api/sync.ts';
 import { badgeRoutes } from './badges/routes.ts';
+import { feedRoutes } from './feed/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { retentionJobs } from './retention/plugin.ts';
 import { statusRoutes } from './status/routes.ts';
@@ -26,6 +27,7 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   statusRoutes,
   pageRoutes,
   badgeRoutes,
+  feedRoutes,
   metricsRoutes,
   retentionJobs,
 ];

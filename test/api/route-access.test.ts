@@ -34,6 +34,8 @@ const TABLE: Record<string, Class> = {
   'GET /v1/status': 'read',
   'GET /': 'read',
   'GET /badge/:file': 'read',
+  'GET /feed.atom': 'read',
+  'GET /feed/:id.atom': 'read',
   // Prometheus scrapes with the read token when the status is private (`authorization:` in its
   // scrape config): the metrics name every monitor, so they are as private as the page.
   'GET /metrics': 'read',
