@@ -1,6 +1,7 @@
 // The collector as a Fastify plugin: store, admin token, error handling and every route group.
 // No listen here (server.ts does that), so tests drive it with `inject` and later features add
 // route groups to routes.ts and migrations to store/sqlite/migrations/index.ts.
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { AppContext } from './api/context.ts';
 import type { RoutePlugin } from './api/route.ts';
@@ -12,6 +13,7 @@ import { installErrorHandlers } from './http/errors.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { SinkConfigError, validateSinks } from './incidents/registry.ts';
 import { IncidentService, type IncidentServiceOptions } from './incidents/service.ts';
+import { openapiOptions } from './openapi/document.ts';
 import { ROUTE_PLUGINS } from './routes.ts';
 import { requireRead } from './status/access.ts';
 import { openStore } from './store/open.ts';
@@ -92,6 +94,8 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
     table.push(route);
   });
   app.setValidatorCompiler(validatorCompiler);
+  // Before any route: it collects them as they are added (GET /openapi.json, openapi/document.ts).
+  await app.register(fastifySwagger, openapiOptions(options.config.statusPublic));
   // On close, answers to requests still in flight say `Connection: close`: otherwise their
   // keep-alive sockets would hold the close open until the keep-alive timeout (72 s).
   let closing = false;

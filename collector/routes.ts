@@ -12,6 +12,7 @@ import { syncRoutes } from './api/sync.ts';
 import { badgeRoutes } from './badges/routes.ts';
 import { feedRoutes } from './feed/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { openapiRoutes } from './openapi/routes.ts';
 import { retentionJobs } from './retention/plugin.ts';
 import { statusRoutes } from './status/routes.ts';
 import { pageRoutes } from './web/routes.ts';
@@ -29,5 +30,6 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   badgeRoutes,
   feedRoutes,
   metricsRoutes,
+  openapiRoutes,
   retentionJobs,
 ];

@@ -60,19 +60,32 @@ export const checkRoutes: RoutePlugin = async (app, ctx) => {
         },
       ],
       schema: {
+        summary: "A page of a monitor's check history, newest first",
+        tags: ['monitors'],
+        operationId: 'listChecks',
         params,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            since: { type: 'string', maxLength: 40 },
-            before: { type: 'string', maxLength: 40 },
+            since: { type: 'string', maxLength: 40, description: 'Epoch ms or an ISO 8601 time.' },
+            before: {
+              type: 'string',
+              maxLength: 40,
+              description: 'The `next` cursor of the previous page, or an instant.',
+            },
             limit: { type: 'integer', minimum: 1, maximum: MAX_CHECK_PAGE, default: DEFAULT_CHECK_PAGE },
-            log: { type: 'boolean', default: false },
+            log: {
+              type: 'boolean',
+              default: false,
+              description: 'Include response logs: needs the admin token (401 otherwise).',
+            },
           },
         },
         response: {
           200: {
+            description:
+              'Checks, and `next`: the cursor to pass as `before` for the next page (null at the end).',
             type: 'object',
             required: ['checks', 'next'],
             properties: {
@@ -102,6 +115,9 @@ export const checkRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: ctx.requireAdmin,
       schema: {
+        summary: 'One check, with its response log',
+        tags: ['monitors'],
+        operationId: 'getCheck',
         params: {
           type: 'object',
           required: ['id', 'checkId'],
@@ -111,7 +127,10 @@ export const checkRoutes: RoutePlugin = async (app, ctx) => {
             checkId: { type: 'string', minLength: 1, maxLength: 200 },
           },
         },
-        response: { 200: checkViewSchema, ...errorResponses },
+        response: {
+          200: { ...checkViewSchema, description: 'The check and its redacted log.' },
+          ...errorResponses,
+        },
       },
     },
     async (request) => {

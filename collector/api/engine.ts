@@ -39,7 +39,18 @@ const statsSchema = {
 export const engineRoutes: RoutePlugin = async (app, ctx) => {
   app.get(
     '/v1/engine/stats',
-    { onRequest: ctx.requireAdmin, schema: { response: { 200: statsSchema, ...errorResponses } } },
+    {
+      onRequest: ctx.requireAdmin,
+      schema: {
+        summary: "The engine's figures",
+        tags: ['engine'],
+        operationId: 'getEngineStats',
+        response: {
+          200: { ...statsSchema, description: 'Cumulative figures: diff two snapshots for a window.' },
+          ...errorResponses,
+        },
+      },
+    },
     async () => ctx.runtime.engine.stats(),
   );
 };

@@ -31,8 +31,16 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
     '/healthz',
     {
       schema: {
+        summary: 'Liveness: the process answers',
+        tags: ['health'],
+        operationId: 'getHealth',
         response: {
-          200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+          200: {
+            description: 'The process answers.',
+            type: 'object',
+            required: ['status'],
+            properties: { status: { type: 'string', enum: ['ok'] } },
+          },
         },
       },
     },
@@ -40,7 +48,16 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
   );
 
   const store = ctx.store.status;
-  app.get('/readyz', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
+  const readyzSchema = {
+    summary: "Readiness: the store answers, has this build's schema and takes writes",
+    tags: ['health'],
+    operationId: 'getReadiness',
+    response: {
+      200: { ...readiness, description: 'Ready.' },
+      503: { ...readiness, description: 'Not ready: `reason` says why; the error fields are set too.' },
+    },
+  };
+  app.get('/readyz', { schema: readyzSchema }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     try {
       const ready = await store.readiness();

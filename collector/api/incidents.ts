@@ -15,6 +15,53 @@ const withAlertSchema = {
   properties: { ...incidentViewSchema.properties, alert: { anyOf: [alertViewSchema, { type: 'null' }] } },
 } as const;
 
+const errorOrNull = {
+  anyOf: [
+    { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    { type: 'null' },
+  ],
+} as const;
+
+/** incidents/views.ts OperationView: one outbox operation (open, comment, close) for one sink. */
+const operationViewSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    sink: { type: 'string' },
+    op: { type: 'string' },
+    state: { type: 'string' },
+    attempts: { type: 'integer' },
+    queuedAt: { type: ['string', 'null'] },
+    doneAt: { type: ['string', 'null'] },
+    nextAttemptAt: { type: ['string', 'null'] },
+    error: errorOrNull,
+  },
+} as const;
+
+// The verdict's events as it emitted them (collector/verdict/types.ts IncidentEvent), times in
+// epoch ms but `at`: their shape follows the verdict, so they pass through whole.
+const incidentEventSchema = {
+  type: 'object',
+  description: "One event of the verdict (opened, ongoing, resolved...), with the round's votes.",
+  additionalProperties: true,
+  properties: {
+    seq: { type: 'integer' },
+    type: { type: 'string' },
+    kind: { type: 'string' },
+    at: { type: 'string' },
+  },
+} as const;
+
+const incidentDetailSchema = {
+  type: 'object',
+  required: ['incident', 'operations', 'events'],
+  properties: {
+    incident: withAlertSchema,
+    operations: { type: 'array', items: operationViewSchema },
+    events: { type: 'array', items: incidentEventSchema },
+  },
+} as const;
+
 export const incidentRoutes: RoutePlugin = async (app, ctx) => {
   app.get<{
     Querystring: {
@@ -29,6 +76,9 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: ctx.requireRead,
       schema: {
+        summary: 'List incidents, newest first',
+        tags: ['incidents'],
+        operationId: 'listIncidents',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -36,12 +86,13 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
             status: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'all' },
             monitor: { type: 'string', minLength: 1, maxLength: 200 },
             kind: { type: 'string', enum: ['down', 'flapping', 'certificate', 'region'] },
-            before: { type: 'string', maxLength: 40 },
+            before: { type: 'string', maxLength: 40, description: 'Epoch ms or an ISO 8601 time.' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           },
         },
         response: {
           200: {
+            description: 'Incidents, each with its delivery (`alert`).',
             type: 'object',
             required: ['incidents'],
             properties: { incidents: { type: 'array', items: withAlertSchema } },
@@ -71,11 +122,21 @@ export const incidentRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: ctx.requireRead,
       schema: {
+        summary: 'An incident with its delivery operations and events',
+        tags: ['incidents'],
+        operationId: 'getIncident',
         params: {
           type: 'object',
           required: ['id'],
           additionalProperties: false,
           properties: { id: { type: 'string', minLength: 1, maxLength: 300 } },
+        },
+        response: {
+          200: {
+            ...incidentDetailSchema,
+            description: 'The incident, its outbox operations and its events.',
+          },
+          ...errorResponses,
         },
       },
     },

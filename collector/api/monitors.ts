@@ -44,8 +44,13 @@ export const monitorRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: ctx.requireRead,
       schema: {
+        summary: 'List the declared monitors with their state',
+        tags: ['monitors'],
+        operationId: 'listMonitors',
         response: {
           200: {
+            description:
+              'Every monitor (state, since and note; results and incident are in GET /v1/monitors/{id}).',
             type: 'object',
             required: ['monitors'],
             properties: { monitors: { type: 'array', items: monitorViewSchema } },
@@ -71,13 +76,22 @@ export const monitorRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: ctx.requireRead,
       schema: {
+        summary: "A monitor, with the engine's view of it",
+        tags: ['monitors'],
+        operationId: 'getMonitor',
         params: {
           type: 'object',
           required: ['id'],
           additionalProperties: false,
           properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
         },
-        response: { 200: monitorViewSchema, ...errorResponses },
+        response: {
+          200: {
+            ...monitorViewSchema,
+            description: 'The monitor, its last result per region and its open incident.',
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request) => {

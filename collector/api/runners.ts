@@ -160,9 +160,13 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
     {
       preHandler: regionKey,
       schema: {
+        summary: 'Register a runner in a region and open its session',
+        tags: ['runners'],
+        operationId: 'registerRunner',
         body: registerSchema,
         response: {
           200: {
+            description: 'The session: its token authenticates the other runner routes.',
             type: 'object',
             required: ['runnerId', 'token', 'heartbeatInterval', 'maxClaimWait'],
             properties: {
@@ -193,7 +197,19 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
     '/v1/runners/claim',
     {
       ...authenticated,
-      schema: { body: claimSchema, response: { 200: claimResponseSchema, ...errorResponses } },
+      schema: {
+        summary: "Claim due jobs for the runner's region (long poll up to `wait` ms)",
+        tags: ['runners'],
+        operationId: 'claimJobs',
+        body: claimSchema,
+        response: {
+          200: {
+            ...claimResponseSchema,
+            description: 'Leased jobs (maybe none); `drain` asks the runner to stop.',
+          },
+          ...errorResponses,
+        },
+      },
     },
     async (request, reply) => {
       // A runner that hangs up stops waiting; no job is leased to a claim nobody reads.
@@ -211,9 +227,13 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
       ...authenticated,
       bodyLimit: Math.max(RESULTS_BODY_LIMIT, ctx.config.bodyLimit),
       schema: {
+        summary: 'Send the results of claimed jobs (idempotent by job id)',
+        tags: ['runners'],
+        operationId: 'sendResults',
         body: resultsSchema,
         response: {
           200: {
+            description: 'Job ids by outcome: accepted, already received, refused.',
             type: 'object',
             required: ['accepted', 'duplicates', 'rejected'],
             properties: { accepted: idList, duplicates: idList, rejected: idList },
@@ -230,9 +250,13 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
     {
       ...authenticated,
       schema: {
+        summary: "Report the runner's load and keep its session",
+        tags: ['runners'],
+        operationId: 'heartbeat',
         body: heartbeatSchema,
         response: {
           200: {
+            description: 'Acknowledged, with a renewed session token when it nears expiry.',
             type: 'object',
             properties: {
               ok: { type: 'boolean' },
@@ -249,7 +273,15 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
 
   app.post(
     '/v1/runners/deregister',
-    { ...authenticated, schema: { response: { 204: { type: 'null' }, ...errorResponses } } },
+    {
+      ...authenticated,
+      schema: {
+        summary: "End the runner's session (its leased jobs go back to the queue)",
+        tags: ['runners'],
+        operationId: 'deregisterRunner',
+        response: { 204: { type: 'null', description: 'The session is over.' }, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       service.deregister(session(request));
       return reply.code(204).send();
@@ -261,8 +293,12 @@ export const runnerRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: ctx.requireRead,
       schema: {
+        summary: 'List the runners and the health of each region',
+        tags: ['runners'],
+        operationId: 'listRunners',
         response: {
           200: {
+            description: 'Runners (online or not) and regions (live, impaired).',
             type: 'object',
             required: ['runners', 'regions'],
             properties: {

@@ -11,7 +11,15 @@ export const syncRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: ctx.requireAdmin,
       bodyLimit: ctx.config.syncBodyLimit,
-      schema: { body: syncRequestSchema, response: { 200: syncPlanSchema, ...errorResponses } },
+      schema: {
+        summary: 'Plan (dryRun) or apply the monitor set',
+        description:
+          'The collector is made to hold exactly `monitors` (with `prune`). `dryRun` only plans; `expectedPlanId` applies only the plan that was reviewed (409 otherwise). Invalid monitors answer 400 with `diagnostics`.',
+        tags: ['sync'],
+        operationId: 'sync',
+        body: syncRequestSchema,
+        response: { 200: { ...syncPlanSchema, description: 'The plan, applied or not.' }, ...errorResponses },
+      },
     },
     async (request) => {
       const plan = await sync(

@@ -4,7 +4,7 @@
 // An unknown monitor is a 404: as a grey "not found" badge for SVG (it shows in a README), as an
 // ApiError for JSON. `window` applies to uptime (default 30d) and response time (default 24h).
 import type { RoutePlugin } from '../api/route.ts';
-import { VigilError } from '../http/errors.ts';
+import { apiErrorSchema, VigilError } from '../http/errors.ts';
 import { emptyRollup, HOUR_MS, hourOf, mergeInto } from '../rollups/hourly.ts';
 import { UPTIME_WINDOWS } from '../rollups/uptime.ts';
 import { statusOf } from '../status/context.ts';
@@ -13,6 +13,34 @@ import { render } from '../status/service.ts';
 import type { StatusStore } from '../store/status-types.ts';
 import { BADGE_TYPES, BADGE_WINDOWS, type BadgeType, type BadgeWindow, badgeFor, COLORS } from './badge.ts';
 import { renderBadge } from './svg.ts';
+
+const svg = { schema: { type: 'string' } } as const;
+const shieldsSchema = {
+  type: 'object',
+  required: ['schemaVersion', 'label', 'message', 'color'],
+  properties: {
+    schemaVersion: { type: 'integer', enum: [1] },
+    label: { type: 'string' },
+    message: { type: 'string' },
+    color: { type: 'string', description: 'Hex colour without `#`.' },
+    cacheSeconds: { type: 'integer' },
+  },
+} as const;
+// Not JSON only: SVG or shields.io JSON by the file's extension, so each answer names its media
+// types (the payloads are rendered before they are sent, so no serializer applies).
+const badgeResponses = {
+  200: {
+    description: 'The badge: SVG for `<id>.svg`, shields.io endpoint JSON for `<id>.json`.',
+    content: { 'image/svg+xml': svg, 'application/json': { schema: shieldsSchema } },
+  },
+  304: { description: 'Not modified (`If-None-Match` holds the ETag).', type: 'null' },
+  400: apiErrorSchema,
+  401: apiErrorSchema,
+  404: {
+    description: 'No such monitor: a grey "not found" SVG badge, or an API error for JSON.',
+    content: { 'image/svg+xml': svg, 'application/json': { schema: apiErrorSchema } },
+  },
+} as const;
 
 interface BadgeQuery {
   type?: BadgeType;
@@ -27,6 +55,9 @@ export const badgeRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: status.requireRead,
       schema: {
+        summary: "A monitor's badge: status, uptime or response time",
+        tags: ['badges'],
+        operationId: 'getBadge',
         params: {
           type: 'object',
           required: ['file'],
@@ -41,6 +72,7 @@ export const badgeRoutes: RoutePlugin = async (app, ctx) => {
             label: { type: 'string', minLength: 1, maxLength: 100 },
           },
         },
+        response: badgeResponses,
       },
     },
     async (request, reply) => {

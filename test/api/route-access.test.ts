@@ -39,6 +39,8 @@ const TABLE: Record<string, Class> = {
   // Prometheus scrapes with the read token when the status is private (`authorization:` in its
   // scrape config): the metrics name every monitor, so they are as private as the page.
   'GET /metrics': 'read',
+  // The API's description: routes and their access, no data.
+  'GET /openapi.json': 'public',
 };
 
 const READ_TOKEN = 'read-token-0123456789abcdef';
