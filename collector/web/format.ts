@@ -3,6 +3,7 @@
 // misleading 100.00.
 import { formatDurationForPeople } from '../../common/format.ts';
 
+/** An uptime figure; `—` for a window with no counted time (the page says "No data yet" instead of a monitor's main figure). */
 export function formatUptime(pct: number | null): string {
   if (pct === null) return '—';
   if (pct >= 100) return '100%';
@@ -29,6 +30,19 @@ export function formatTime(at: number): string {
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
   return `${formatDay(at)}, ${hh}:${mm} UTC`;
+}
+
+/** "Jan 5, 2026, 12:03:10 UTC": an instant to the second, for a title that gives the exact time. */
+export function formatInstant(at: number): string {
+  const d = new Date(at);
+  const ss = String(d.getUTCSeconds()).padStart(2, '0');
+  return `${formatDay(at)}, ${d.getUTCFullYear()}, ${formatTime(at).slice(-9, -4)}:${ss} UTC`;
+}
+
+/** How long ago, in whole seconds or more ("12s ago", "3m 20s ago"); under a second "just now". */
+export function formatAgo(ms: number): string {
+  if (!(ms >= 1000)) return 'just now';
+  return `${formatDurationForPeople(Math.floor(ms / 1000) * 1000)} ago`;
 }
 
 /** Reasons as people read them (`connect_refused` -> "connection refused"). */

@@ -3,7 +3,9 @@
 //
 // Order of what a person reads: the banner (all up / partial / major outage), then what is down
 // now with since-when and the issue link, then every monitor (state, 90-day uptime, bar, 24-hour
-// response sparkline, last result per region), then open and recent incidents.
+// response sparkline, last result per region, when it was last checked), maintenance windows on
+// now and coming up, then open and recent incidents. The incident feeds (collector/feed/) are
+// linked from the head and the footer, and each monitor's from its row.
 
 import { escapeHtml } from '../../common/escape.ts';
 import { formatDurationForPeople } from '../../common/format.ts';
@@ -12,6 +14,13 @@ import type { MonitorStatus, Overall, RegionSummary } from '../status/model.ts';
 import type { IncidentEntry } from '../store/status-types.ts';
 import { barDefs, renderBar } from './bar.ts';
 import { displayUrl, formatMs, formatReason, formatTime, formatUptime } from './format.ts';
+import {
+  lastChecked,
+  maintenancePill,
+  maintenanceSection,
+  nextMaintenance,
+  type PageWindow,
+} from './maintenance.ts';
 import { renderSparkline } from './sparkline.ts';
 import { STYLES } from './styles.ts';
 
@@ -39,6 +48,8 @@ export interface PageData {
   affected: MonitorStatus[];
   rows: PageRow[];
   incidents: PageIncident[];
+  /** Maintenance windows on now and within the next 7 days, across all pages. */
+  maintenance: PageWindow[];
   regions: RegionSummary[];
   page: number;
   pages: number;
@@ -111,16 +122,21 @@ function monitorRow(row: PageRow, now: number): string {
   const m = row.status;
   const url = displayUrl(m.url);
   const uptime90 = m.uptime['90d'];
+  // Before the first result there is no figure to give, not a 0% nor a dash.
+  const up =
+    uptime90 === null
+      ? '<span class="up none">No data yet</span>'
+      : `<span class="up" title="Uptime, last 90 days">${escapeHtml(formatUptime(uptime90))}</span>`;
   const spark = renderSparkline(
     row.spark,
     `Response time, last 24 hours: mean ${formatMs(m.responseTime.meanMs)}, p95 ${formatMs(m.responseTime.p95Ms)}`,
   );
   return `<li class="monitor s-${escapeHtml(m.state)}" data-monitor="${escapeHtml(m.id)}">
-<div class="head"><span class="dot" aria-hidden="true"></span><span class="name">${escapeHtml(m.name)}</span><span class="state">${escapeHtml(stateLabel(m.state))}</span><span class="up" title="Uptime, last 90 days">${escapeHtml(formatUptime(uptime90))}</span></div>
+<div class="head"><span class="dot" aria-hidden="true"></span><span class="name">${escapeHtml(m.name)}</span><span class="state">${escapeHtml(stateLabel(m.state))}</span>${maintenancePill(m)}${up}</div>
 ${url === null ? '' : `<div class="url">${escapeHtml(url)}</div>`}
 ${renderBar(row.cells, row.incidents, now, `${m.name}: uptime per day, last 90 days`)}
 <div class="axis"><span>90 days ago</span><span>${escapeHtml(formatUptime(m.uptime['24h']))} 24 h · ${escapeHtml(formatUptime(m.uptime['30d']))} 30 d</span><span>today</span></div>
-<div class="meta"><span class="rt">${spark}<span>${escapeHtml(formatMs(m.responseTime.meanMs))} avg · ${escapeHtml(formatMs(m.responseTime.p95Ms))} p95</span></span>${regionsLine(m)}</div>
+<div class="meta">${lastChecked(m, now)}<span class="rt">${spark}<span>${escapeHtml(formatMs(m.responseTime.meanMs))} avg · ${escapeHtml(formatMs(m.responseTime.p95Ms))} p95</span></span>${regionsLine(m)}${nextMaintenance(m)}<a class="feed" href="feed/${encodeURIComponent(m.id)}.atom" title="${escapeHtml(`Atom feed of ${m.name} incidents`)}">incident feed</a></div>
 </li>`;
 }
 
@@ -175,6 +191,7 @@ export function renderPage(data: PageData): string {
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(BANNER[data.overall])} · ${escapeHtml(data.title)}</title>
 <link rel="icon" href="${faviconHref(data.overall)}">
+<link rel="alternate" type="application/atom+xml" title="${escapeHtml(`${data.title}: incidents`)}" href="feed.atom">
 <style>${STYLES}</style>
 </head>
 <body>
@@ -186,9 +203,10 @@ ${affectedList(data)}
 <h2>Monitors</h2>
 ${data.rows.length === 0 ? '<p class="muted">No monitors yet.</p>' : `<ul class="monitors">${data.rows.map((r) => monitorRow(r, data.now)).join('\n')}</ul>`}
 ${pager(data)}
+${maintenanceSection(data.maintenance, data.now)}
 <h2>Incidents</h2>
 ${data.incidents.length === 0 ? '<p class="muted">No incidents in the last 90 days.</p>' : `<ul class="incidents">${data.incidents.map((i) => incidentItem(i, data.now)).join('\n')}</ul>`}
-<footer>${regions === '' ? '' : `Checked from ${regions} · `}<a href="v1/status">JSON</a> · Vigil</footer>
+<footer>${regions === '' ? '' : `Checked from ${regions} · `}<a href="v1/status">JSON</a> · <a href="feed.atom" type="application/atom+xml">Atom feed</a> · Vigil</footer>
 </main>
 </body>
 </html>`;

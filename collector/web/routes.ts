@@ -8,6 +8,7 @@ import { sendCached } from '../status/http.ts';
 import { DEGRADED_STATES, DOWN_STATES, type MonitorStatus } from '../status/model.ts';
 import { countsFrom, HISTORY_DAYS, type Rendered, render, type StatusSnapshot } from '../status/service.ts';
 import type { StatusStore } from '../store/status-types.ts';
+import { pageWindows } from './maintenance.ts';
 import { type PageData, type PageIncident, type PageRow, renderPage } from './page.ts';
 
 export const PAGE_SIZE = 100;
@@ -87,6 +88,10 @@ export async function pageData(
     affected,
     rows,
     incidents,
+    maintenance: pageWindows(
+      [...snapshot.byId.values()].map((d) => ({ name: d.status.name, maintenance: d.maintenance })),
+      now,
+    ),
     regions: snapshot.model.regions,
     page: current,
     pages,
@@ -114,6 +119,8 @@ export const pageRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: status.requireRead,
       schema: {
+        summary: 'The status page (text/html): banner, monitors, maintenance, incidents',
+        tags: ['status'],
         querystring: {
           type: 'object',
           additionalProperties: false,

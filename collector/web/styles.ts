@@ -40,6 +40,9 @@ a{color:var(--accent)}
 .s-recovering .state,.s-flapping .state{background:var(--warn-bg);color:var(--bad-text)}
 .s-paused .state,.s-pending .state,.s-verifying .state{background:var(--line);color:var(--muted)}
 .up{margin-left:auto;font-variant-numeric:tabular-nums;font-weight:600}
+.up.none{font-weight:400;color:var(--muted)}
+.maint,.tag.maint{font-size:.8rem;font-weight:600;padding:1px 8px;border-radius:99px;background:var(--warn-bg);color:var(--warn-text)}
+.tag.maint{font-size:.75rem;padding:0 6px;border-radius:4px}
 .dot{width:10px;height:10px;border-radius:50%;background:var(--ok);flex:none}
 .s-down .dot{background:var(--down)}.s-recovering .dot,.s-flapping .dot{background:var(--bad)}
 .s-paused .dot,.s-pending .dot{background:var(--none)}.s-verifying .dot{background:var(--warn)}
