@@ -87,12 +87,13 @@ describe('layout', () => {
     expect(offending).toEqual([]);
   });
 
-  it('keeps every SQL statement in collector/store/sqlite', () => {
+  it('keeps every SQL statement in the store engines (collector/store/sqlite, collector/store/postgres)', () => {
     const SQL =
       /\b(?:SELECT\s+[\w*]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|TRIGGER))/;
+    const engines = ['collector/store/sqlite/', 'collector/store/postgres/'];
     const offending = FILES.filter(
       (file) =>
-        !file.startsWith('collector/store/sqlite/') && SQL.test(readFileSync(join(ROOT, file), 'utf8')),
+        !engines.some((dir) => file.startsWith(dir)) && SQL.test(readFileSync(join(ROOT, file), 'utf8')),
     );
     expect(offending).toEqual([]);
   });
