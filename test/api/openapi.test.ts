@@ -91,7 +91,14 @@ describe('GET /openapi.json', () => {
         ...(op.tags ?? [])
           .filter((tag) => !declared.has(tag))
           .map((tag) => `${key}: tag ${tag} is not declared`),
-        ...(Object.keys(op.responses).some((status) => /^2/.test(status)) ? [] : [`${key}: no 2xx answer`]),
+        // The convention of collector/openapi/document.ts: every answer with a body names its
+        // media type, JSON by its schema, other types by `content` in the route's response.
+        ...(Object.keys(op.responses).some((status) => /^2/.test(status))
+          ? []
+          : [`${key}: no 2xx answer (declare response 200 with its schema or content type)`]),
+        ...Object.entries(op.responses)
+          .filter(([status, answer]) => /^2/.test(status) && status !== '204' && answer.content === undefined)
+          .map(([status]) => `${key}: answer ${status} has no media type`),
       ];
     });
     expect(problems).toEqual([]);
