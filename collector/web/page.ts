@@ -70,7 +70,8 @@ const STATE_LABEL: Record<string, string> = {
   recovering: 'Recovering',
   flapping: 'Unstable',
   paused: 'Paused',
-  pending: 'No data yet',
+  // Its uptime figure says "No data yet": the pill says why.
+  pending: 'Pending',
 };
 
 export function stateLabel(state: string): string {
@@ -122,9 +123,10 @@ function monitorRow(row: PageRow, now: number): string {
   const m = row.status;
   const url = displayUrl(m.url);
   const uptime90 = m.uptime['90d'];
-  // Before the first result there is no figure to give, not a 0% nor a dash.
+  // Before the first result there is no figure to give, not a 0% nor a dash. (A monitor checked
+  // only inside maintenance or while paused has results but no counted time: a dash.)
   const up =
-    uptime90 === null
+    uptime90 === null && m.lastCheckAt === null
       ? '<span class="up none">No data yet</span>'
       : `<span class="up" title="Uptime, last 90 days">${escapeHtml(formatUptime(uptime90))}</span>`;
   const spark = renderSparkline(

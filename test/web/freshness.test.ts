@@ -80,6 +80,7 @@ describe('freshness and maintenance on the page and in /v1/status', { timeout: 3
     const page = await browser.context.newPage();
     await page.goto(`${url}/`);
     const row = page.locator('li.monitor[data-monitor="late"]');
+    expect(await row.locator('.state').innerText()).toBe('Pending');
     expect(await row.locator('.up').innerText()).toBe('No data yet');
     expect(await row.locator('.checked').innerText()).toBe('not checked yet');
     expect(await row.locator('time').count()).toBe(0);
@@ -116,6 +117,9 @@ describe('freshness and maintenance on the page and in /v1/status', { timeout: 3
     const web = page.locator('li.monitor[data-monitor="web"]');
     expect(await web.locator('.maint').innerText()).toBe('In maintenance until Jan 5, 14:00 UTC');
     expect(await web.locator('.next-maint').innerText()).toBe('Maintenance Jan 6, 03:00 – 04:00 UTC');
+    // Checked, but only inside maintenance: no counted time, which is not "no data".
+    expect(monitor(body, 'web').uptime['90d']).toBeNull();
+    expect(await web.locator('.up').innerText()).toBe('—');
     expect(await page.locator('li.monitor[data-monitor="api"] .maint').count()).toBe(0);
     const items = await page.locator('ul.maintenance li').allInnerTexts();
     // Ongoing first, then the daily window on each of the next 7 days.
