@@ -8,7 +8,14 @@ import type { PathSegment } from './diagnostics.ts';
 import { suggestDuration } from './duration.ts';
 import type { Locator } from './locator.ts';
 import { valueAt } from './locator.ts';
-import { defNameOf, type JsonSchema, refTarget, resolveRef, schemaAt } from './schema-check.ts';
+import {
+  defNameOf,
+  isGeneratedSchema,
+  type JsonSchema,
+  refTarget,
+  resolveRef,
+  schemaAt,
+} from './schema-check.ts';
 import {
   exampleFor,
   firstSentence,
@@ -47,7 +54,10 @@ export interface TranslateContext {
 export type AjvError = ErrorObject & { parentSchema?: JsonSchema; propertyName?: string };
 
 export function translateSchemaErrors(errors: readonly ErrorObject[], ctx: TranslateContext): Finding[] {
-  const remaining = selectBranches(errors as AjvError[]);
+  // Range patterns and timeout buckets are for editors; the rules say the same in words.
+  const remaining = selectBranches(
+    (errors as AjvError[]).filter((error) => !isGeneratedSchema(error.parentSchema)),
+  );
   const findings: Finding[] = [];
   for (const error of remaining) {
     const finding = translateOne(error, ctx);
