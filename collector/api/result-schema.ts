@@ -8,6 +8,8 @@ import { FAILURE_REASONS } from '../../probe/types.ts';
 /** Longest time a phase can report, in ms (a day: far above any check's timeout). */
 const MAX_MS = 86_400_000;
 const ms = { type: 'number', minimum: 0, maximum: MAX_MS } as const;
+/** A phase the check never entered is null; runners before null phases sent 0 (probe/phase-clock.ts `reportedTimings`). */
+const phaseMs = { type: ['number', 'null'], minimum: 0, maximum: MAX_MS } as const;
 const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const textOrNull = (maxLength: number) => ({ type: ['string', 'null'], maxLength }) as const;
 const headers = { type: 'object', additionalProperties: text(65_536), maxProperties: 500 } as const;
@@ -15,7 +17,14 @@ const headers = { type: 'object', additionalProperties: text(65_536), maxPropert
 const timingsSchema = {
   type: 'object',
   additionalProperties: true,
-  properties: { resolve: ms, connect: ms, tls: ms, processing: ms, transfer: ms, total: ms },
+  properties: {
+    resolve: phaseMs,
+    connect: phaseMs,
+    tls: phaseMs,
+    processing: phaseMs,
+    transfer: phaseMs,
+    total: ms,
+  },
 } as const;
 
 const remoteSchema = {

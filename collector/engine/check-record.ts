@@ -2,7 +2,8 @@
 // row, the response log of a failing check, and the per-region summary the API shows. Secret
 // values are redacted here once more (the runner already should), so nothing stored shows them.
 
-import type { CheckResult, ResponseLog, Timings } from '../../probe/types.ts';
+import { reportedTimings } from '../../probe/phase-clock.ts';
+import type { CheckResult, RedirectHop, ResponseLog } from '../../probe/types.ts';
 import { redactDeep } from '../../schema/secrets.ts';
 import type { Secrets } from '../../schema/types.ts';
 import type { Lease, QueuedJob } from '../jobs/types.ts';
@@ -28,8 +29,6 @@ export function startTime(result: Pick<CheckResult, 'startedAt'>, lease: Lease, 
   return lease.claimedAt;
 }
 
-const ZERO_TIMINGS: Timings = { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0, total: 0 };
-
 export interface Built {
   check: CheckRecord;
   log: CheckLogRecord | null;
@@ -51,7 +50,8 @@ export function buildCheck(
   const reason = ok ? null : (result.reason ?? 'protocol_error');
   const message = clean(String(result.message ?? '')).slice(0, MAX_MESSAGE);
   const log: ResponseLog | null = !ok && result.log ? clean(result.log) : null;
-  const timings = { ...ZERO_TIMINGS, ...(result.timings ?? {}) };
+  // A phase the check never entered is null, also when an older runner sent 0 for it.
+  const timings = reportedTimings(result.timings, result.phase);
   const check: CheckRecord = {
     id: job.jobId,
     historyId: job.historyId,
@@ -76,7 +76,7 @@ export function buildCheck(
     detail: clean({
       phase: result.phase ?? null,
       tls: result.tls ?? null,
-      redirects: result.redirects ?? [],
+      redirects: (result.redirects ?? []).map(truthfulHop),
       assertions: result.assertions ?? [],
     }),
     mark: null,
@@ -99,4 +99,8 @@ export function buildCheck(
       mark: null,
     },
   };
+}
+
+function truthfulHop(hop: RedirectHop): RedirectHop {
+  return { ...hop, timings: reportedTimings(hop.timings, null) };
 }

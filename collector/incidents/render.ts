@@ -15,7 +15,8 @@
 //   recognized before it is posted twice.
 
 import { htmlCode, inlineMarkdown, markdownTable } from '../../common/escape.ts';
-import type { FailureReason } from '../../probe/types.ts';
+import { reportedTimings } from '../../probe/phase-clock.ts';
+import type { FailureReason, Timings } from '../../probe/types.ts';
 import type { Alert, FirstFailure, MonitorInfo, VoteDetail } from '../domain/alerts.ts';
 import type { OperationSnapshot } from '../domain/operation-snapshot.ts';
 import { ms, utc } from './format.ts';
@@ -188,19 +189,30 @@ export function votesTable(votes: readonly VoteDetail[]): string {
       'Processing ms',
       'Transfer ms',
     ],
-    votes.map((v) => [
-      inlineMarkdown(v.region),
-      v.ok ? '✅ up' : '❌ down',
-      v.ok ? '' : v.reason === null ? '' : htmlCode(v.reason),
-      v.status === null ? '-' : String(v.status),
-      v.ip === null ? '-' : htmlCode(v.ip),
-      ms(v.timings?.resolve),
-      ms(v.timings?.connect),
-      ms(v.timings?.tls),
-      ms(v.timings?.processing),
-      ms(v.timings?.transfer),
-    ]),
+    votes.map((v) => {
+      const t = phasesOf(v.timings);
+      return [
+        inlineMarkdown(v.region),
+        v.ok ? '✅ up' : '❌ down',
+        v.ok ? '' : v.reason === null ? '' : htmlCode(v.reason),
+        v.status === null ? '-' : String(v.status),
+        v.ip === null ? '-' : htmlCode(v.ip),
+        ms(t?.resolve),
+        ms(t?.connect),
+        ms(t?.tls),
+        ms(t?.processing),
+        ms(t?.transfer),
+      ];
+    }),
   );
+}
+
+/**
+ * A phase that never happened shows `-` like any unknown cell. Snapshots queued before null phases
+ * hold 0 for some: read them as a runner's report is read (probe/phase-clock.ts).
+ */
+function phasesOf(timings: Timings | null): Timings | null {
+  return timings === null ? null : reportedTimings(timings, null);
 }
 
 interface LogBudget {

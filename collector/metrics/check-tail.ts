@@ -51,6 +51,8 @@ export class CheckTail {
           reason: row.reason ?? '',
           region: row.region,
         });
+        // Only the phases the check went through: a phase that never happened (null) is no
+        // sample, so no tls samples from http:// checks and no transfer from refused connects.
         for (const phase of PHASES) {
           const ms = row.timings[phase];
           if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) {

@@ -2,6 +2,7 @@
 // engine implements the same reads. Every read is bounded by the monitor count and the 90-day
 // window, never by the length of the history: rollups are read for the last 24 hours only, and
 // uptime comes from incidents and excluded spans (small tables), not from raw checks.
+import type { Timings } from '../../probe/types.ts';
 import type { MaintenanceWindow } from '../../schema/types.ts';
 import type { HourlyRollup } from '../rollups/hourly.ts';
 import type { RegionResult } from './runtime-types.ts';
@@ -79,8 +80,8 @@ export interface CheckTailRow {
   region: string;
   ok: boolean;
   reason: string | null;
-  /** Phase durations in ms (resolve, connect, tls, processing, transfer, total). */
-  timings: Record<string, number>;
+  /** Phase durations in ms; a phase the check never entered is null. */
+  timings: Timings;
 }
 
 export interface Generations {

@@ -76,7 +76,7 @@ export function checkResult(ok: boolean, at: number, extra: Partial<CheckResult>
     status: ok ? 200 : 500,
     httpVersion: '1.1',
     remote: { ip: '127.0.0.1', family: 4, port: 8080 },
-    timings: { resolve: 0.1, connect: 0.5, tls: 0, processing: 2, transfer: 1, total: 3.6 },
+    timings: { resolve: 0.1, connect: 0.5, tls: null, processing: 2, transfer: 1, total: 3.6 },
     tls: null,
     redirects: [],
     assertions: [],

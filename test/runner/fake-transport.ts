@@ -239,7 +239,7 @@ export function checkResult(ok = true): CheckResult {
     status: ok ? 200 : 500,
     httpVersion: '1.1',
     remote: { ip: '127.0.0.1', family: 4, port: 9 },
-    timings: { resolve: 0, connect: 1, tls: 0, processing: 1, transfer: 0, total: 2 },
+    timings: { resolve: null, connect: 1, tls: null, processing: 1, transfer: 0, total: 2 },
     tls: null,
     redirects: [],
     assertions: [],

@@ -59,7 +59,7 @@ export function checkRecord(
     httpVersion: '1.1',
     remoteIp: '127.0.0.1',
     remoteFamily: 4,
-    timings: { resolve: 1, connect: 1, tls: 0, processing: 5, transfer: 1, total: 8 },
+    timings: { resolve: 1, connect: 1, tls: null, processing: 5, transfer: 1, total: 8 },
     tlsDaysLeft: null,
     detail: { phase: null, tls: null, redirects: [], assertions: [] },
     mark: null,

@@ -97,7 +97,7 @@ describe('rollup triggers', () => {
       records.push(
         record(`j${i}`, historyId, rng() < 0.5 ? 'eu' : 'us', T0 + Math.floor(rng() * 3 * HOUR_MS), ok, {
           reason: ok ? null : reasons[Math.floor(rng() * reasons.length)]!,
-          timings: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0, total },
+          timings: { resolve: null, connect: null, tls: null, processing: null, transfer: null, total },
         }),
       );
     }

@@ -1,6 +1,7 @@
 // Row <-> record mapping for what a flush writes about jobs: check results, their response logs,
 // marks set later, and jobs that never ran (counted as missed in the hourly rollups).
-import type { ResponseLog, Timings } from '../../../probe/types.ts';
+import { reportedTimings } from '../../../probe/phase-clock.ts';
+import type { ResponseLog } from '../../../probe/types.ts';
 import type { CheckPurpose } from '../../domain/rounds.ts';
 import { HOUR_MS } from '../../rollups/hourly.ts';
 import type { Mark } from '../../verdict/types.ts';
@@ -95,6 +96,16 @@ export function checkValues(c: CheckRecord): SqlValue[] {
 }
 
 export function toCheck(row: CheckRow): CheckRecord {
+  const detail = JSON.parse(row.detail) as CheckDetail;
+  // Rows stored before null phases hold 0 for phases that never happened: read them as null (the
+  // rule a runner's report goes through, probe/phase-clock.ts), rather than rewrite every stored
+  // check in a migration.
+  if (Array.isArray(detail.redirects)) {
+    detail.redirects = detail.redirects.map((hop) => ({
+      ...hop,
+      timings: reportedTimings(hop.timings, null),
+    }));
+  }
   return {
     id: row.job_id,
     historyId: row.history_id,
@@ -114,9 +125,9 @@ export function toCheck(row: CheckRow): CheckRecord {
     httpVersion: row.http_version,
     remoteIp: row.remote_ip,
     remoteFamily: row.remote_family,
-    timings: JSON.parse(row.timings) as Timings,
+    timings: reportedTimings(JSON.parse(row.timings), detail.phase),
     tlsDaysLeft: row.tls_days_left,
-    detail: JSON.parse(row.detail) as CheckDetail,
+    detail,
     mark: row.mark,
     hasLog: row.has_log === 1,
     ...(row.late === 1 ? { late: true } : {}),

@@ -1,5 +1,7 @@
 // The status reads on SQLite (../status-types.ts). All reads go through the reader connection, so
 // they see the last committed flush and never wait for the writer.
+import { reportedTimings } from '../../../probe/phase-clock.ts';
+import type { Phase } from '../../../probe/types.ts';
 import type { MaintenanceWindow } from '../../../schema/types.ts';
 import { BUCKET_COUNT } from '../../rollups/histogram.ts';
 import type { HourlyRollup } from '../../rollups/hourly.ts';
@@ -260,16 +262,19 @@ export class SqliteStatusStore implements StatusStore {
       ok: number;
       reason: string | null;
       timings: string;
-    }>('SELECT id, region, ok, reason, timings FROM checks WHERE id > ? ORDER BY id LIMIT ?', [
-      afterId,
-      limit,
-    ]);
+      phase: Phase | null;
+    }>(
+      `SELECT id, region, ok, reason, timings, json_extract(detail, '$.phase') AS phase
+       FROM checks WHERE id > ? ORDER BY id LIMIT ?`,
+      [afterId, limit],
+    );
     return rows.map((row) => ({
       id: row.id,
       region: row.region,
       ok: row.ok === 1,
       reason: row.reason,
-      timings: JSON.parse(row.timings) as Record<string, number>,
+      // Rows stored before null phases (a spill replayed after an upgrade) may hold 0 for them.
+      timings: reportedTimings(JSON.parse(row.timings), row.phase),
     }));
   }
 
