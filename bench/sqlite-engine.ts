@@ -156,7 +156,8 @@ function checkRecord(i: number) {
     httpVersion: '1.1',
     remoteIp: '127.0.0.1',
     remoteFamily: 4 as const,
-    timings: { resolve: 1, connect: 1, tls: 0, processing: 5, transfer: 1, total: 8 + (i % 300) },
+    // An http:// check: no TLS phase.
+    timings: { resolve: 1, connect: 1, tls: null, processing: 5, transfer: 1, total: 8 + (i % 300) },
     tlsDaysLeft: null,
     detail: { phase: null, tls: null, redirects: [], assertions: [] },
     mark: null,
