@@ -12,6 +12,7 @@ import { incidentView, incidentViewSchema } from './runtime-views.ts';
 /** An incident with its delivery: announced or not, issue number and URL per sink. */
 const withAlertSchema = {
   ...incidentViewSchema,
+  title: 'Incident',
   properties: { ...incidentViewSchema.properties, alert: { anyOf: [alertViewSchema, { type: 'null' }] } },
 } as const;
 
@@ -24,6 +25,7 @@ const errorOrNull = {
 
 /** incidents/views.ts OperationView: one outbox operation (open, comment, close) for one sink. */
 const operationViewSchema = {
+  title: 'DeliveryOperation',
   type: 'object',
   properties: {
     id: { type: 'integer' },

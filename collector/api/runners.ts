@@ -101,6 +101,7 @@ const heartbeatSchema = {
 const idList = { type: 'array', items: { type: 'string' } } as const;
 
 const runnerViewSchema = {
+  title: 'Runner',
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -120,6 +121,7 @@ const runnerViewSchema = {
 } as const;
 
 const regionViewSchema = {
+  title: 'Region',
   type: 'object',
   properties: {
     region: { type: 'string' },

@@ -84,6 +84,7 @@ export function statusView(s: MonitorStatus): MonitorStatusView {
 }
 
 export const regionResultSchema = {
+  title: 'RegionResult',
   type: 'object',
   properties: {
     region: { type: 'string' },
@@ -101,6 +102,7 @@ export const regionResultSchema = {
 } as const;
 
 export const openIncidentSchema = {
+  title: 'OpenIncident',
   type: ['object', 'null'],
   properties: {
     id: { type: 'string' },
@@ -180,6 +182,7 @@ export function checkView(c: CheckRecord & { log?: unknown }): CheckView {
 }
 
 export const checkViewSchema = {
+  title: 'Check',
   type: 'object',
   properties: {
     id: { type: 'string' },

@@ -5,6 +5,7 @@ import { monitorStatusProperties } from '../api/runtime-views.ts';
 import { apiErrorSchema } from '../http/errors.ts';
 
 export const syncRequestSchema = {
+  title: 'SyncRequest',
   type: 'object',
   required: ['revision', 'monitors'],
   additionalProperties: false,
@@ -20,6 +21,7 @@ export const syncRequestSchema = {
 } as const;
 
 const fieldDiffSchema = {
+  title: 'FieldDiff',
   type: 'object',
   required: ['path', 'before', 'after'],
   properties: {
@@ -31,6 +33,7 @@ const fieldDiffSchema = {
 } as const;
 
 const planChangeSchema = {
+  title: 'PlanChange',
   type: 'object',
   required: ['action', 'id', 'name', 'diff'],
   properties: {
@@ -51,6 +54,7 @@ const countsSchema = {
 } as const;
 
 export const syncPlanSchema = {
+  title: 'SyncPlan',
   type: 'object',
   required: ['planId', 'revision', 'applied', 'changes', 'counts'],
   properties: {
@@ -63,6 +67,7 @@ export const syncPlanSchema = {
 } as const;
 
 export const monitorViewSchema = {
+  title: 'Monitor',
   type: 'object',
   required: ['id', 'name', 'spec', 'revision', 'gitRevision', 'createdAt', 'updatedAt', 'state'],
   properties: {

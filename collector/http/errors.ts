@@ -43,6 +43,7 @@ export class VigilError extends CodedError<ErrorCode> {
 
 /** JSON schema of an `ApiError` body, for route response declarations. */
 export const apiErrorSchema = {
+  title: 'ApiError',
   type: 'object',
   required: ['code', 'message', 'statusCode'],
   properties: {

@@ -14,6 +14,7 @@ import type { RouteOptions } from 'fastify';
 import { VERSION } from '../../common/version.ts';
 import { type Access, accessOf } from '../http/auth.ts';
 import { apiErrorSchema, ERROR_STATUS } from '../http/errors.ts';
+import { hoistTitledSchemas } from './components.ts';
 
 /** The tags operations may use, in the order readers see them. */
 export const TAGS = [
@@ -148,6 +149,9 @@ export function openapiOptions(statusPublic: boolean): SwaggerOptions {
       tags: [...TAGS],
       components: { securitySchemes: SECURITY_SCHEMES },
     },
+    // A route schema with a `title` becomes a named component (components.ts).
+    transformObject: (documents) =>
+      hoistTitledSchemas((documents as { openapiObject: Record<string, unknown> }).openapiObject) as never,
     transform: ({ schema, url, route }) => {
       const method = String(route.method);
       const given = (schema ?? {}) as Schema;

@@ -140,6 +140,17 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/healthz']!.get!.security).toEqual([]);
   });
 
+  it('names the shared shapes once, under components.schemas', () => {
+    const schemas = (doc.components as unknown as { schemas: Record<string, unknown> }).schemas;
+    for (const name of ['ApiError', 'SyncRequest', 'SyncPlan', 'Monitor', 'Check', 'Incident', 'Runner']) {
+      expect(schemas[name], name).toBeDefined();
+    }
+    const text = JSON.stringify(doc.paths);
+    expect(text).toContain('"$ref":"#/components/schemas/ApiError"');
+    // Each shape is written once: no copy of the error body is left inline.
+    expect(text).not.toContain('"required":["code","message","statusCode"]');
+  });
+
   it('documents the answers that are not JSON with their content type', () => {
     const types = (path: string, status = '200') =>
       Object.keys(doc.paths[path]!.get!.responses[status]?.content ?? {});
