@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessOf } from '../../collector/http/auth.ts';
+import { hoistTitledSchemas } from '../../collector/openapi/components.ts';
 import { type Built, build } from '../collector/build.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -31,7 +32,11 @@ interface Document {
 }
 
 const pathOf = (url: string) => url.replace(/:(\w+)/g, '{$1}');
-const routesOf = (b: Built) => b.app.vigilRoutes.filter((route) => route.method !== 'HEAD');
+// HEAD routes are Fastify's copies of GET routes; `hide: true` keeps a route out on purpose.
+const routesOf = (b: Built) =>
+  b.app.vigilRoutes.filter(
+    (route) => route.method !== 'HEAD' && (route.schema as { hide?: boolean } | undefined)?.hide !== true,
+  );
 
 function accessClass(route: RouteOptions): string {
   const list = (hooks: unknown) => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]);
@@ -149,6 +154,23 @@ describe('GET /openapi.json', () => {
     expect(text).toContain('"$ref":"#/components/schemas/ApiError"');
     // Each shape is written once: no copy of the error body is left inline.
     expect(text).not.toContain('"required":["code","message","statusCode"]');
+  });
+
+  it('refuses two different shapes under one name (the hoisting itself)', () => {
+    const error = { title: 'ApiError', type: 'object', properties: { code: { type: 'string' } } };
+    const paths = (second: object) => ({
+      paths: {
+        '/a': { get: { schema: { ...error, description: 'here' } } },
+        '/b': { get: { schema: second } },
+      },
+    });
+    const same = hoistTitledSchemas(paths(error));
+    expect(same.paths).toEqual({
+      '/a': { get: { schema: { $ref: '#/components/schemas/ApiError', description: 'here' } } },
+      '/b': { get: { schema: { $ref: '#/components/schemas/ApiError' } } },
+    });
+    expect(same.components).toEqual({ schemas: { ApiError: { ...error, description: 'here' } } });
+    expect(() => hoistTitledSchemas(paths({ ...error, required: ['code'] }))).toThrow(/titled ApiError/);
   });
 
   it('documents the answers that are not JSON with their content type', () => {
