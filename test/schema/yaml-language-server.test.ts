@@ -67,14 +67,14 @@ describe('yaml-language-server with monitors.schema.json', () => {
   it('flags an interval below its minimum on the interval line', async () => {
     const { text, diagnostics } = await check(monitor('    interval: 5s\n    timeout: 2s\n'));
     expect(diagnostics.map((d) => d.range.start.line)).toEqual([lineOf(text, 'interval:')]);
-    expect(diagnostics[0]?.message).toContain('30s..24h');
+    expect(diagnostics[0]?.message).toBe('`interval` must be 30s..24h');
     expect(await validateCodes(text)).toEqual(['duration_out_of_range']);
   });
 
   it('flags a timeout not shorter than the interval on the timeout line', async () => {
     const { text, diagnostics } = await check(monitor('    interval: 30s\n    timeout: 45s\n'));
     expect(diagnostics.map((d) => d.range.start.line)).toEqual([lineOf(text, 'timeout:')]);
-    expect(diagnostics[0]?.message).toContain('shorter than `interval`');
+    expect(diagnostics[0]?.message).toBe('`timeout` must be shorter than `interval` (30s)');
     expect(await validateCodes(text)).toEqual(['timeout_not_below_interval']);
   });
 
@@ -85,6 +85,23 @@ describe('yaml-language-server with monitors.schema.json', () => {
     const builtin = await check(monitor('    timeout: 60s\n'));
     expect(builtin.diagnostics.map((d) => d.range.start.line)).toEqual([lineOf(builtin.text, 'timeout:')]);
     expect(await validateCodes(builtin.text)).toEqual(['timeout_not_below_interval']);
+  });
+
+  it('compares a timeout with the interval it inherits from defaults:', async () => {
+    const body = `defaults:\n  interval: 45s\nmonitors:\n  - id: shop\n    url: https://shop.example.com/\n    timeout: 50s\n`;
+    const { text, diagnostics } = await check(body);
+    expect(diagnostics.map((d) => d.range.start.line)).toEqual([lineOf(text, 'timeout:')]);
+    expect(diagnostics[0]?.message).toBe('`timeout` must be shorter than `interval` (45s)');
+    expect(await validateCodes(text)).toEqual(['timeout_not_below_interval']);
+    // A monitor with its own interval is not held to the default one.
+    const own = await check(`${body}    interval: 5m\n`);
+    expect(own.diagnostics).toEqual([]);
+  });
+
+  it('leaves uncarried spellings (a later unit at or above its carry) to vigil validate', async () => {
+    const { text, diagnostics } = await check(monitor('    interval: 0m5000ms\n    timeout: 2s\n'));
+    expect(diagnostics).toEqual([]);
+    expect(await validateCodes(text)).toEqual(['duration_out_of_range']);
   });
 
   it('accepts a timeout just below the interval, in other units', async () => {
@@ -118,10 +135,14 @@ describe('yaml-language-server with monitors.schema.json', () => {
   it('flags an unknown key and a wrong type', async () => {
     const unknown = await check(monitor('    keyword: [Add to cart]\n'));
     expect(unknown.diagnostics.map((d) => d.range.start.line)).toEqual([lineOf(unknown.text, 'keyword:')]);
+    expect(unknown.diagnostics[0]?.message).toContain('keyword');
+    expect(await validateCodes(unknown.text)).toEqual(['unknown_key']);
     const wrongType = await check(monitor('    follow_redirects: lots\n'));
     expect(wrongType.diagnostics.map((d) => d.range.start.line)).toEqual([
       lineOf(wrongType.text, 'follow_redirects:'),
     ]);
+    expect(wrongType.diagnostics[0]?.message).toContain('integer');
+    expect(await validateCodes(wrongType.text)).toEqual(['wrong_type']);
   });
 
   it('completes the keys of a monitor, keywords among them', async () => {
