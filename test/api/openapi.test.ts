@@ -158,7 +158,7 @@ describe('GET /openapi.json', () => {
 
   it('refuses two different shapes under one name (the hoisting itself)', () => {
     const error = { title: 'ApiError', type: 'object', properties: { code: { type: 'string' } } };
-    const paths = (second: object) => ({
+    const paths = (second: object): Record<string, unknown> => ({
       paths: {
         '/a': { get: { schema: { ...error, description: 'here' } } },
         '/b': { get: { schema: second } },
