@@ -18,13 +18,14 @@ export function hoistTitledSchemas<T extends Json>(doc: T): T {
     for (const [key, value] of Object.entries(node)) out[key] = visit(value);
     const title = out.title;
     if (typeof title !== 'string' || !NAME.test(title)) return out;
-    // Where a schema is used it may say what it is there (a response's own description).
+    // A description says what the schema is where it is used (a response's own description):
+    // it stays there, next to the reference, and the component is the shape alone.
     const { description, ...shape } = out;
     const json = JSON.stringify(shape);
     const known = hoisted.get(title);
     if (known === undefined) {
       hoisted.set(title, json);
-      schemas[title] = description === undefined ? shape : { ...shape, description };
+      schemas[title] = shape;
     } else if (known !== json) {
       throw new Error(`two different schemas are titled ${title}: give one of them its own title`);
     }
