@@ -6,13 +6,23 @@
 // are read for the entries shown (the snapshot holds them for the 50 most recent only).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePlugin } from '../api/route.ts';
-import { VigilError } from '../http/errors.ts';
+import { apiErrorSchema, VigilError } from '../http/errors.ts';
 import { statusOf } from '../status/context.ts';
 import { sendCached } from '../status/http.ts';
 import { type Rendered, render } from '../status/render.ts';
 import type { StatusSnapshot } from '../status/service.ts';
 import type { StatusStore } from '../store/status-types.ts';
 import { changedAt, FEED_ENTRIES, type FeedIncident, renderAtom } from './atom.ts';
+
+// Atom, rendered before it is sent: declared by its media type (collector/openapi/document.ts).
+const feedResponses = {
+  200: {
+    description: 'Atom 1.0: one entry per incident, newest change first, at most 50.',
+    content: { 'application/atom+xml': { schema: { type: 'string' } } },
+  },
+  304: { description: 'Not modified (`If-None-Match` holds the ETag).', type: 'null' },
+  401: apiErrorSchema,
+} as const;
 
 const MONITOR_KINDS = new Set(['down', 'flapping']);
 const ALL_KINDS = new Set(['down', 'flapping', 'region']);
@@ -88,7 +98,12 @@ export const feedRoutes: RoutePlugin = async (app, ctx) => {
     '/feed.atom',
     {
       onRequest: status.requireRead,
-      schema: { summary: 'Incidents of every monitor and region (application/atom+xml)', tags: ['status'] },
+      schema: {
+        summary: 'Incidents of every monitor and region, as an Atom feed',
+        tags: ['status'],
+        operationId: 'getIncidentFeed',
+        response: feedResponses,
+      },
     },
     async (request, reply) => send(request, reply, null),
   );
@@ -97,8 +112,10 @@ export const feedRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: status.requireRead,
       schema: {
-        summary: "One monitor's incidents (application/atom+xml)",
+        summary: "One monitor's incidents, as an Atom feed",
         tags: ['status'],
+        operationId: 'getMonitorIncidentFeed',
+        response: { ...feedResponses, 400: apiErrorSchema, 404: apiErrorSchema },
         params: {
           type: 'object',
           required: ['id'],

@@ -31,12 +31,17 @@ export const statusRoutes: RoutePlugin = async (app, ctx) => {
       schema: {
         summary: 'Every monitor: state, last check, uptime, response time, maintenance, open incident',
         tags: ['status'],
+        operationId: 'getStatus',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: { monitor: { type: 'string', minLength: 1, maxLength: 4000 } },
         },
-        response: { 200: statusModelSchema, ...errorResponses },
+        response: {
+          200: statusModelSchema,
+          304: { description: 'Not modified (`If-None-Match` holds the ETag).', type: 'null' },
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,7 @@
 // GET /: the status page. `?page=N` pages through monitors (PAGE_SIZE per page, by name); the
 // banner, the affected list and the incidents always cover every monitor.
 import type { RoutePlugin } from '../api/route.ts';
+import { apiErrorSchema } from '../http/errors.ts';
 import { HOUR_MS, hourOf } from '../rollups/hourly.ts';
 import { dailyUptime } from '../rollups/uptime.ts';
 import { statusOf } from '../status/context.ts';
@@ -119,8 +120,19 @@ export const pageRoutes: RoutePlugin = async (app, ctx) => {
     {
       onRequest: status.requireRead,
       schema: {
-        summary: 'The status page (text/html): banner, monitors, maintenance, incidents',
+        summary: 'The status page: banner, monitors, maintenance, incidents',
         tags: ['status'],
+        operationId: 'getStatusPage',
+        // HTML, rendered before it is sent: declared by its media type (collector/openapi/document.ts).
+        response: {
+          200: {
+            description: 'The page (no script).',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          304: { description: 'Not modified (`If-None-Match` holds the ETag).', type: 'null' },
+          400: apiErrorSchema,
+          401: apiErrorSchema,
+        },
         querystring: {
           type: 'object',
           additionalProperties: false,
