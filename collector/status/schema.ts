@@ -66,7 +66,10 @@ export const monitorStatusSchema = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    url: { type: 'string', description: 'As written: secret references stay references, values never appear.' },
+    url: {
+      type: 'string',
+      description: 'As written: secret references stay references, values never appear.',
+    },
     state: { type: 'string' },
     since: { ...nullableString, description: 'When the current state was entered; null before any data.' },
     lastCheckAt: {
