@@ -32,6 +32,7 @@ export type JsonSchema = {
   required?: string[];
   properties?: Record<string, JsonSchema | boolean>;
   additionalProperties?: JsonSchema | boolean;
+  patternProperties?: Record<string, JsonSchema | boolean>;
   propertyNames?: JsonSchema;
   items?: JsonSchema;
   anyOf?: JsonSchema[];

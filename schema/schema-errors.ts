@@ -54,9 +54,12 @@ export interface TranslateContext {
 export type AjvError = ErrorObject & { parentSchema?: JsonSchema; propertyName?: string };
 
 export function translateSchemaErrors(errors: readonly ErrorObject[], ctx: TranslateContext): Finding[] {
-  // Range patterns and timeout buckets are for editors; the rules say the same in words.
+  // Range patterns, timeout buckets and the other generated parts are for editors; the rules say
+  // the same in words. The schema's only `false` subschema (refused header names) is generated.
   const remaining = selectBranches(
-    (errors as AjvError[]).filter((error) => !isGeneratedSchema(error.parentSchema)),
+    (errors as AjvError[]).filter(
+      (error) => !isGeneratedSchema(error.parentSchema) && error.keyword !== 'false schema',
+    ),
   );
   const findings: Finding[] = [];
   for (const error of remaining) {

@@ -12,6 +12,7 @@ import { formatDuration, parseDuration } from './duration.ts';
 import { durationRangePattern, type PatternRange } from './duration-patterns.ts';
 import { DURATION_RANGES, type DurationRange } from './limits.ts';
 import { GENERATED_COMMENT, type JsonSchema } from './schema-check.ts';
+import { assertionOperators, conditional, flappingOrder, forbiddenHeaders } from './schema-rule-defs.ts';
 
 export { GENERATED_COMMENT };
 
@@ -95,14 +96,6 @@ function bucketDefs(): Record<string, JsonSchema> {
 
 const ref = (name: string) => ({ $ref: `#/$defs/${name}` });
 
-/** `{ if, then }` (or `{ if, else }`) as JSON Schema writes it; built so no object literal has a `then`. */
-function conditional(condition: JsonSchema, branch: 'then' | 'else', consequence: JsonSchema): JsonSchema {
-  return Object.fromEntries([
-    ['if', condition],
-    [branch, consequence],
-  ]) as JsonSchema;
-}
-
 /**
  * Every duration key of a monitor (or of `defaults:`) with its range, as nested properties. The
  * ranges sit on the enclosing object rather than beside each key's `$ref`: the YAML language
@@ -177,14 +170,20 @@ function timeoutBelowDefaultInterval(builtinInterval: number): JsonSchema {
   };
 }
 
-/** Every generated `$defs` entry, for a schema whose `interval` default is `builtinInterval`. */
-export function generatedDefs(builtinInterval: number): Record<string, JsonSchema> {
+/**
+ * Every generated `$defs` entry, for a schema whose `interval` default is `builtinInterval` and
+ * whose flapping scores go up to `flappingMax`.
+ */
+export function generatedDefs(builtinInterval: number, flappingMax: number): Record<string, JsonSchema> {
   const defs: Record<string, JsonSchema> = {};
   for (const range of DURATION_RANGES) defs[rangeDefName(range.field)] = rangeDef(range);
   defs.durationRanges = durationRanges();
   Object.assign(defs, bucketDefs());
   defs.timeoutBelowInterval = timeoutBelowInterval();
   defs.timeoutBelowDefaultInterval = timeoutBelowDefaultInterval(builtinInterval);
+  defs.assertionOperators = assertionOperators();
+  defs.flappingOrder = flappingOrder(flappingMax);
+  defs.forbiddenHeaders = forbiddenHeaders();
   return defs;
 }
 
@@ -194,10 +193,13 @@ export function withGeneratedDefs(schema: JsonSchema): JsonSchema {
   const interval = monitor?.properties?.interval;
   const builtin = parseDuration(String(typeof interval === 'object' ? (interval.default ?? '') : ''));
   if (builtin === null) throw new Error('monitors.schema.json: monitor.interval has no default');
+  const high = schema.$defs?.flappingConfig?.properties?.high;
+  const flappingMax = typeof high === 'object' ? high.maximum : undefined;
+  if (flappingMax === undefined) throw new Error('monitors.schema.json: flapping.high has no maximum');
   const kept = Object.entries(schema.$defs ?? {}).filter(
     ([, def]) => !(typeof def.$comment === 'string' && def.$comment.startsWith(GENERATED_COMMENT)),
   );
-  return { ...schema, $defs: { ...Object.fromEntries(kept), ...generatedDefs(builtin) } };
+  return { ...schema, $defs: { ...Object.fromEntries(kept), ...generatedDefs(builtin, flappingMax) } };
 }
 
 if (import.meta.main) {

@@ -41,8 +41,14 @@ describe('generated parts of monitors.schema.json', () => {
     expect(defs.monitor?.allOf).toEqual([
       { $ref: '#/$defs/durationRanges' },
       { $ref: '#/$defs/timeoutBelowInterval' },
+      { $ref: '#/$defs/flappingOrder' },
+      { $ref: '#/$defs/forbiddenHeaders' },
     ]);
-    expect(defs.defaults?.allOf).toEqual([{ $ref: '#/$defs/durationRanges' }]);
+    expect(defs.defaults?.allOf).toEqual([
+      { $ref: '#/$defs/durationRanges' },
+      { $ref: '#/$defs/forbiddenHeaders' },
+    ]);
+    expect(defs.assertion?.allOf).toContainEqual({ $ref: '#/$defs/assertionOperators' });
     expect(MONITORS_SCHEMA.allOf).toEqual([{ $ref: '#/$defs/timeoutBelowDefaultInterval' }]);
   });
 

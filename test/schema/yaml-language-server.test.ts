@@ -145,6 +145,28 @@ describe('yaml-language-server with monitors.schema.json', () => {
     expect(await validateCodes(wrongType.text)).toEqual(['wrong_type']);
   });
 
+  it('flags an operator the source does not take, flapping low not below high, a refused header', async () => {
+    const operator = await check(
+      monitor('    assertions:\n      - { source: body, operator: lt, value: 3 }\n'),
+    );
+    expect(operator.diagnostics.map((d) => d.range.start.line)).toEqual([
+      lineOf(operator.text, 'source: body'),
+    ]);
+    expect(await validateCodes(operator.text)).toEqual(['assertion_operator']);
+    const flapping = await check(monitor('    flapping: { low: 60, high: 50 }\n'));
+    expect(flapping.diagnostics.map((d) => d.range.start.line)).toEqual([lineOf(flapping.text, 'low: 60')]);
+    expect(await validateCodes(flapping.text)).toEqual(['flapping_thresholds']);
+    const header = await check(monitor('    headers:\n      user-AGENT: probe\n'));
+    expect(header.diagnostics.map((d) => d.range.start.line)).toEqual([lineOf(header.text, 'user-AGENT')]);
+    expect(await validateCodes(header.text)).toEqual(['forbidden_header']);
+    // One of low/high from defaults: merged key by key, so only vigil validate can judge it.
+    const inherited = await check(
+      `defaults:\n  flapping: { high: 80 }\n${monitor('    flapping: { low: 60 }\n')}`,
+    );
+    expect(inherited.diagnostics).toEqual([]);
+    expect(await validateCodes(inherited.text)).toEqual([]);
+  });
+
   it('completes the keys of a monitor, keywords among them', async () => {
     const { uri, text } = await check(monitor('    \n'));
     const items = await server.completion(uri, { line: lineOf(text, 'url:') + 1, character: 4 });
