@@ -30,7 +30,10 @@ declare module 'fastify' {
 
 export interface AppOptions {
   config: CollectorConfig;
-  /** A store to use (and not close); by default the SQLite file `config.db` is opened and closed with the app. */
+  /**
+   * A store to use (and not close); by default the store at `config.databaseUrl` (PostgreSQL) or
+   * the SQLite file `config.db` is opened and closed with the app.
+   */
   store?: Store;
   now?: () => number;
   routes?: readonly RoutePlugin[];
@@ -45,7 +48,9 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
   // A misconfigured incident sink stops the start before anything is opened.
   const sinkProblems = validateSinks(options.config);
   if (sinkProblems.length > 0) throw new SinkConfigError(sinkProblems);
-  const store = options.store ?? (await openStore({ location: options.config.db, now }));
+  // A PostgreSQL URL takes precedence over the SQLite file (which then only places the spill).
+  const location = options.config.databaseUrl ?? options.config.db;
+  const store = options.store ?? (await openStore({ location, now }));
   const runtime = createRuntime(options.config, store, app.log, {
     ...(options.now === undefined ? {} : { clock: options.now }),
     ...options.runtime,

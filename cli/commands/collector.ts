@@ -8,6 +8,9 @@ YAML, keys are the variable names in lower case without VIGIL_, e.g. region_keys
 environment, which wins:
   VIGIL_HOST, VIGIL_PORT      where to listen (default 127.0.0.1:8080; port 0 = any free port)
   VIGIL_DB                    SQLite file (default ./vigil.db)
+  VIGIL_DATABASE_URL          postgres://user:password@host:5432/db[?schema=name]: the store is in
+                              PostgreSQL instead (schema default vigil); VIGIL_DB then only places
+                              the spill file
   VIGIL_ADMIN_TOKEN           token for changes (POST /v1/sync); when unset, one is generated at the
                               first start, printed once and stored hashed
   VIGIL_LOG_LEVEL             fatal, error, warn, info (default), debug, trace, silent

@@ -13,6 +13,11 @@ export interface CollectorConfig {
   port: number;
   /** SQLite file path (absolute after loading). */
   db: string;
+  /**
+   * PostgreSQL URL (`postgres://user:password@host:port/database[?schema=name]`); when set, the
+   * store is there and `db` only places the spill file. VIGIL_DATABASE_URL / `database_url`.
+   */
+  databaseUrl: string | null;
   /** null: generated at first start, stored hashed, printed once. */
   adminToken: string | null;
   logLevel: LogLevel;
@@ -72,6 +77,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   host: '127.0.0.1',
   port: 8080,
   db: './vigil.db',
+  databaseUrl: null,
   adminToken: null,
   logLevel: 'info',
   syncBodyLimit: 10 * 1024 * 1024,
@@ -117,6 +123,7 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   host: { file: 'host', env: 'VIGIL_HOST' },
   port: { file: 'port', env: 'VIGIL_PORT' },
   db: { file: 'db', env: 'VIGIL_DB' },
+  databaseUrl: { file: 'database_url', env: 'VIGIL_DATABASE_URL' },
   adminToken: { file: 'admin_token', env: 'VIGIL_ADMIN_TOKEN' },
   logLevel: { file: 'log_level', env: 'VIGIL_LOG_LEVEL' },
   syncBodyLimit: { file: 'sync_body_limit', env: 'VIGIL_SYNC_BODY_LIMIT' },
@@ -212,6 +219,14 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
     case 'db':
       config.db = resolve(base, text(raw, where));
       return;
+    case 'databaseUrl': {
+      const url = text(raw, where);
+      if (!/^postgres(?:ql)?:\/\/./i.test(url)) {
+        throw new ConfigError(`${where}: expected a postgres:// or postgresql:// URL`);
+      }
+      config.databaseUrl = url;
+      return;
+    }
     case 'adminToken': {
       const token = text(raw, where);
       if (token.length < MIN_ADMIN_TOKEN_LENGTH) {

@@ -60,7 +60,7 @@ ins AS (
   INSERT INTO checks (${NAMES}) SELECT ${NAMES} FROM fresh ORDER BY ord
   RETURNING job_id, history_id, region, started_at, received_at, ok, reason, mark, total_ms
 ),
-timed AS (
+timed AS MATERIALIZED (
   SELECT ins.*, CASE
     WHEN ok THEN CASE WHEN total_ms IS NULL THEN NULL ELSE GREATEST(total_ms, 0) END
     WHEN reason IN ${TIMEOUTS} THEN coalesce(

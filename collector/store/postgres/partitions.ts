@@ -72,8 +72,22 @@ export class CheckPartitions {
     });
   }
 
+  /** Forgets every day known (they are read again as flushes need them). */
+  forget(): void {
+    this.#known.clear();
+  }
+
   /** Forgets a dropped day. */
   dropped(day: number): void {
     this.#known.delete(day);
   }
+}
+
+/**
+ * Whether `error` is a row that found no partition: a day this store believed made was dropped
+ * meanwhile (by another collector's retention on the same schema).
+ */
+export function isMissingPartition(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown; routine?: unknown } } | null)?.cause;
+  return cause?.code === '23514' && cause.routine === 'ExecFindPartition';
 }

@@ -18,7 +18,7 @@ import { insertChecks, setMarks } from './check-write.ts';
 import { type PgDatabase, type PgTx, storeTxOf } from './database.ts';
 import type { MonitorRow } from './monitor-store.ts';
 import { toRecord } from './monitor-store.ts';
-import type { CheckPartitions } from './partitions.ts';
+import { type CheckPartitions, isMissingPartition } from './partitions.ts';
 import {
   INCIDENT_COLUMNS,
   INCIDENT_UPSERT,
@@ -153,6 +153,17 @@ export class PgRuntimeStore implements RuntimeStore {
   }
 
   async flush(batch: FlushBatch): Promise<void> {
+    try {
+      await this.#flushOnce(batch);
+    } catch (error) {
+      if (!isMissingPartition(error)) throw error;
+      // A day was dropped behind this store's back: learn the days again and write once more.
+      this.#partitions.forget();
+      await this.#flushOnce(batch);
+    }
+  }
+
+  async #flushOnce(batch: FlushBatch): Promise<void> {
     if (batch.checks.length > 0) await this.#partitions.ensure(batch.checks.map((c) => c.startedAt));
     await this.#db.write((tx) => this.#write(tx, batch));
   }

@@ -111,6 +111,7 @@ export const RUNTIME_SQL = `
     late BOOLEAN NOT NULL DEFAULT false,
     PRIMARY KEY (id, started_at)
   ) PARTITION BY RANGE (started_at);
+  ALTER SEQUENCE checks_id_seq OWNED BY checks.id;
   CREATE INDEX checks_by_job ON checks (job_id);
   CREATE INDEX checks_by_history ON checks (history_id, started_at, id);
   CREATE INDEX checks_by_time ON checks (started_at);

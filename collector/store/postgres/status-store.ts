@@ -264,7 +264,7 @@ export class PgStatusStore implements StatusStore {
     // Rows of a spill replayed from before null phases may hold 0 for them.
     return rows.map(({ timings, phase, ...row }) => ({
       ...row,
-      timings: reportedTimings(timings, phase) as CheckTailRow['timings'],
+      timings: reportedTimings(timings, phase),
     }));
   }
 
