@@ -258,6 +258,15 @@ if (await requirePostgres('PostgreSQL store data')) {
       expect((await store.checks.log(1, 'n1'))?.log).toMatchObject({ body: 'a\ufffdb\ufffdc' });
     });
 
+    it('reads a phase that never happened as null, also from a row that holds 0 for it', async () => {
+      await store.runtime.flush(batch({ checks: [record('p1', 1, 'eu', T0, true)] }));
+      expect((await store.checks.get(1, 'p1'))?.timings.tls).toBeNull();
+      // A row written before null phases (a spill replayed after an upgrade): tls 0 on http://.
+      await store.db.write((tx) => tx.run(`UPDATE checks SET timings = jsonb_set(timings, '{tls}', '0')`));
+      expect((await store.checks.get(1, 'p1'))?.timings).toMatchObject({ tls: null, total: 8 });
+      expect((await store.status.checksAfter(0, 10)).map((c) => c.timings.tls)).toEqual([null]);
+    });
+
     it('takes a runner or a state twice in one batch, as SQLite applies rows in order', async () => {
       const runner = runnerRecord();
       const later = { ...runner, lastSeen: T0 + 5, tokenHash: 'bb' };

@@ -32,12 +32,16 @@ export class CheckPartitions {
   }
 
   /**
-   * Creates the missing partitions of the days of these times, in a short transaction of its own
-   * committed before the caller's flush starts (write transactions run in call order). An empty
-   * day left by a flush that then failed costs nothing and is dropped by retention.
+   * Creates the missing partitions of the days of these times (and the next), in a short
+   * transaction of its own committed before the caller's flush starts (write transactions run in
+   * call order). An empty day left by a flush that then failed costs nothing and is dropped by
+   * retention.
    */
   async ensure(times: Iterable<number>): Promise<void> {
-    const missing = [...new Set([...times].map(dayOf))].filter((day) => !this.#known.has(day));
+    const days = new Set([...times].map(dayOf));
+    // The day after the newest too, so the first flush after midnight finds its day made.
+    if (days.size > 0) days.add(Math.max(...days) + DAY_MS);
+    const missing = [...days].filter((day) => !this.#known.has(day));
     if (missing.length === 0) return;
     const create = this.#db.write(async (tx) => {
       for (const day of missing.sort((a, b) => a - b)) {
