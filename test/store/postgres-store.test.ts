@@ -1,6 +1,9 @@
 // The PostgreSQL store beyond the contract: its migrations (idempotent, two collectors opening
 // one empty schema at once), how it fails (an unreachable server, a lost connection, a read-only
 // transaction) and the configuration that selects it.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../collector/config/config.ts';
@@ -36,6 +39,15 @@ describe('PostgreSQL store configuration', () => {
     const url = 'postgres://vigil:s3cret@db.example.invalid:5432/vigil';
     expect((await loadConfig({ env: { VIGIL_DATABASE_URL: url } })).databaseUrl).toBe(url);
     expect((await loadConfig({ env: {} })).databaseUrl).toBeNull();
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-pg-config-'));
+    try {
+      const file = join(dir, 'collector.yml');
+      await writeFile(file, 'database_url: postgresql://file@127.0.0.1/vigil\n');
+      expect((await loadConfig({ file, env: {} })).databaseUrl).toBe('postgresql://file@127.0.0.1/vigil');
+      expect((await loadConfig({ file, env: { VIGIL_DATABASE_URL: url } })).databaseUrl).toBe(url);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     const error = await loadConfig({ env: { VIGIL_DATABASE_URL: 'mysql://x/y' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('VIGIL_DATABASE_URL');
