@@ -75,7 +75,8 @@ if (await requirePostgres('PostgreSQL store data')) {
       await store.db.reader.all<{ name: string }>(
         `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      JOIN pg_class p ON p.oid = i.inhparent
-     WHERE p.relname = 'checks' AND p.relnamespace = to_regnamespace($1)::oid ORDER BY 1`,
+     WHERE p.relname = 'checks' AND p.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+     ORDER BY 1`,
         [schema],
       )
     ).map((r) => r.name);

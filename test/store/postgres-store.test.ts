@@ -63,6 +63,14 @@ describe('PostgreSQL store configuration', () => {
     expect((error as Error).message).toContain('postgres://vigil@127.0.0.1:1/vigil');
     expect((error as Error).message).not.toContain('s3cret-pw');
   });
+
+  it('refuses a schema name that is not a plain identifier, before connecting', async () => {
+    const error = await openStore({ location: 'postgres://u@127.0.0.1:1/db?schema=a%20b;c' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'VIGIL_STORE_CANT_OPEN' });
+    expect((error as Error).message).toContain('schema name "a b;c"');
+  });
 });
 
 if (await requirePostgres('PostgreSQL store')) {

@@ -92,6 +92,8 @@ export class PgDatabase {
       // JIT cost threshold, where compiling it took seconds for a 40-row batch (measured on 15).
       options: `-c search_path=${quoteIdent(options.schema)} -c jit=off`,
       connectionTimeoutMillis: 10_000,
+      // A server that vanished without closing (a failover, a dropped route) is noticed by TCP.
+      keepAlive: true,
       idleTimeoutMillis: 30_000,
       // Which collector schema a server connection belongs to, for operators (pg_stat_activity).
       application_name: `vigil/${options.schema}`.slice(0, 63),

@@ -3,6 +3,7 @@
 // sub-stores are ready. Every table lives in one schema (`vigil` unless the URL's `schema`
 // parameter or the `schema` option names another), so one database can hold several collectors,
 // and each test its own schema.
+import { StorageError } from '../errors.ts';
 import type { Store } from '../types.ts';
 import { PgAlertStore } from './alert-store.ts';
 import { PgDatabase } from './database.ts';
@@ -16,6 +17,7 @@ import { PgRuntimeStore } from './runtime-store.ts';
 import { PgStatusStore } from './status-store.ts';
 
 export const DEFAULT_SCHEMA = 'vigil';
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database[?schema=name]`. */
@@ -56,6 +58,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const split = splitSchema(options.url);
   const schema = options.schema ?? split.schema ?? DEFAULT_SCHEMA;
   const location = redactUrl(options.url);
+  if (!SCHEMA_NAME.test(schema)) {
+    // It goes into the connection's options and the advisory lock key: plain identifiers only.
+    throw new StorageError(
+      'VIGIL_STORE_CANT_OPEN',
+      location,
+      `the PostgreSQL schema name "${schema}" is not usable: use letters, digits and _ (at most 63, not starting with a digit), e.g. ?schema=vigil`,
+    );
+  }
   const now = options.now ?? Date.now;
   const db = new PgDatabase({
     url: split.url,

@@ -50,7 +50,9 @@ export async function migratePg(
   // never wait for this one.
   await q('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`vigil:migrate:${schema}`]);
   try {
-    await q(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    // Only when missing: a role that may use an existing schema need not be allowed to create one.
+    const exists = await q('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await q(`CREATE SCHEMA ${quoteIdent(schema)}`);
     await q(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,
       name TEXT NOT NULL,

@@ -66,7 +66,7 @@ export class CheckPartitions {
       `SELECT c.relname AS name FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid
        JOIN pg_class p ON p.oid = i.inhparent
-       WHERE p.relname = 'checks' AND p.relnamespace = to_regnamespace($1)::oid
+       WHERE p.relname = 'checks' AND p.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
        ORDER BY c.relname`,
       [this.#db.schema],
     );
