@@ -5,6 +5,7 @@
 import type { FieldDiff } from '../../schema/plan-types.ts';
 import type { MonitorSpec, Secrets } from '../../schema/types.ts';
 import type { AlertStore } from './alert-types.ts';
+import type { ClusterStore } from './cluster-types.ts';
 import type { StorageHealth } from './errors.ts';
 import type { RetentionStore } from './retention-types.ts';
 import type { CheckStore, IncidentStore, RuntimeStore } from './runtime-types.ts';
@@ -131,5 +132,7 @@ export interface Store {
   readonly retention: RetentionStore;
   /** Whether writes reach storage (disk full, I/O errors), for /readyz (errors.ts). */
   readonly storage: StorageHealth;
+  /** Collectors sharing the store: members and shard leases (cluster-types.ts). */
+  readonly cluster: ClusterStore;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../collector/store/types.ts';
 import { alertCases } from './contract/alerts.ts';
+import { clusterCases } from './contract/cluster.ts';
 import { contractContext } from './contract/context.ts';
 import { monitorCases } from './contract/monitors.ts';
 import { runtimeCases } from './contract/runtime.ts';
@@ -33,5 +34,6 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     runtimeCases(ctx);
     alertCases(ctx);
     statusCases(ctx);
+    clusterCases(ctx);
   });
 }

@@ -11,6 +11,7 @@ import { StorageError } from '../../collector/store/errors.ts';
 import { openStore } from '../../collector/store/open.ts';
 import { storageErrorOf } from '../../collector/store/postgres/failures.ts';
 import { openPostgresStore, type PostgresStore } from '../../collector/store/postgres/index.ts';
+import { PG_MIGRATIONS } from '../../collector/store/postgres/migrate.ts';
 import { makeSpec } from '../collector/fixtures.ts';
 import { batch, checkRecord, create, T0, writes } from './fixtures.ts';
 import { dropSchema, freshSchema, PG_URL, requirePostgres, schemaUrl } from './postgres-support.ts';
@@ -78,20 +79,27 @@ if (await requirePostgres('PostgreSQL store')) {
     it('are idempotent: a second open applies nothing and the schema is ready', async () => {
       const name = schema();
       const first = await open(name);
-      expect(first.migrated).toEqual([1, 2, 3, 4]);
+      expect(first.migrated).toEqual(PG_MIGRATIONS.map((m) => m.version));
       const second = await open(name);
       expect(second.migrated).toEqual([]);
-      expect(await second.status.readiness()).toEqual({ ok: true, schemaVersion: 4, expectedVersion: 4 });
+      expect(await second.status.readiness()).toEqual({
+        ok: true,
+        schemaVersion: PG_MIGRATIONS.length,
+        expectedVersion: PG_MIGRATIONS.length,
+      });
     });
 
     it('two collectors opening one empty schema at once both succeed; it is migrated once', async () => {
       const name = schema();
       const [a, b] = await Promise.all([open(name), open(name)]);
-      expect([a.migrated, b.migrated].sort((x, y) => y.length - x.length)).toEqual([[1, 2, 3, 4], []]);
+      expect([a.migrated, b.migrated].sort((x, y) => y.length - x.length)).toEqual([
+        PG_MIGRATIONS.map((m) => m.version),
+        [],
+      ]);
       const rows = await a.db.reader.all<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+      expect(rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version));
       // Both work on it.
       await a.settings.setIfAbsent('k', 'a');
       expect(await b.settings.get('k')).toBe('a');

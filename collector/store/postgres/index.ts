@@ -6,6 +6,7 @@
 import { StorageError } from '../errors.ts';
 import type { Store } from '../types.ts';
 import { PgAlertStore } from './alert-store.ts';
+import { PgClusterStore } from './cluster-store.ts';
 import { PgDatabase } from './database.ts';
 import { classified, redactUrl } from './failures.ts';
 import { migratePg, type PgMigration } from './migrate.ts';
@@ -94,6 +95,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     status: new PgStatusStore(db),
     retention: new PgRetention(db, partitions),
     storage: db.health,
+    cluster: new PgClusterStore(db),
     close: () => db.close(),
   };
 }

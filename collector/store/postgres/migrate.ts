@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { MigrationError } from '../sqlite/migrate.ts';
 import { quoteIdent } from './database.ts';
+import { CLUSTER_SQL } from './cluster-store.ts';
 import { classified } from './failures.ts';
 import { DELIVERY_SQL, MONITORS_SQL, RUNTIME_SQL } from './schema-base.ts';
 import { STATUS_SQL } from './schema-status.ts';
@@ -21,6 +22,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 2, name: 'runtime', up: RUNTIME_SQL },
   { version: 3, name: 'status', up: STATUS_SQL },
   { version: 4, name: 'incident-delivery', up: DELIVERY_SQL },
+  { version: 5, name: 'cluster', up: CLUSTER_SQL },
 ];
 
 /** Applies pending migrations on `client` (its search_path is the schema); returns versions applied. */

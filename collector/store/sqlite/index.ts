@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Store } from '../types.ts';
 import { SqliteAlertStore } from './alert-store.ts';
 import { SqliteCheckStore } from './check-store.ts';
+import { SqliteClusterStore } from './cluster-store.ts';
 import { SqliteDatabase } from './database.ts';
 import { classified } from './failures.ts';
 import { SqliteIncidentStore } from './incident-store.ts';
@@ -54,6 +55,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     status: new SqliteStatusStore(db),
     retention: new SqliteRetention(db),
     storage: db.health,
+    cluster: new SqliteClusterStore(db),
     close: () => db.close(),
   };
 }

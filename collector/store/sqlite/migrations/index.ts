@@ -7,6 +7,7 @@ import { statusMigration } from './003-status.ts';
 import { incidentDeliveryMigration } from './004-incident-delivery.ts';
 import { runnerSessionsMigration } from './005-runner-sessions.ts';
 import { firstResultMigration } from './006-first-result.ts';
+import { clusterMigration } from './007-cluster.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   monitorsMigration,
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   incidentDeliveryMigration,
   runnerSessionsMigration,
   firstResultMigration,
+  clusterMigration,
 ];
