@@ -48,6 +48,7 @@ export const DIAGNOSTIC_CODES = {
   body_not_allowed: 'a body with a method other than POST, PUT or PATCH',
   body_invalid_json: 'a JSON Content-Type with a body that is not JSON',
   empty_keyword: 'an empty or whitespace-only keyword, ignored (warning)',
+  invalid_text: 'a text holds a lone UTF-16 surrogate (an unpaired `\\uD800`-`\\uDFFF` escape)',
   assertion_operator: 'an operator that does not apply to the assertion source',
   assertion_value: 'an assertion value of the wrong kind, missing, or given to `exists`',
   assertion_field: '`name` or `path` on an assertion source that does not use it',

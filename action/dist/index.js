@@ -14672,11 +14672,11 @@ var require_progressevent = __commonJS({
 var require_encoding = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fileapi/encoding.js"(exports2, module2) {
     "use strict";
-    function getEncoding(label) {
-      if (!label) {
+    function getEncoding(label2) {
+      if (!label2) {
         return "failure";
       }
-      switch (label.trim().toLowerCase()) {
+      switch (label2.trim().toLowerCase()) {
         case "unicode-1-1-utf-8":
         case "unicode11utf8":
         case "unicode20utf8":
@@ -26913,9 +26913,9 @@ var require_codegen = __commonJS({
       }
     };
     var Label = class extends Node {
-      constructor(label) {
+      constructor(label2) {
         super();
-        this.label = label;
+        this.label = label2;
         this.names = {};
       }
       render({ _n }) {
@@ -26923,14 +26923,14 @@ var require_codegen = __commonJS({
       }
     };
     var Break = class extends Node {
-      constructor(label) {
+      constructor(label2) {
         super();
-        this.label = label;
+        this.label = label2;
         this.names = {};
       }
       render({ _n }) {
-        const label = this.label ? ` ${this.label}` : "";
-        return `break${label};` + _n;
+        const label2 = this.label ? ` ${this.label}` : "";
+        return `break${label2};` + _n;
       }
     };
     var Throw = class extends Node {
@@ -27342,12 +27342,12 @@ var require_codegen = __commonJS({
         return this._endBlockNode(For);
       }
       // `label` statement
-      label(label) {
-        return this._leafNode(new Label(label));
+      label(label2) {
+        return this._leafNode(new Label(label2));
       }
       // `break` statement
-      break(label) {
-        return this._leafNode(new Break(label));
+      break(label2) {
+        return this._leafNode(new Break(label2));
       }
       // `return` statement
       return(value) {
@@ -48167,8 +48167,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
+  addDetails(label2, content) {
+    const element = this.wrap("details", this.wrap("summary", label2) + content);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -58431,7 +58431,7 @@ var checkAssertions = (monitor, report) => {
 };
 function checkAssertion(a, index, report) {
   const base = ["assertions", index];
-  const label = `assertions[${index}]`;
+  const label2 = `assertions[${index}]`;
   const source = a.source;
   const operator = a.operator;
   if (!ASSERTION_SOURCES.includes(source) || !ASSERTION_OPERATORS.includes(operator)) return;
@@ -58459,7 +58459,7 @@ function checkAssertion(a, index, report) {
       report({
         code: "invalid_jsonpath",
         path: [...base, "path"],
-        message: `\`${label}.path\` is not a valid JSONPath: ${problem}`,
+        message: `\`${label2}.path\` is not a valid JSONPath: ${problem}`,
         hint: 'write it like `$.status`, `$.checks[0].ok` or `$["key with spaces"]`'
       });
     }
@@ -58492,7 +58492,7 @@ function checkAssertion(a, index, report) {
     report({
       code: "assertion_value",
       path: base,
-      message: `\`${label}\` with operator \`${operator}\` needs a \`value\``,
+      message: `\`${label2}\` with operator \`${operator}\` needs a \`value\``,
       hint: `add \`value:\` with ${operator === "in" ? "a list" : describeKinds(kinds)}`
     });
     return;
@@ -58503,20 +58503,20 @@ function checkAssertion(a, index, report) {
       report({
         code: "assertion_value",
         path: [...base, "value"],
-        message: `\`${label}.value\` must be a non-empty list for \`in\`; got ${describeValue(value)}`,
+        message: `\`${label2}.value\` must be a non-empty list for \`in\`; got ${describeValue(value)}`,
         hint: source === "status" ? "write `value: [200, 204]`" : "write `value: [first, second]`"
       });
       return;
     }
     value.forEach((entry, i) => {
       if (!kinds.some((kind) => valueHasKind(entry, kind))) {
-        report(kindMismatch([...base, "value", i], `${label}.value[${i}]`, entry, kinds, source, operator));
+        report(kindMismatch([...base, "value", i], `${label2}.value[${i}]`, entry, kinds, source, operator));
       }
     });
     return;
   }
   if (!kinds.some((kind) => valueHasKind(value, kind))) {
-    report(kindMismatch([...base, "value"], `${label}.value`, value, kinds, source, operator));
+    report(kindMismatch([...base, "value"], `${label2}.value`, value, kinds, source, operator));
     return;
   }
   if (operator === "matches" && typeof value === "string") {
@@ -58525,25 +58525,25 @@ function checkAssertion(a, index, report) {
       report({
         code: "invalid_regex",
         path: [...base, "value"],
-        message: `\`${label}.value\` is not a valid regular expression: ${compiled.problem}`,
+        message: `\`${label2}.value\` is not a valid regular expression: ${compiled.problem}`,
         hint: "check brackets and escape special characters with `\\` (in YAML, single-quote the pattern)"
       });
     } else if (!compiled.ok) {
       report({
         code: "unsupported_regex",
         path: [...base, "value"],
-        message: `\`${label}.value\` uses what linear-time matching (RE2 syntax) cannot run: ${compiled.problem}`,
+        message: `\`${label2}.value\` uses what linear-time matching (RE2 syntax) cannot run: ${compiled.problem}`,
         hint: "rewrite it without backreferences or lookaround: for example two assertions, one `matches` and one `not_contains`"
       });
     }
   }
 }
-function kindMismatch(path5, label, value, kinds, source, operator) {
+function kindMismatch(path5, label2, value, kinds, source, operator) {
   const numericText = typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value);
   return {
     code: "assertion_value",
     path: path5,
-    message: `\`${label}\` must be ${describeKinds(kinds)} for \`${source}\` with \`${operator}\`; got ${describeValue(value)}`,
+    message: `\`${label2}\` must be ${describeKinds(kinds)} for \`${source}\` with \`${operator}\`; got ${describeValue(value)}`,
     hint: numericText && kinds.some((k) => k === "number" || k === "status") ? "remove the quotes" : `write ${describeKinds(kinds)}`
   };
 }
@@ -58794,13 +58794,13 @@ var checkMaintenance = (monitor, report) => {
 };
 function checkWindow(w, index, report) {
   const base = ["maintenance", index];
-  const label = `maintenance[${index}]`;
+  const label2 = `maintenance[${index}]`;
   const fixedKeys = ["start", "end"].filter((k) => k in w);
   const cronKeys = ["cron", "duration", "timezone"].filter((k) => k in w);
   const form = (message, hint, path5 = base, part = "value") => report({ code: "invalid_maintenance", path: path5, part, message, hint });
   if (fixedKeys.length > 0 && cronKeys.length > 0) {
     form(
-      `\`${label}\` mixes a fixed window (${fixedKeys.join(", ")}) with a recurring one (${cronKeys.join(", ")})`,
+      `\`${label2}\` mixes a fixed window (${fixedKeys.join(", ")}) with a recurring one (${cronKeys.join(", ")})`,
       "use `start` and `end` for a one-off window, or `cron` and `duration` for a recurring one; split it into two windows if you need both",
       [...base, cronKeys[0]],
       "key"
@@ -58809,7 +58809,7 @@ function checkWindow(w, index, report) {
   }
   if (fixedKeys.length === 0 && cronKeys.length === 0) {
     form(
-      `\`${label}\` needs \`start\` and \`end\`, or \`cron\` and \`duration\``,
+      `\`${label2}\` needs \`start\` and \`end\`, or \`cron\` and \`duration\``,
       'e.g. `{start: 2025-06-01T02:00:00Z, end: 2025-06-01T04:00:00Z}` or `{cron: "0 3 * * 0", duration: 1h}`'
     );
     return;
@@ -58821,7 +58821,7 @@ function checkWindow(w, index, report) {
     ]) {
       if (has in w && !(missing in w)) {
         form(
-          `\`${label}\` has \`${has}\` but no \`${missing}\``,
+          `\`${label2}\` has \`${has}\` but no \`${missing}\``,
           `add \`${missing}:\` with an ISO 8601 date-time`
         );
         return;
@@ -58837,7 +58837,7 @@ function checkWindow(w, index, report) {
         report({
           code: "invalid_format",
           path: [...base, key],
-          message: `\`${label}.${key}\` \`${value}\` is not a real point in time`,
+          message: `\`${label2}.${key}\` \`${value}\` is not a real point in time`,
           hint: "check the day of the month and the time (seconds go up to 59)"
         });
       }
@@ -58846,7 +58846,7 @@ function checkWindow(w, index, report) {
       report({
         code: "maintenance_order",
         path: [...base, "end"],
-        message: `\`${label}.end\` ${String(w.end)} is not after \`start\` ${String(w.start)}`,
+        message: `\`${label2}.end\` ${String(w.end)} is not after \`start\` ${String(w.start)}`,
         hint: "swap them, or fix the date"
       });
     }
@@ -58858,7 +58858,7 @@ function checkWindow(w, index, report) {
   ]) {
     if (has in w && !(missing in w)) {
       form(
-        `\`${label}\` has \`${has}\` but no \`${missing}\``,
+        `\`${label2}\` has \`${has}\` but no \`${missing}\``,
         missing === "duration" ? "add `duration:` with how long each window lasts, e.g. `1h`" : 'add `cron:` with when each window starts, e.g. `"0 3 * * 0"`'
       );
       return;
@@ -58866,7 +58866,7 @@ function checkWindow(w, index, report) {
   }
   if (!("cron" in w)) {
     form(
-      `\`${label}\` has \`timezone\` but no \`cron\` and \`duration\``,
+      `\`${label2}\` has \`timezone\` but no \`cron\` and \`duration\``,
       "`timezone` only applies to a recurring window"
     );
     return;
@@ -58878,7 +58878,7 @@ function checkWindow(w, index, report) {
     report({
       code: "invalid_timezone",
       path: [...base, "timezone"],
-      message: `\`${label}.timezone\` \`${timezone}\` is not a known IANA time zone`,
+      message: `\`${label2}.timezone\` \`${timezone}\` is not a known IANA time zone`,
       hint: suggestion !== null ? `write \`${suggestion}\`` : "use a name like `UTC`, `Europe/Berlin` or `America/New_York`"
     });
   }
@@ -58888,7 +58888,7 @@ function checkWindow(w, index, report) {
       report({
         code: "invalid_cron",
         path: [...base, "cron"],
-        message: `\`${label}.cron\` \`${w.cron}\` is not a valid cron expression: ${problem}`,
+        message: `\`${label2}.cron\` \`${w.cron}\` is not a valid cron expression: ${problem}`,
         hint: 'five fields: minute hour day-of-month month day-of-week, e.g. `"0 3 * * 0"` for Sundays at 03:00'
       });
     }
@@ -59175,8 +59175,52 @@ function isJsonMediaType(contentType) {
   return essence === "application/json" || /^[a-z0-9.+-]+\/[a-z0-9.+-]*\+json$/.test(essence);
 }
 
+// schema/rules/text.ts
+var LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
+function hasLoneSurrogate(text) {
+  return !text.isWellFormed() && LONE_SURROGATE.test(text);
+}
+function label(path5) {
+  return path5.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+}
+function walk(value, path5, report) {
+  if (typeof value === "string") {
+    if (hasLoneSurrogate(value)) {
+      report({
+        code: "invalid_text",
+        path: path5,
+        message: `\`${label(path5)}\` holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape)`,
+        hint: "write the character itself, or both halves of its surrogate pair"
+      });
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => walk(item, [...path5, index], report));
+    return;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (hasLoneSurrogate(key)) {
+        report({
+          code: "invalid_text",
+          path: [...path5, key],
+          part: "key",
+          message: `a key in \`${label(path5) || "the monitor"}\` holds a lone UTF-16 surrogate`,
+          hint: "write the character itself, or both halves of its surrogate pair"
+        });
+      }
+      walk(item, [...path5, key], report);
+    }
+  }
+}
+var checkText = (monitor, report) => {
+  for (const [key, value] of Object.entries(monitor)) walk(value, [key], report);
+};
+
 // schema/rules/index.ts
 var MONITOR_RULES = [
+  checkText,
   checkUrl,
   checkHeaderNames,
   checkHeaderCount,
@@ -59189,6 +59233,7 @@ var MONITOR_RULES = [
   checkMaintenance
 ];
 var DEFAULTS_RULES = [
+  checkText,
   checkHeaderNames,
   checkKeywords,
   checkAssertions,
@@ -59472,13 +59517,13 @@ function patternFinding(error2, path5, local, ctx) {
       part: "key"
     };
   }
-  const label = fieldLabel(path5, ctx.root);
+  const label2 = fieldLabel(path5, ctx.root);
   const value = String(error2.data);
   if (def === "id") {
     const slug2 = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
     return {
       code: "invalid_id",
-      message: `${label} ${show(value)} must be 1 to 63 lower-case letters, digits and \`-\`, starting with a letter or digit`,
+      message: `${label2} ${show(value)} must be 1 to 63 lower-case letters, digits and \`-\`, starting with a letter or digit`,
       hint: slug2 !== "" && slug2 !== value ? `write \`${slug2}\`` : "use lower-case letters, digits and `-`",
       path: path5,
       part: "value"
@@ -59488,7 +59533,7 @@ function patternFinding(error2, path5, local, ctx) {
     if (/\s/.test(value)) {
       return {
         code: "invalid_url",
-        message: `${label} contains whitespace`,
+        message: `${label2} contains whitespace`,
         hint: "encode spaces as `%20` and remove line breaks",
         path: path5,
         part: "value"
@@ -59497,7 +59542,7 @@ function patternFinding(error2, path5, local, ctx) {
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
     return {
       code: "url_scheme",
-      message: `${label} must start with http:// or https://; got ${show(value)}`,
+      message: `${label2} must start with http:// or https://; got ${show(value)}`,
       hint: scheme !== void 0 && !value.startsWith("$") ? `Vigil probes HTTP and HTTPS only; \`${scheme}:\` URLs cannot be monitored` : value.startsWith("$") ? "write the scheme and host out; a secret may fill the credentials, path, query or port" : `write \`https://${value.replace(/^\/+/, "")}\``,
       path: path5,
       part: "value"
@@ -59506,7 +59551,7 @@ function patternFinding(error2, path5, local, ctx) {
   if (local.at(-1) === "path" && local.at(-3) === "assertions") {
     return {
       code: "invalid_jsonpath",
-      message: `${label} must be a JSONPath starting with \`$\`; got ${show(value)}`,
+      message: `${label2} must be a JSONPath starting with \`$\`; got ${show(value)}`,
       hint: `write \`$.${value.replace(/^\.+/, "")}\``,
       path: path5,
       part: "value"
@@ -59515,7 +59560,7 @@ function patternFinding(error2, path5, local, ctx) {
   if (def === void 0 && typeof error2.parentSchema?.pattern === "string" && error2.parentSchema.pattern.includes("\\r")) {
     return {
       code: "invalid_format",
-      message: `${label} must be a single line`,
+      message: `${label2} must be a single line`,
       hint: "remove the line breaks; header values cannot span lines",
       path: path5,
       part: "value"
@@ -59527,7 +59572,7 @@ function patternFinding(error2, path5, local, ctx) {
   const suggestSlug = (def === "regionName" || def === "sinkName") && slug !== "" && slug !== value;
   return {
     code: "invalid_format",
-    message: `${label} ${show(value)} ${noun === void 0 ? "does not have the required form" : `is not a valid ${noun}`}`,
+    message: `${label2} ${show(value)} ${noun === void 0 ? "does not have the required form" : `is not a valid ${noun}`}`,
     hint: suggestSlug ? `write \`${slug}\`` : `expected: ${lowerFirst2(expectation).replace(/\.$/, "")}`,
     path: path5,
     part: "value"
@@ -59684,7 +59729,7 @@ function branchKind(branch) {
 function translateOne(error2, ctx) {
   const local = segmentsOf(error2.instancePath, ctx.data);
   const path5 = [...ctx.prefix, ...local];
-  const label = fieldLabel(path5, ctx.root);
+  const label2 = fieldLabel(path5, ctx.root);
   const value = error2.data;
   const parent = error2.parentSchema ?? {};
   const at = (code, message, hint, where = path5, part = "value") => ({ code, message, hint, path: where, part });
@@ -59700,7 +59745,7 @@ function translateOne(error2, ctx) {
       const key = String(error2.params.missingProperty);
       const property = schemaAt(ctx.schema, [...local, key]);
       const example = exampleFor(property);
-      const what = path5.length === 0 ? "the file" : label;
+      const what = path5.length === 0 ? "the file" : label2;
       const explain = firstSentence(property?.description);
       return at(
         "missing_key",
@@ -59712,7 +59757,7 @@ function translateOne(error2, ctx) {
       const expected = String(error2.params.type);
       return at(
         "wrong_type",
-        `${label} must be ${kindWithArticle(expected)}; got ${describeValue(value)}`,
+        `${label2} must be ${kindWithArticle(expected)}; got ${describeValue(value)}`,
         typeHint(expected, value, ctx.locator.sourceText(path5), path5)
       );
     }
@@ -59720,7 +59765,7 @@ function translateOne(error2, ctx) {
       const kinds = error2.params.kinds;
       return at(
         "wrong_type",
-        `${label} must be ${joinOr(kinds)}; got ${describeValue(value)}`,
+        `${label2} must be ${joinOr(kinds)}; got ${describeValue(value)}`,
         hintFromDescription(schemaAt(ctx.schema, local)) ?? "see the monitor language reference in the README"
       );
     }
@@ -59728,7 +59773,7 @@ function translateOne(error2, ctx) {
       const suggestion = suggestDuration(value);
       return at(
         "invalid_duration",
-        `${label} must be a duration like \`30s\`, \`1m\` or \`1h30m\`; got ${describeValue(value)}`,
+        `${label2} must be a duration like \`30s\`, \`1m\` or \`1h30m\`; got ${describeValue(value)}`,
         suggestion === null ? "write whole numbers with units h, m, s, ms, largest first (`1h30m`), or `0`" : `write \`${suggestion}\``
       );
     }
@@ -59739,7 +59784,7 @@ function translateOne(error2, ctx) {
       const unquote = typeof value === "string" && allowed.some((choice) => typeof choice === "number" && String(choice) === value);
       return at(
         "invalid_value",
-        `${label} must be one of ${allowed.map((choice) => `\`${choice}\``).join(", ")}; got ${show(value)}${suggestion !== null && suggestion !== String(value) ? `; did you mean \`${suggestion}\`?` : ""}`,
+        `${label2} must be one of ${allowed.map((choice) => `\`${choice}\``).join(", ")}; got ${show(value)}${suggestion !== null && suggestion !== String(value) ? `; did you mean \`${suggestion}\`?` : ""}`,
         unquote ? `write ${value} without quotes` : suggestion !== null ? `write \`${suggestion}\`` : hintFromDescription(schemaAt(ctx.schema, local)) ?? `use one of ${allowed.join(", ")}`
       );
     }
@@ -59748,7 +59793,7 @@ function translateOne(error2, ctx) {
     case "format":
       return at(
         "invalid_format",
-        `${label} must be an ISO 8601 date-time with a time zone, like \`2025-06-01T02:00:00Z\`; got ${show(value)}`,
+        `${label2} must be an ISO 8601 date-time with a time zone, like \`2025-06-01T02:00:00Z\`; got ${show(value)}`,
         "write date, `T`, time and a zone: `2025-06-01T02:00:00Z` or `2025-06-01T04:00:00+02:00`"
       );
     case "minimum":
@@ -59756,26 +59801,26 @@ function translateOne(error2, ctx) {
       const { minimum, maximum } = parent;
       return at(
         "out_of_range",
-        `${label} must be ${error2.keyword === "minimum" ? `at least ${minimum}` : `at most ${maximum}`}; got ${show(value)}`,
+        `${label2} must be ${error2.keyword === "minimum" ? `at least ${minimum}` : `at most ${maximum}`}; got ${show(value)}`,
         `use a whole number from ${minimum ?? 0} to ${maximum ?? "any"}`
       );
     }
     case "minLength":
       return at(
         "empty_value",
-        `${label} must not be empty`,
+        `${label2} must not be empty`,
         hintFromDescription(parent) ?? "write a value or remove the key"
       );
     case "maxLength":
       return at(
         "too_long",
-        `${label} is ${value.length} characters long; at most ${error2.params.limit} are allowed`,
+        `${label2} is ${value.length} characters long; at most ${error2.params.limit} are allowed`,
         "shorten it"
       );
     case "minItems":
       return at(
         "empty_list",
-        `${label} is an empty list`,
+        `${label2} is an empty list`,
         local.at(-1) === "regions" ? "list at least one region, or remove `regions` to probe from every region" : "add at least one entry, or remove the key",
         path5,
         "key"
@@ -59785,7 +59830,7 @@ function translateOne(error2, ctx) {
       const count = Array.isArray(value) ? value.length : Object.keys(value).length;
       return at(
         "too_many_items",
-        `${label} has ${count} entries; at most ${error2.params.limit} are allowed`,
+        `${label2} has ${count} entries; at most ${error2.params.limit} are allowed`,
         `remove ${count - Number(error2.params.limit)} of them`,
         path5,
         "key"
@@ -59796,7 +59841,7 @@ function translateOne(error2, ctx) {
       const earlier = Math.min(Number(error2.params.i), Number(error2.params.j));
       return at(
         "duplicate_item",
-        `${label} lists ${show(value[later])} twice (entries ${earlier + 1} and ${later + 1})`,
+        `${label2} lists ${show(value[later])} twice (entries ${earlier + 1} and ${later + 1})`,
         "remove the second one",
         [...path5, later]
       );
@@ -59804,7 +59849,7 @@ function translateOne(error2, ctx) {
     default:
       return at(
         "invalid_value",
-        `${label} is not valid here`,
+        `${label2} is not valid here`,
         hintFromDescription(schemaAt(ctx.schema, local)) ?? "see the monitor language reference in the README"
       );
   }
@@ -60439,7 +60484,7 @@ async function collectFiles(paths, cwd) {
     seen.add(real);
     files.push(display);
   };
-  const walk = async (display, absolute, depth) => {
+  const walk2 = async (display, absolute, depth) => {
     if (depth > 32) return 0;
     const entries = await readdir2(absolute, { withFileTypes: true });
     entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -60453,7 +60498,7 @@ async function collectFiles(paths, cwd) {
         const real = await realpath(childAbsolute);
         if (seen.has(`dir:${real}`)) continue;
         seen.add(`dir:${real}`);
-        found += await walk(childDisplay, childAbsolute, depth + 1);
+        found += await walk2(childDisplay, childAbsolute, depth + 1);
       } else if (info2?.isFile() && MONITOR_FILE.test(entry.name)) {
         await add(childDisplay, childAbsolute);
         found += 1;
@@ -60489,7 +60534,7 @@ async function collectFiles(paths, cwd) {
     if (info2.isDirectory()) {
       const real = await realpath(absolute);
       seen.add(`dir:${real}`);
-      const found = await walk(display, absolute, 0);
+      const found = await walk2(display, absolute, 0);
       if (found === 0) {
         problem(
           given,

@@ -6,10 +6,12 @@ import { checkFlapping } from './flapping.ts';
 import { checkKeywords } from './keywords.ts';
 import { checkMaintenance } from './maintenance.ts';
 import { checkBody, checkHeaderCount, checkHeaderNames } from './request.ts';
+import { checkText } from './text.ts';
 import { checkUrl } from './url.ts';
 
 /** Rules for a monitor with its file's defaults applied. */
 export const MONITOR_RULES: readonly MonitorRule[] = [
+  checkText,
   checkUrl,
   checkHeaderNames,
   checkHeaderCount,
@@ -29,6 +31,7 @@ export const MONITOR_RULES: readonly MonitorRule[] = [
  * monitor may set the other half.
  */
 export const DEFAULTS_RULES: readonly MonitorRule[] = [
+  checkText,
   checkHeaderNames,
   checkKeywords,
   checkAssertions,
