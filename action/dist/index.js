@@ -59176,9 +59176,8 @@ function isJsonMediaType(contentType) {
 }
 
 // schema/rules/text.ts
-var LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 function hasLoneSurrogate(text) {
-  return !text.isWellFormed() && LONE_SURROGATE.test(text);
+  return !text.isWellFormed();
 }
 function label(path5) {
   return path5.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
@@ -59196,7 +59195,7 @@ function walk(value, path5, report) {
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => walk(item, [...path5, index], report));
+    for (const [index, item] of value.entries()) walk(item, [...path5, index], report);
     return;
   }
   if (value !== null && typeof value === "object") {
