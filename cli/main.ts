@@ -31,6 +31,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run a regional runner that probes for a collector',
     load: () => import('./commands/runner.ts'),
   },
+  store: {
+    summary: 'store maintenance: copy a SQLite store into PostgreSQL',
+    load: () => import('./commands/store.ts'),
+  },
   up: {
     summary: 'collector + embedded runner + apply monitors/: the quick start',
     load: () => import('./commands/up.ts'),
