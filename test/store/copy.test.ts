@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../collector/domain/alerts.ts';
 import { DAY_MS } from '../../collector/rollups/uptime.ts';
@@ -319,6 +320,21 @@ if (await requirePostgres('vigil store copy')) {
         expect(await readAll(target, alerts)).toEqual(expected);
       } finally {
         await target.close();
+      }
+    });
+
+    it('refuses a SQLite file another connection is reading (a running collector): VIGIL_ERR_COPY_SOURCE_BUSY, exit 1', async () => {
+      const empty = freshSchema();
+      const other = new DatabaseSync(file);
+      try {
+        other.exec('BEGIN');
+        other.prepare('SELECT count(*) FROM checks').get();
+        const run = await vigil(['store', 'copy', '--from', file, '--to', schemaUrl(empty)]);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain('VIGIL_ERR_COPY_SOURCE_BUSY');
+      } finally {
+        other.close();
+        await dropSchema(empty);
       }
     });
 
