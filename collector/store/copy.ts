@@ -47,6 +47,7 @@ export type CopyErrorCode =
   | 'VIGIL_ERR_COPY_DIRECTION'
   | 'VIGIL_ERR_COPY_SOURCE_MISSING'
   | 'VIGIL_ERR_COPY_SOURCE_BUSY'
+  | 'VIGIL_ERR_COPY_TARGET_BUSY'
   | 'VIGIL_ERR_COPY_SCHEMA'
   | 'VIGIL_ERR_COPY_TARGET_NOT_EMPTY'
   | 'VIGIL_ERR_COPY_MISMATCH';
@@ -135,6 +136,21 @@ export async function copyStore(options: CopyOptions): Promise<CopyReport> {
       { version: await sqliteSchemaVersion(src), catalog: await sqliteCatalog(src) },
       { version: await pgSchemaVersion(dst), catalog: await pgCatalog(dst) },
     );
+    // A live collector announces itself by heartbeat (ARCHITECTURE.md "Cluster"): on the source it
+    // would keep writing what the copy leaves behind; on the target it would see half a copy.
+    const at = options.now?.() ?? Date.now();
+    for (const [side, store, where] of [
+      ['source', source, options.from],
+      ['target', target, displayLocation(options.to)],
+    ] as const) {
+      const live = await store.cluster.members(at);
+      if (live.length > 0) {
+        throw new CopyError(
+          side === 'source' ? 'VIGIL_ERR_COPY_SOURCE_BUSY' : 'VIGIL_ERR_COPY_TARGET_BUSY',
+          `a collector is running on the ${side} ${where} (${live.map((m) => m.url).join(', ')}): stop it first`,
+        );
+      }
+    }
     if ((await checkpointWal(src)).busy) {
       throw new CopyError(
         'VIGIL_ERR_COPY_SOURCE_BUSY',

@@ -338,6 +338,53 @@ if (await requirePostgres('vigil store copy')) {
       }
     });
 
+    it('refuses a source or target a live collector announces itself on (cluster heartbeat)', async () => {
+      const empty = freshSchema();
+      const source = await openStore({ location: file });
+      try {
+        await source.cluster.heartbeat(
+          { id: 'c1', url: 'http://127.0.0.1:8080', startedAt: Date.now() },
+          Date.now(),
+        );
+      } finally {
+        await source.close();
+      }
+      try {
+        const run = await vigil([
+          'store',
+          'copy',
+          '--from',
+          file,
+          '--to',
+          schemaUrl(empty),
+          '--format',
+          'json',
+        ]);
+        expect(run.code).toBe(1);
+        expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, code: 'VIGIL_ERR_COPY_SOURCE_BUSY' });
+        const again = await openStore({ location: file });
+        await again.cluster.leave('c1').finally(() => again.close());
+        const target = await openStore({ location: schemaUrl(empty) });
+        await target.cluster
+          .heartbeat({ id: 'c2', url: 'http://127.0.0.1:8081', startedAt: Date.now() }, Date.now())
+          .finally(() => target.close());
+        const busy = await vigil([
+          'store',
+          'copy',
+          '--from',
+          file,
+          '--to',
+          schemaUrl(empty),
+          '--format',
+          'json',
+        ]);
+        expect(busy.code).toBe(1);
+        expect(JSON.parse(busy.stdout)).toMatchObject({ ok: false, code: 'VIGIL_ERR_COPY_TARGET_BUSY' });
+      } finally {
+        await dropSchema(empty);
+      }
+    });
+
     it('refuses the reverse direction and a missing file as usage errors (exit 2)', async () => {
       const reverse = await vigil([
         'store',
