@@ -15,7 +15,13 @@
 // - A reminder with a newer reminder or the resolution queued behind it is skipped (superseded):
 //   after an outage, one comment says how long it has been, not a burst of stale ones.
 // - An issue a person closed: the rest of its lane is skipped (`closed_by_human`).
+// - Several collectors on one database: a row is delivered by the worker that claims it in the
+//   store (a lease renewed while delivering, released when settled or rescheduled). A collector
+//   that died mid-try leaves its claim to expire; whoever claims the row next sees the try counted
+//   and goes through the sink's search for its marker (ARCHITECTURE.md "Incident delivery in a
+//   cluster").
 
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/log.ts';
 import { backoffDelay } from '../../common/retry.ts';
 import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
@@ -41,7 +47,14 @@ export interface OutboxOptions {
   /** Longest sleep between looks at the outbox (new rows from the engine's flush wake it too). */
   pollMs?: number;
   timers?: Timers;
+  /** Who claims rows: the cluster member id, else a random id per worker. */
+  owner?: string;
+  /** How long a claim lasts unless renewed (renewed every third of it while delivering). */
+  claimMs?: number;
 }
+
+/** A claim outlives any single request (Octokit's own timeouts and retries) by far. */
+export const DEFAULT_CLAIM_MS = 60_000;
 
 const laneOf = (row: Pick<OutboxRecord, 'alertId' | 'sink'>) => `${row.sink}\u0000${row.alertId}`;
 
@@ -59,9 +72,13 @@ export class OutboxWorker {
   #running = false;
   /** Resolvers of `idle()` callers. */
   #idleWaiters: Array<() => void> = [];
+  readonly owner: string;
+  readonly #claimMs: number;
 
   constructor(options: OutboxOptions) {
     this.#o = options;
+    this.owner = options.owner ?? randomUUID();
+    this.#claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
   }
 
   start(): void {
@@ -104,7 +121,9 @@ export class OutboxWorker {
     do {
       this.#again = false;
       this.#cancelTimer();
-      const heads = await this.#o.alerts.heads(500);
+      // Rows another worker holds are left out; they come back when settled or their claim expires.
+      const heads = await this.#o.alerts.heads(500, this.#o.clock());
+      // Read after the heads: a caller that moved the clock and kicked meanwhile must be seen.
       const now = this.#o.clock();
       let nextDue = Number.POSITIVE_INFINITY;
       let due = 0;
@@ -147,8 +166,41 @@ export class OutboxWorker {
   }
 
   async #deliverHead(head: OutboxHead): Promise<void> {
-    const row = await this.#o.alerts.outboxRow(head.id);
-    if (row?.state === 'pending') await this.#deliver(row);
+    const { alerts, clock, log } = this.#o;
+    const claimedAt = clock();
+    const row = await alerts.claim(head.id, this.owner, claimedAt, claimedAt + this.#claimMs);
+    if (row === undefined) return;
+    const timers = this.#o.timers ?? realTimers;
+    let renewal: TimerHandle | null = null;
+    let done = false;
+    const renew = () => {
+      renewal = timers.setTimeout(() => {
+        renewal = null;
+        void alerts
+          .renewClaim(row.id, this.owner, clock() + this.#claimMs)
+          .then((held) => {
+            if (!held && !done) {
+              log.warn(
+                { outbox: row.id, alert: row.alertId },
+                'outbox: the claim on a row in delivery was lost',
+              );
+            }
+          })
+          .catch((error: unknown) =>
+            log.warn({ err: error, outbox: row.id }, 'outbox: renewing a claim failed'),
+          )
+          .finally(() => {
+            if (!done) renew();
+          });
+      }, this.#claimMs / 3);
+    };
+    renew();
+    try {
+      await this.#deliver(row);
+    } finally {
+      done = true;
+      if (renewal !== null) timers.clearTimeout(renewal);
+    }
   }
 
   async #deliver(row: OutboxRecord): Promise<void> {

@@ -6,6 +6,7 @@
 import type { Logger } from '../../common/log.ts';
 import { realTimers, type TimerHandle, type Timers } from '../../common/timers.ts';
 import type { CollectorConfig } from '../config/config.ts';
+import { StoreConflictError } from '../store/errors.ts';
 import type { IncidentEventSink } from '../store/runtime-types.ts';
 import type { Store } from '../store/types.ts';
 import { OutboxWorker } from './outbox.ts';
@@ -28,6 +29,10 @@ export interface IncidentServiceOptions {
   concurrency?: number;
   /** The app's timers (a fake clock's in tests). */
   timers?: Timers;
+  /** Who claims outbox rows (the cluster member id); default a random id per worker. */
+  owner?: string;
+  /** How long an outbox claim lasts unless renewed (ms). */
+  claimMs?: number;
 }
 
 export class IncidentService {
@@ -61,6 +66,8 @@ export class IncidentService {
       retryMaxMs: config.incidentRetryMaxMs,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.owner === undefined ? {} : { owner: options.owner }),
+      ...(options.claimMs === undefined ? {} : { claimMs: options.claimMs }),
       timers: this.#timers,
     });
     this.recorder = new AlertRecorder({
@@ -76,6 +83,9 @@ export class IncidentService {
   /** Records incident events inside the engine's flush transaction (`tx`, opaque to us). */
   readonly hook: IncidentEventSink = (events, tx) =>
     this.recorder.record(events, tx).catch((error: unknown) => {
+      // Lost to another collector's transaction (a deadlock on an alert's row): the whole flush
+      // is run again by the store, our part with it, instead of committing without it.
+      if (error instanceof StoreConflictError) throw error;
       // Never block the engine's writes: the savepoint undid our part, the flush goes on.
       this.#o.log.error({ err: error }, 'incidents: recording incident events failed');
     });

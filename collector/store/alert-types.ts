@@ -153,15 +153,31 @@ export interface AlertStore {
   /** Pending rows and failures: the outbox depth for metrics. */
   outboxDepth(): Promise<{ pending: number; failed: number }>;
 
-  /** The first pending row of each (alert, sink) lane, oldest lanes first, without its snapshot. */
-  heads(limit: number): Promise<OutboxHead[]>;
+  /**
+   * The first pending row of each (alert, sink) lane, oldest lanes first, without its snapshot.
+   * With `now`, a head under a live claim (`claimed_until > now`, anyone's) is left out.
+   */
+  heads(limit: number, now?: number): Promise<OutboxHead[]>;
+  /**
+   * Claims row `id` for `owner` until `until` (ms), so one delivery worker of the cluster delivers
+   * it: only while the row is pending, no earlier row of its lane is pending (order per lane), and
+   * its claim is free, expired (`claimed_until <= now`) or already `owner`'s. Returns the row when
+   * claimed, undefined when someone else holds it or it is not the lane's head. On PostgreSQL the
+   * row is locked with SKIP LOCKED: two claimers at once never wait for each other, one gets it.
+   */
+  claim(id: number, owner: string, now: number, until: number): Promise<OutboxRecord | undefined>;
+  /** Extends `owner`'s claim on a pending row to `until`; false when the claim is not `owner`'s any more. */
+  renewClaim(id: number, owner: string, until: number): Promise<boolean>;
   outboxRow(id: number): Promise<OutboxRecord | undefined>;
   /** Whether the lane has pending rows after `id`. */
   laneHasMore(row: Pick<OutboxRecord, 'id' | 'alertId' | 'sink'>): Promise<boolean>;
   delivery(alertId: string, sink: string): Promise<DeliveryRecord | undefined>;
   /** Counts a try as started (before it is made); returns the tries started before it. */
   startAttempt(id: number): Promise<number>;
-  /** Ends a row (done, failed or skipped) and updates the lane's delivery state, in one transaction. */
+  /**
+   * Ends a row (done, failed or skipped) and updates the lane's delivery state, in one transaction.
+   * Releases the row's claim (as `retryLater` does).
+   */
   settle(
     id: number,
     outcome: { state: 'done' | 'failed' | 'skipped'; errorCode?: string; error?: string; at: number },

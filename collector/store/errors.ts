@@ -45,6 +45,19 @@ export class StoreValueError extends CodedError<'VIGIL_STORE_BAD_VALUE'> {
   }
 }
 
+/**
+ * A write transaction lost to a concurrent one (PostgreSQL deadlock 40P01, serialization failure
+ * 40001): nothing of it was kept. The store retries the whole transaction a few times itself; a
+ * caller sees this only when those retries ran out, and may try again as well.
+ */
+export class StoreConflictError extends CodedError<'VIGIL_STORE_CONFLICT'> {
+  override name = 'StoreConflictError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('VIGIL_STORE_CONFLICT', message, options);
+  }
+}
+
 export function isStorageError(error: unknown): error is StorageError {
   return error instanceof StorageError;
 }

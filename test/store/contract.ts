@@ -8,6 +8,7 @@ import { alertCases } from './contract/alerts.ts';
 import { clusterCases } from './contract/cluster.ts';
 import { contractContext } from './contract/context.ts';
 import { monitorCases } from './contract/monitors.ts';
+import { outboxClaimCases } from './contract/outbox-claims.ts';
 import { runtimeCases } from './contract/runtime.ts';
 import { statusCases } from './contract/status.ts';
 
@@ -33,6 +34,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     monitorCases(ctx);
     runtimeCases(ctx);
     alertCases(ctx);
+    outboxClaimCases(ctx);
     statusCases(ctx);
     clusterCases(ctx);
   });

@@ -203,9 +203,11 @@ describe('migrations', () => {
   });
 
   it('rejects a list with a gap', async () => {
-    const error = await migrate(store.db as SqliteDatabase, [...MIGRATIONS, extra(9)], now).catch(
-      (e: unknown) => e,
-    );
+    const error = await migrate(
+      store.db as SqliteDatabase,
+      [...MIGRATIONS, extra(MIGRATIONS.length + 2)],
+      now,
+    ).catch((e: unknown) => e);
     expect((error as MigrationError).code).toBe('VIGIL_ERR_MIGRATIONS_INVALID');
   });
 

@@ -154,16 +154,49 @@ export class PgAlertStore implements AlertStore {
     return { pending: row?.pending ?? 0, failed: row?.failed ?? 0 };
   }
 
-  async heads(limit: number): Promise<OutboxHead[]> {
+  async heads(limit: number, now?: number): Promise<OutboxHead[]> {
     const rows = await this.#reader.all<Omit<OutboxRow, 'snapshot'>>(
       `SELECT ${HEAD_COLUMNS} FROM outbox o
        WHERE o.state = 'pending'
          AND o.id = (SELECT min(p.id) FROM outbox p
                      WHERE p.state = 'pending' AND p.alert_id = o.alert_id AND p.sink = o.sink)
+         AND ($2::bigint IS NULL OR o.claimed_until IS NULL OR o.claimed_until <= $2)
        ORDER BY o.id LIMIT $1`,
-      [limit],
+      [limit, now ?? null],
     );
     return rows.map(toHead);
+  }
+
+  // The row is locked SKIP LOCKED: a claimer that finds it locked by another collector's claim
+  // (or settle) gets nothing at once instead of waiting, and the conditions are read again on the
+  // locked row, so of two claimers one wins. Lanes are written under their alert's row lock
+  // (./alert-tx.ts), so a lane's ids commit in order and "no earlier pending row" is exact.
+  claim(id: number, owner: string, now: number, until: number): Promise<OutboxRecord | undefined> {
+    return this.#db.write(async (tx) => {
+      const row = await tx.get<OutboxRow>(
+        `UPDATE outbox o SET claimed_by = $2, claimed_until = $3
+         WHERE o.id = (SELECT c.id FROM outbox c
+                       WHERE c.id = $1 AND c.state = 'pending'
+                         AND (c.claimed_until IS NULL OR c.claimed_until <= $4 OR c.claimed_by = $2)
+                       FOR UPDATE SKIP LOCKED)
+           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.alert_id = o.alert_id
+                           AND p.sink = o.sink AND p.id < o.id)
+         RETURNING o.*`,
+        [id, owner, until, now],
+      );
+      return row === undefined ? undefined : toOutbox(row);
+    });
+  }
+
+  async renewClaim(id: number, owner: string, until: number): Promise<boolean> {
+    const changed = await this.#db.write((tx) =>
+      tx.run(`UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND state = 'pending' AND claimed_by = $3`, [
+        until,
+        id,
+        owner,
+      ]),
+    );
+    return changed > 0;
   }
 
   async outboxRow(id: number): Promise<OutboxRecord | undefined> {
@@ -204,7 +237,8 @@ export class PgAlertStore implements AlertStore {
   ): Promise<void> {
     return this.#db.write(async (tx) => {
       await tx.run(
-        `UPDATE outbox SET state = $1, done_at = $2, error_code = coalesce($3, error_code), error = coalesce($4, error)
+        `UPDATE outbox SET state = $1, done_at = $2, error_code = coalesce($3, error_code), error = coalesce($4, error),
+           claimed_by = NULL, claimed_until = NULL
          WHERE id = $5`,
         [outcome.state, outcome.at, outcome.errorCode ?? null, outcome.error ?? null, id],
       );
@@ -232,12 +266,11 @@ export class PgAlertStore implements AlertStore {
 
   async retryLater(id: number, nextAttemptAt: number, errorCode: string, error: string): Promise<void> {
     await this.#db.write((tx) =>
-      tx.run('UPDATE outbox SET next_attempt_at = $1, error_code = $2, error = $3 WHERE id = $4', [
-        nextAttemptAt,
-        errorCode,
-        error,
-        id,
-      ]),
+      tx.run(
+        `UPDATE outbox SET next_attempt_at = $1, error_code = $2, error = $3, claimed_by = NULL,
+           claimed_until = NULL WHERE id = $4`,
+        [nextAttemptAt, errorCode, error, id],
+      ),
     );
   }
 

@@ -78,6 +78,9 @@ export function toDelivery(row: DeliveryRow): DeliveryRecord {
   };
 }
 
+// The alert reads lock the alert's row (FOR UPDATE) until the transaction ends: two collectors
+// changing one alert (one's flush, another's timing tick) take turns and the second reads what the
+// first committed, so an operation is queued once, and a lane's outbox ids commit in id order.
 export class PgAlertTx implements AlertTx {
   readonly #tx: PgTx;
 
@@ -86,12 +89,14 @@ export class PgAlertTx implements AlertTx {
   }
 
   async alert(id: string): Promise<Alert | undefined> {
-    return (await this.#tx.get<{ data: Alert }>('SELECT data FROM alerts WHERE id = $1', [id]))?.data;
+    return (await this.#tx.get<{ data: Alert }>('SELECT data FROM alerts WHERE id = $1 FOR UPDATE', [id]))
+      ?.data;
   }
 
   async alertForIncident(incidentId: string): Promise<Alert | undefined> {
     const row = await this.#tx.get<{ data: Alert }>(
-      'SELECT a.data FROM alert_incidents l JOIN alerts a ON a.id = l.alert_id WHERE l.incident_id = $1',
+      `SELECT a.data FROM alert_incidents l JOIN alerts a ON a.id = l.alert_id WHERE l.incident_id = $1
+       FOR UPDATE OF a`,
       [incidentId],
     );
     return row?.data;
@@ -100,7 +105,7 @@ export class PgAlertTx implements AlertTx {
   async activeAlert(subject: string, kind: AlertKind): Promise<Alert | undefined> {
     const row = await this.#tx.get<{ data: Alert }>(
       `SELECT data FROM alerts WHERE subject = $1 AND kind = $2 AND status <> 'closed'
-       ORDER BY start_at DESC LIMIT 1`,
+       ORDER BY start_at DESC LIMIT 1 FOR UPDATE`,
       [subject, kind],
     );
     return row?.data;

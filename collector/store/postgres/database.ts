@@ -7,8 +7,17 @@
 //
 // int8 (BIGINT: millisecond times, ids, counts) and numeric (sums of BIGINT) are parsed as numbers
 // by this pool's own type parsers, not node-postgres's global ones: they stay far below 2^53.
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { isStorageError, type StorageCondition, type StorageHealth, StorageWatch } from '../errors.ts';
+import { backoffDelay } from '../../../common/retry.ts';
+import {
+  isStorageError,
+  type StorageCondition,
+  type StorageHealth,
+  StorageWatch,
+  StoreConflictError,
+} from '../errors.ts';
 import type { StoreTx } from '../runtime-types.ts';
 import { classified } from './failures.ts';
 
@@ -46,6 +55,10 @@ const TYPES: pg.CustomTypesConfig = {
       ? toNumber
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
+
+/** Tries of a write transaction that keeps losing to concurrent ones, and the waits between. */
+const CONFLICT_TRIES = 5;
+const CONFLICT_BACKOFF = { baseMs: 10, maxMs: 400 };
 
 /** Readiness probes write at most this often while storage is failing. */
 const PROBE_SPACING_MS = 1000;
@@ -121,11 +134,32 @@ export class PgDatabase {
     }
   }
 
-  /** Runs `work` in one transaction; calls queue in order; a throw rolls everything back. */
+  /**
+   * Runs `work` in one transaction; calls queue in order; a throw rolls everything back. A
+   * transaction that lost to another collector's (deadlock, serialization failure) is rolled back
+   * and run again from the start, up to CONFLICT_TRIES times, after a short jittered wait (the
+   * two losers of a deadlock must not meet again at once): `work` must only write through `tx`.
+   */
   write<T>(work: (tx: PgTx) => Promise<T>): Promise<T> {
-    const result = this.#queue.then(() => this.#transaction(work));
+    const result = this.#queue.then(() => this.#retrying(work));
     this.#queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** Transactions run again after a conflict, in this process's lifetime (metrics, tests). */
+  conflictRetries = 0;
+
+  async #retrying<T>(work: (tx: PgTx) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#transaction(work);
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt + 1 >= CONFLICT_TRIES || this.#closed)
+          throw error;
+        this.conflictRetries += 1;
+        await sleep(backoffDelay(attempt, CONFLICT_BACKOFF, Math.random));
+      }
+    }
   }
 
   async close(): Promise<void> {

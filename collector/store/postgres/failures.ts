@@ -3,7 +3,7 @@
 // (https://www.postgresql.org/docs/15/errcodes-appendix.html); a connection that cannot be made
 // or is lost answers with a Node errno or a message from node-postgres. Every message names the
 // database by its URL without the password.
-import { StorageError, type StorageErrorCode, StoreValueError } from '../errors.ts';
+import { StorageError, type StorageErrorCode, StoreConflictError, StoreValueError } from '../errors.ts';
 
 /** SQLSTATEs that are about the storage or the server, not the statement. */
 const SQLSTATE_CODES: Record<string, StorageErrorCode> = {
@@ -101,7 +101,16 @@ function valueErrorOf(error: unknown): StoreValueError | null {
   return new StoreValueError((error as Error).message, { cause: error });
 }
 
-/** `error` as its StorageError or StoreValueError when it is one, else unchanged. */
+/** SQLSTATEs of a transaction that lost to a concurrent one: deadlock_detected, serialization_failure. */
+const CONFLICT_CODES = new Set(['40P01', '40001']);
+
+function conflictOf(error: unknown): StoreConflictError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !CONFLICT_CODES.has(code)) return null;
+  return new StoreConflictError(`PostgreSQL ${code}: ${(error as Error).message}`, { cause: error });
+}
+
+/** `error` as its StorageError, StoreValueError or StoreConflictError when it is one, else unchanged. */
 export function classified(error: unknown, location: string): unknown {
-  return storageErrorOf(error, location) ?? valueErrorOf(error) ?? error;
+  return storageErrorOf(error, location) ?? valueErrorOf(error) ?? conflictOf(error) ?? error;
 }

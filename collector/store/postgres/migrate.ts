@@ -5,10 +5,11 @@
 // turns, and the second finds every version applied. Versions only grow; append to MIGRATIONS.
 import type pg from 'pg';
 import { MigrationError } from '../sqlite/migrate.ts';
-import { quoteIdent } from './database.ts';
 import { CLUSTER_SQL } from './cluster-store.ts';
+import { quoteIdent } from './database.ts';
 import { classified } from './failures.ts';
 import { DELIVERY_SQL, MONITORS_SQL, RUNTIME_SQL } from './schema-base.ts';
+import { OUTBOX_CLAIMS_SQL } from './schema-outbox-claims.ts';
 import { STATUS_SQL } from './schema-status.ts';
 
 export interface PgMigration {
@@ -23,6 +24,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 3, name: 'status', up: STATUS_SQL },
   { version: 4, name: 'incident-delivery', up: DELIVERY_SQL },
   { version: 5, name: 'cluster', up: CLUSTER_SQL },
+  { version: 6, name: 'outbox-claims', up: OUTBOX_CLAIMS_SQL },
 ];
 
 /** Applies pending migrations on `client` (its search_path is the schema); returns versions applied. */

@@ -167,7 +167,7 @@ export class SqliteAlertStore implements AlertStore {
     return { pending: row?.pending ?? 0, failed: row?.failed ?? 0 };
   }
 
-  async heads(limit: number): Promise<OutboxHead[]> {
+  async heads(limit: number, now?: number): Promise<OutboxHead[]> {
     const rows = await this.#reader.all<Omit<OutboxRow, 'snapshot'>>(
       `SELECT o.id, o.alert_id, o.sink, o.op, o.state, o.attempts, o.next_attempt_at, o.error_code, o.error,
               o.created_at, o.done_at
@@ -175,10 +175,39 @@ export class SqliteAlertStore implements AlertStore {
        WHERE o.state = 'pending'
          AND o.id = (SELECT min(p.id) FROM outbox p
                      WHERE p.state = 'pending' AND p.alert_id = o.alert_id AND p.sink = o.sink)
+         AND (? IS NULL OR o.claimed_until IS NULL OR o.claimed_until <= ?)
        ORDER BY o.id LIMIT ?`,
-      [limit],
+      [now ?? null, now ?? null, limit],
     );
     return rows.map(toHead);
+  }
+
+  // One writer: the claim's statement runs alone, so its conditions hold when it commits.
+  claim(id: number, owner: string, now: number, until: number): Promise<OutboxRecord | undefined> {
+    return this.#db.write(async (tx) => {
+      const { changes } = await tx.run(
+        `UPDATE outbox SET claimed_by = ?, claimed_until = ?
+         WHERE id = ? AND state = 'pending'
+           AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)
+           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.alert_id = outbox.alert_id
+                           AND p.sink = outbox.sink AND p.id < outbox.id)`,
+        [owner, until, id, now, owner],
+      );
+      if (changes === 0) return undefined;
+      const row = await tx.get<OutboxRow>('SELECT * FROM outbox WHERE id = ?', [id]);
+      return row === undefined ? undefined : toOutbox(row);
+    });
+  }
+
+  async renewClaim(id: number, owner: string, until: number): Promise<boolean> {
+    const { changes } = await this.#db.write((tx) =>
+      tx.run(`UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending' AND claimed_by = ?`, [
+        until,
+        id,
+        owner,
+      ]),
+    );
+    return changes > 0;
   }
 
   async outboxRow(id: number): Promise<OutboxRecord | undefined> {
@@ -217,7 +246,8 @@ export class SqliteAlertStore implements AlertStore {
   ): Promise<void> {
     return this.#db.write(async (tx) => {
       await tx.run(
-        `UPDATE outbox SET state = ?, done_at = ?, error_code = coalesce(?, error_code), error = coalesce(?, error)
+        `UPDATE outbox SET state = ?, done_at = ?, error_code = coalesce(?, error_code), error = coalesce(?, error),
+           claimed_by = NULL, claimed_until = NULL
          WHERE id = ?`,
         [outcome.state, outcome.at, outcome.errorCode ?? null, outcome.error ?? null, id],
       );
@@ -245,12 +275,11 @@ export class SqliteAlertStore implements AlertStore {
 
   async retryLater(id: number, nextAttemptAt: number, errorCode: string, error: string): Promise<void> {
     await this.#db.write((tx) =>
-      tx.run('UPDATE outbox SET next_attempt_at = ?, error_code = ?, error = ? WHERE id = ?', [
-        nextAttemptAt,
-        errorCode,
-        error,
-        id,
-      ]),
+      tx.run(
+        `UPDATE outbox SET next_attempt_at = ?, error_code = ?, error = ?, claimed_by = NULL, claimed_until = NULL
+         WHERE id = ?`,
+        [nextAttemptAt, errorCode, error, id],
+      ),
     );
   }
 

@@ -8,6 +8,7 @@ import { incidentDeliveryMigration } from './004-incident-delivery.ts';
 import { runnerSessionsMigration } from './005-runner-sessions.ts';
 import { firstResultMigration } from './006-first-result.ts';
 import { clusterMigration } from './007-cluster.ts';
+import { outboxClaimsMigration } from './008-outbox-claims.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   monitorsMigration,
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   runnerSessionsMigration,
   firstResultMigration,
   clusterMigration,
+  outboxClaimsMigration,
 ];
