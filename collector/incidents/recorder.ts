@@ -269,6 +269,11 @@ export class AlertRecorder {
         await this.#settle(tx, alert, monitor, now);
       }
       for (const change of certificates) {
+        // Every collector's watch sees every stored check: another may have made this change
+        // since. An open inserts its alert first (its id is the certificate's), a renewal reads
+        // the alert again under its lock; a change already made is left.
+        if (change.type === 'open' && !(await tx.insertAlert(change.alert))) continue;
+        if (change.type === 'renewed' && (await tx.alert(change.alert.id))?.status !== 'open') continue;
         const monitor = await tx.monitorById(change.monitorId);
         const saved = await this.#settle(tx, change.alert, monitor, now);
         await tx.recordIncident(saved, monitor?.historyId ?? null);
@@ -286,7 +291,10 @@ export class AlertRecorder {
   async #certificateChanges(
     active: readonly Alert[],
     now: number,
-  ): Promise<{ changes: Array<{ monitorId: string; alert: Alert }>; upTo: number | null }> {
+  ): Promise<{
+    changes: Array<{ type: 'open' | 'renewed'; monitorId: string; alert: Alert }>;
+    upTo: number | null;
+  }> {
     const cursor = this.#checkCursor;
     if (cursor === null) return { changes: [], upTo: null };
     const upTo = await this.#o.alerts.lastCheckId();
@@ -295,7 +303,7 @@ export class AlertRecorder {
     // The latest observation per monitor decides.
     const latest = new Map(observations.map((o) => [o.monitorId, o]));
     const open = new Map(active.filter((a) => a.kind === 'certificate').map((a) => [a.subject, a]));
-    const changes: Array<{ monitorId: string; alert: Alert }> = [];
+    const changes: Array<{ type: 'open' | 'renewed'; monitorId: string; alert: Alert }> = [];
     for (const o of latest.values()) {
       const record = await this.#o.monitors.get(o.monitorId);
       if (record === undefined) continue;
@@ -319,7 +327,7 @@ export class AlertRecorder {
           { monitor: o.monitorId, daysLeft: o.daysLeft, change: change.type },
           change.type === 'open' ? 'TLS certificate expiring' : 'renewed TLS certificate seen',
         );
-        changes.push({ monitorId: o.monitorId, alert: change.alert });
+        changes.push({ type: change.type, monitorId: o.monitorId, alert: change.alert });
       }
     }
     return { changes, upTo };

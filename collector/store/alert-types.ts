@@ -112,6 +112,12 @@ export interface AlertTx {
   activeAlert(subject: string, kind: AlertKind): Promise<Alert | undefined>;
   /** Inserts or replaces the alert, and links its incident ids to it. */
   saveAlert(alert: Alert): Promise<void>;
+  /**
+   * Inserts the alert only when no alert has its id (save it afterwards for its links); false
+   * when one has: another collector made it first (on PostgreSQL this waits for that collector's
+   * transaction, so a deterministic id is made once across the cluster).
+   */
+  insertAlert(alert: Alert): Promise<boolean>;
   monitorByHistory(historyId: number): Promise<AlertMonitor | undefined>;
   monitorById(id: string): Promise<AlertMonitor | undefined>;
   /** Stored checks (with logs) by job id; unknown ids are left out. */

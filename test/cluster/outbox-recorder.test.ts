@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRecorder } from '../../collector/incidents/recorder.ts';
 import { openPostgresStore, type PostgresStore } from '../../collector/store/postgres/index.ts';
 import { makeAlert, T0 } from '../incidents/fixtures.ts';
+import { contractContext } from '../store/contract/context.ts';
+import { batch, checkRecord, tlsDetail } from '../store/fixtures.ts';
 import { dropSchema, freshSchema, requirePostgres, schemaUrl } from '../store/postgres-support.ts';
 
 const ALERTS = 40;
@@ -49,6 +51,38 @@ if (await requirePostgres('cluster: timing ticks')) {
       );
       expect(opens.map((row) => row.op)).toEqual(Array(ALERTS).fill('open'));
       expect((await a.alerts.active()).every((alert) => alert.announcedAt === T0 + 1000)).toBe(true);
+    });
+
+    it('an expiring certificate both watches see is opened once', async () => {
+      const lineages = await contractContext(() => a).seed(ALERTS);
+      const recorders = [a, b].map(
+        (store) =>
+          new AlertRecorder({
+            alerts: store.alerts,
+            monitors: store.monitors,
+            sinks: ['github'],
+            clock: () => T0 + 2000,
+            log,
+          }),
+      );
+      for (const r of recorders) await r.start();
+      // One check per monitor seeing a certificate 6 days from expiry (the warning is at 14).
+      const detail = tlsDetail('2026-01-12T00:00:00.000Z', 6);
+      await a.runtime.flush(
+        batch({
+          checks: [...lineages.values()].map((h) =>
+            checkRecord(`t${h}`, h, T0 + 1000, true, { tlsDaysLeft: 6, detail }),
+          ),
+        }),
+      );
+      const changed = await Promise.all(recorders.map((r) => r.tick()));
+      const certificates = (await a.alerts.active()).filter((alert) => alert.kind === 'certificate');
+      const rows = (await Promise.all(certificates.map((alert) => a.alerts.outbox(alert.id)))).flat();
+      console.log(
+        `certificate watch: each saw ${changed.join(' and ')} changes; ${certificates.length} alerts, ${rows.length} open rows`,
+      );
+      expect(certificates).toHaveLength(ALERTS);
+      expect(rows.map((row) => row.op)).toEqual(Array(ALERTS).fill('open'));
     });
   });
 }

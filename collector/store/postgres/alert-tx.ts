@@ -111,6 +111,25 @@ export class PgAlertTx implements AlertTx {
     return row?.data;
   }
 
+  async insertAlert(alert: Alert): Promise<boolean> {
+    const inserted = await this.#tx.run(
+      `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+      [
+        alert.id,
+        alert.kind,
+        alert.monitorId,
+        alert.subject,
+        alert.status,
+        alert.start,
+        alert.closedAt,
+        alert.updatedAt,
+        jsonb(alert),
+      ],
+    );
+    return inserted > 0;
+  }
+
   async saveAlert(alert: Alert): Promise<void> {
     await this.#tx.run(
       `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)

@@ -131,6 +131,25 @@ export class SqliteAlertTx implements AlertTx {
     return row === undefined ? undefined : parseAlert(row);
   }
 
+  async insertAlert(alert: Alert): Promise<boolean> {
+    const { changes } = await this.#tx.run(
+      `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      [
+        alert.id,
+        alert.kind,
+        alert.monitorId,
+        alert.subject,
+        alert.status,
+        alert.start,
+        alert.closedAt,
+        alert.updatedAt,
+        JSON.stringify(alert),
+      ],
+    );
+    return changes > 0;
+  }
+
   async saveAlert(alert: Alert): Promise<void> {
     await this.#tx.run(
       `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
