@@ -55,6 +55,7 @@ export interface OutboxOptions {
 
 /** A claim outlives any single request (Octokit's own timeouts and retries) by far. */
 export const DEFAULT_CLAIM_MS = 60_000;
+const RELEASE_EVERY_MS = 5_000;
 
 const laneOf = (row: Pick<OutboxRecord, 'alertId' | 'sink'>) => `${row.sink}\u0000${row.alertId}`;
 
@@ -85,6 +86,9 @@ export class OutboxWorker {
     this.#running = true;
     this.kick();
   }
+
+  /** When claims of departed holders were last released (see #pump). */
+  #releasedAt = Number.NEGATIVE_INFINITY;
 
   /** Look at the outbox now (new rows were queued). */
   kick(): void {
@@ -121,6 +125,12 @@ export class OutboxWorker {
     do {
       this.#again = false;
       this.#cancelTimer();
+      // Claims of a holder known to be gone (this collector before a restart, a member whose
+      // heartbeat stopped) are released at start and every few seconds, rather than waited out.
+      if (this.#o.clock() - this.#releasedAt >= RELEASE_EVERY_MS) {
+        this.#releasedAt = this.#o.clock();
+        await this.#o.alerts.releaseDeadClaims(this.owner, this.#releasedAt);
+      }
       // Rows another worker holds are left out; they come back when settled or their claim expires.
       const heads = await this.#o.alerts.heads(500, this.#o.clock());
       // Read after the heads: a caller that moved the clock and kicked meanwhile must be seen.

@@ -172,6 +172,13 @@ export interface AlertStore {
    * row is locked with SKIP LOCKED: two claimers at once never wait for each other, one gets it.
    */
   claim(id: number, owner: string, now: number, until: number): Promise<OutboxRecord | undefined>;
+  /**
+   * Releases claims whose holder is known to be gone, so its rows need not wait for the claim to
+   * expire: on SQLite (one collector per file) every claim not `owner`'s, left by an earlier
+   * process; on PostgreSQL the claims of cluster members whose heartbeat is older than
+   * MEMBER_LIVE_MS at `now`. Returns how many were released.
+   */
+  releaseDeadClaims(owner: string, now: number): Promise<number>;
   /** Extends `owner`'s claim on a pending row to `until`; false when the claim is not `owner`'s any more. */
   renewClaim(id: number, owner: string, until: number): Promise<boolean>;
   outboxRow(id: number): Promise<OutboxRecord | undefined>;

@@ -255,6 +255,19 @@ describe('outbox worker', () => {
     expect((await rows(alert))[0]).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: now });
   });
 
+  it('killed mid-try: the restarted collector takes the row its previous process held at once', async () => {
+    const alert = makeAlert();
+    await queue(alert, ['open']);
+    // The previous process claimed the row and counted its try, then died (nothing released).
+    const [head] = await store.alerts.heads(10);
+    await store.alerts.claim(head!.id, 'previous-process', now, now + 60_000);
+    await store.alerts.startAttempt(head!.id);
+    await start().idle();
+    // Without waiting out the claim, and as an uncertain try (the sink checks its marker first).
+    expect(github.calls.map((c) => [c.op, c.priorAttempts])).toEqual([['open', 1]]);
+    expect((await rows(alert)).map((r) => [r.state, r.attempts])).toEqual([['done', 2]]);
+  });
+
   it('a sink no longer configured: failed with VIGIL_ERR_SINK_NOT_CONFIGURED', async () => {
     const alert = makeAlert();
     await queue(alert, ['open'], 'webhook');

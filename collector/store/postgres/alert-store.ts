@@ -12,6 +12,7 @@ import type {
   OutboxSummary,
   TlsObservation,
 } from '../alert-types.ts';
+import { MEMBER_LIVE_MS } from '../cluster-types.ts';
 import type { CheckDetail, StoreTx } from '../runtime-types.ts';
 import { type DeliveryRow, type OutboxRow, PgAlertTx, toDelivery, toHead, toOutbox } from './alert-tx.ts';
 import { type PgDatabase, type PgReader, pgTxOf, type SqlValue } from './database.ts';
@@ -186,6 +187,16 @@ export class PgAlertStore implements AlertStore {
       );
       return row === undefined ? undefined : toOutbox(row);
     });
+  }
+
+  async releaseDeadClaims(_owner: string, now: number): Promise<number> {
+    return this.#db.write((tx) =>
+      tx.run(
+        `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
+         WHERE state = 'pending' AND claimed_by IN (SELECT member_id FROM cluster_members WHERE heartbeat_at <= $1)`,
+        [now - MEMBER_LIVE_MS],
+      ),
+    );
   }
 
   async renewClaim(id: number, owner: string, until: number): Promise<boolean> {

@@ -199,6 +199,16 @@ export class SqliteAlertStore implements AlertStore {
     });
   }
 
+  async releaseDeadClaims(owner: string, _now: number): Promise<number> {
+    const { changes } = await this.#db.write((tx) =>
+      tx.run(
+        'UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL AND claimed_by <> ?',
+        [owner],
+      ),
+    );
+    return changes;
+  }
+
   async renewClaim(id: number, owner: string, until: number): Promise<boolean> {
     const { changes } = await this.#db.write((tx) =>
       tx.run(`UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending' AND claimed_by = ?`, [

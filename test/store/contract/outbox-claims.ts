@@ -3,6 +3,7 @@
 // taken over, and settling or rescheduling a row releases it.
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../collector/domain/alerts.ts';
+import { MEMBER_LIVE_MS } from '../../../collector/store/cluster-types.ts';
 import { makeAlert } from '../../incidents/fixtures.ts';
 import { entry, T0 } from '../fixtures.ts';
 import type { ContractContext } from './context.ts';
@@ -82,6 +83,20 @@ export function outboxClaimCases(ctx: ContractContext): void {
       expect(await ctx.store.alerts.claim(remind!.id, 'b', T0 + 6, T0 + LEASE)).toBeDefined();
       await ctx.store.alerts.settle(remind!.id, { state: 'skipped', error: 'superseded', at: T0 + 7 }, null);
       expect(await ctx.store.alerts.claim(resolve!.id, 'a', T0 + 8, T0 + LEASE)).toBeDefined();
+    });
+
+    it('the claims of a member whose heartbeat stopped are released; the holder is then free to go', async () => {
+      const alert = makeAlert();
+      await queue(alert, [entry(alert, 'github', 'open')]);
+      const [head] = await ctx.store.alerts.heads(10);
+      await ctx.store.cluster.heartbeat({ id: 'gone', url: 'http://127.0.0.1:1', startedAt: T0 }, T0);
+      await ctx.store.alerts.claim(head!.id, 'gone', T0, T0 + 10 * LEASE);
+      const after = T0 + MEMBER_LIVE_MS + 1;
+      expect(await ctx.store.alerts.releaseDeadClaims('me', after)).toBe(1);
+      expect((await ctx.store.alerts.heads(10, after)).map((h) => h.id)).toEqual([head!.id]);
+      expect(await ctx.store.alerts.claim(head!.id, 'me', after, after + LEASE)).toBeDefined();
+      // Its own claims a caller never releases.
+      expect(await ctx.store.alerts.releaseDeadClaims('me', after)).toBe(0);
     });
 
     it('rescheduling or settling a row releases its claim', async () => {
