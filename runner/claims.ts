@@ -117,5 +117,5 @@ async function runJob(ctx: RunnerContext, results: ResultPoster, job: Job): Prom
     },
     'job done',
   );
-  results.queue(job.jobId, result);
+  results.queue(job.jobId, result, job.ticket);
 }

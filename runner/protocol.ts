@@ -103,6 +103,11 @@ export interface Job {
   spec: JobSpec;
   /** Values of the `${NAME}` the spec references, for this job only. */
   secrets: Secrets;
+  /**
+   * Opaque, signed by the collector: sent back with the job's result, so that any collector of the
+   * cluster can store it if the one that leased it is gone (collector/fleet/ticket.ts).
+   */
+  ticket?: string;
 }
 export interface ClaimResponse {
   jobs: Job[];
@@ -113,6 +118,8 @@ export interface ClaimResponse {
 export interface JobResult {
   jobId: string;
   result: CheckResult;
+  /** The job's `ticket`, as claimed. */
+  ticket?: string;
 }
 export interface ResultsRequest {
   results: JobResult[];
@@ -154,6 +161,12 @@ export interface RunnerTransport {
   results(token: string, request: ResultsRequest): Promise<ResultsResponse>;
   heartbeat(token: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
   deregister(token: string): Promise<void>;
+  /**
+   * Transports over several collectors (failover-transport.ts): the collector in use, and a
+   * listener told of every move from one to the next. Absent: one collector for good.
+   */
+  readonly current?: string;
+  onSwitch?(listener: (from: string, to: string) => void): void;
 }
 
 /** Options the collector passes to `startEmbeddedRunner` (runner/embedded.ts). */

@@ -5,6 +5,7 @@
 import type { CheckResult } from '../probe/types.ts';
 import type { RunnerContext } from './context.ts';
 import { sleep } from './context.ts';
+import { DeliveredLog } from './delivered.ts';
 import { classifyFailure, codeOf } from './errors.ts';
 import type { Sessions } from './session.ts';
 import type { RunnerSession } from './types.ts';
@@ -17,17 +18,37 @@ export class ResultPoster {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #flushing: Promise<void> | null = null;
   #lastDropLog = 0;
+  /** Only with a transport over several collectors (delivered.ts). */
+  readonly #delivered: DeliveredLog | null = null;
 
   constructor(ctx: RunnerContext, sessions: Sessions) {
     this.#ctx = ctx;
     this.#sessions = sessions;
     this.#flushIntervalMs = ctx.options.flushIntervalMs ?? 200;
     this.#batchLimit = Math.max(1, Math.min(ctx.options.batchSize ?? 100, ctx.maxBuffered));
+    if (ctx.transport.onSwitch !== undefined) {
+      const delivered = new DeliveredLog();
+      this.#delivered = delivered;
+      ctx.transport.onSwitch((from) => this.#resendFrom(from));
+    }
   }
 
-  queue(jobId: string, result: CheckResult): void {
+  /** The runner moved away from `from`: what it accepted a moment ago goes to the next one too. */
+  #resendFrom(from: string): void {
+    const again = this.#delivered?.takeFrom(from, Date.now()) ?? [];
+    if (again.length === 0) return;
+    let queued = 0;
+    for (const item of again) if (this.#ctx.buffer.push(item) === 0) queued += 1;
+    this.#ctx.log.info(
+      { collector: from, results: queued },
+      'sending again what the collector left had just accepted (it may not have written them)',
+    );
+    this.#schedule();
+  }
+
+  queue(jobId: string, result: CheckResult, ticket?: string): void {
     const { buffer, log } = this.#ctx;
-    const dropped = buffer.push({ jobId, result });
+    const dropped = buffer.push(ticket === undefined ? { jobId, result } : { jobId, result, ticket });
     if (dropped > 0) {
       const now = Date.now();
       if (this.#lastDropLog === 0 || now - this.#lastDropLog >= 10_000) {
@@ -86,9 +107,18 @@ export class ResultPoster {
         return; // fatal or given up: what is left is counted as lost when the runner stops
       }
       const batch = buffer.nextBatch(this.#batchLimit);
+      const collector = ctx.transport.current;
       try {
         const answer = await ctx.transport.results(current.token, { results: [...batch] });
-        buffer.settleBatch();
+        const settled = buffer.settleBatch();
+        if (this.#delivered !== null && collector !== undefined && (answer.accepted?.length ?? 0) > 0) {
+          const accepted = new Set(answer.accepted);
+          this.#delivered.accepted(
+            collector,
+            settled.filter((r) => accepted.has(r.jobId)),
+            Date.now(),
+          );
+        }
         failures = 0;
         posted += 1;
         counters.accepted += answer.accepted?.length ?? 0;

@@ -1,5 +1,6 @@
-// `vigil runner --collector URL --region NAME --key KEY [--name N] [--concurrency 50] [--ca-file PEM]`:
-// a regional runner. Logs go to stdout as JSON lines (pino's format, like the collector); human
+// `vigil runner --collector URL[,URL...] --region NAME --key KEY [--name N] [--concurrency 50] [--ca-file PEM]`:
+// a regional runner. Several collector URLs (one cluster): one is used at a time, the next on
+// failure (runner/failover-transport.ts). Logs go to stdout as JSON lines (pino's format, like the collector); human
 // lines go to stderr, among them one parsable line per registration:
 //   vigil runner: registered id=<runnerId> region=<region> name=<name> concurrency=<n> collector=<url>
 // SIGTERM/SIGINT drain (stop claiming, finish jobs, report, deregister) and exit 0; a second
@@ -13,13 +14,15 @@ export const REGISTERED_PREFIX = 'vigil runner: registered ';
 const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const MAX_CONCURRENCY = 10_000;
 
-const HELP = `usage: vigil runner --collector URL --region NAME --key KEY [options]
+const HELP = `usage: vigil runner --collector URL[,URL...] --region NAME --key KEY [options]
 
 Runs checks for a collector from one region: registers with the region key, claims jobs, probes
 them and reports the results. SIGTERM or SIGINT drains: no new jobs, running ones finish and are
 reported, then the runner deregisters.
 
-  --collector URL     collector base URL (default: $VIGIL_COLLECTOR_URL)
+  --collector URLS    collector base URL, or several of one cluster separated by commas: one is
+                      used at a time, the next when it does not answer or answers 5xx
+                      (default: $VIGIL_COLLECTOR_URL, same form)
   --region NAME       region this runner probes from (default: $VIGIL_REGION)
   --key KEY           the region's key as configured on the collector (default: $VIGIL_REGION_KEY;
                       prefer the variable: arguments show in process lists)
@@ -67,24 +70,36 @@ export async function run(argv: string[]): Promise<number> {
   const targetGuard = targetGuardOf(env);
   const level = env.VIGIL_LOG_LEVEL ?? 'info';
 
-  const [{ createHttpTransport }, { startRunner }, { createLogger, isLogLevel, LOG_LEVELS }, { VERSION }] =
-    await Promise.all([
-      import('../../runner/http-transport.ts'),
-      import('../../runner/runner.ts'),
-      import('../../common/log.ts'),
-      import('../../common/version.ts'),
-    ]);
+  const [
+    { createHttpTransport },
+    { createFailoverTransport, splitCollectorUrls },
+    { startRunner },
+    { createLogger, isLogLevel, LOG_LEVELS },
+    { VERSION },
+  ] = await Promise.all([
+    import('../../runner/http-transport.ts'),
+    import('../../runner/failover-transport.ts'),
+    import('../../runner/runner.ts'),
+    import('../../common/log.ts'),
+    import('../../common/version.ts'),
+  ]);
   if (!isLogLevel(level)) {
     throw new UsageError(`VIGIL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const say = (line: string) => process.stderr.write(`vigil runner: ${line}\n`);
+  const logger = createLogger({ level, base: { component: 'runner', region, name } });
+  const urls = splitCollectorUrls(collectorUrl);
+  if (urls.length === 0) throw new UsageError('--collector needs at least one URL');
   let transport: ReturnType<typeof createHttpTransport>;
   try {
-    transport = createHttpTransport({ url: collectorUrl, key, userAgent: `vigil-runner/${VERSION}` });
+    const userAgent = `vigil-runner/${VERSION}`;
+    transport =
+      urls.length === 1
+        ? createHttpTransport({ url: urls[0]!, key, userAgent })
+        : createFailoverTransport({ urls, key, userAgent, logger });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const say = (line: string) => process.stderr.write(`vigil runner: ${line}\n`);
-  const logger = createLogger({ level, base: { component: 'runner', region, name } });
 
   const runner = startRunner({
     transport,

@@ -1,5 +1,6 @@
 // The runner protocol over HTTP (runner/protocol.ts) and GET /v1/runners. Every route
 // calls the same RunnerService as the embedded runner's in-process transport.
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {
   ClaimRequest,
@@ -10,6 +11,7 @@ import type {
 } from '../../runner/protocol.ts';
 import { errorResponses } from '../api/schemas.ts';
 import type { RunnerSession } from '../fleet/registry.ts';
+import { MAX_TICKET } from '../fleet/ticket.ts';
 import { withAccess } from '../http/auth.ts';
 import { VigilError } from '../http/errors.ts';
 import { checkResultSchema } from './result-schema.ts';
@@ -63,6 +65,11 @@ const claimResponseSchema = {
           deadline: { type: 'integer' },
           spec: { type: 'object', additionalProperties: true },
           secrets: { type: 'object', additionalProperties: { type: 'string' } },
+          ticket: {
+            type: 'string',
+            description:
+              'Opaque, signed: send it back with the result (any collector of the cluster can then store it).',
+          },
         },
       },
     },
@@ -82,7 +89,11 @@ const resultsSchema = {
         type: 'object',
         required: ['jobId', 'result'],
         additionalProperties: false,
-        properties: { jobId: { type: 'string', minLength: 1, maxLength: 200 }, result: checkResultSchema },
+        properties: {
+          jobId: { type: 'string', minLength: 1, maxLength: 200 },
+          result: checkResultSchema,
+          ticket: { type: 'string', maxLength: MAX_TICKET, description: "The job's ticket, as claimed." },
+        },
       },
     },
   },

@@ -8,12 +8,16 @@
 // verdict ignores it (collector/verdict/votes.ts `isLate`). Which jobs were leased is remembered
 // for that (late-results.ts); a late result is taken from a runner of the region it was leased in
 // (the same runner, or the session it registered again after losing the first).
+// A result for a job this collector never leased (the runner moved here from a collector that
+// died) is stored late from its signed job ticket (fleet/ticket.ts), if it was leased in the
+// runner's region: never a vote, never lost.
 import type { CheckResult } from '../../probe/types.ts';
 import type { Job, JobResult, ResultsResponse } from '../../runner/protocol.ts';
 import type { RunnerSession } from '../fleet/registry.ts';
-import type { QueuedJob } from '../jobs/types.ts';
+import { issueTicket, loadTicketKey, readTicket } from '../fleet/ticket.ts';
+import { newJob, type QueuedJob } from '../jobs/types.ts';
 import { buildCheck } from './check-record.ts';
-import { LeaseMemory } from './late-results.ts';
+import { LATE_RESULT_WINDOW, type LeasedJob, LeaseMemory } from './late-results.ts';
 import type { EngineState } from './state.ts';
 import { stepMonitor } from './step.ts';
 
@@ -29,6 +33,22 @@ export function leaseMemory(st: EngineState): LeaseMemory {
   return memory;
 }
 
+const ticketKeys = new WeakMap<EngineState, Promise<Buffer | null>>();
+
+/** The cluster's job ticket key; null while the store cannot give it (jobs then go without). */
+async function ticketKey(st: EngineState): Promise<Buffer | null> {
+  let key = ticketKeys.get(st);
+  if (key === undefined) {
+    key = loadTicketKey(st.o.store.settings).catch((error: unknown) => {
+      ticketKeys.delete(st); // asked again at the next claim
+      st.o.log.warn({ err: error }, 'cannot read the job ticket key; jobs leased without tickets');
+      return null;
+    });
+    ticketKeys.set(st, key);
+  }
+  return key;
+}
+
 /** Leases up to `max` due jobs of the runner's region to it, in their wire form. */
 export async function claimJobs(
   st: EngineState,
@@ -37,6 +57,7 @@ export async function claimJobs(
   wait: number,
   signal?: AbortSignal,
 ): Promise<Job[]> {
+  const key = await ticketKey(st);
   const jobs = await st.queue.claim(runner, max, wait, signal);
   const memory = leaseMemory(st);
   const now = st.o.clock();
@@ -51,6 +72,7 @@ export async function claimJobs(
       deadline: job.lease!.until,
       spec: job.spec,
       secrets: job.secrets,
+      ...(key === null ? {} : { ticket: issueTicket(key, job, job.lease!) }),
     };
   });
 }
@@ -68,9 +90,9 @@ export async function acceptResults(
   results: readonly JobResult[],
 ): Promise<ResultsResponse> {
   const out: ResultsResponse = { accepted: [], duplicates: [], rejected: [] };
-  const unknown: Array<{ jobId: string; result: CheckResult }> = [];
+  const unknown: Array<{ jobId: string; result: CheckResult; ticket: string | undefined }> = [];
   const now = st.o.clock();
-  for (const { jobId, result } of results) {
+  for (const { jobId, result, ticket } of results) {
     if (st.stopped) {
       out.rejected.push(jobId);
       continue;
@@ -83,19 +105,19 @@ export async function acceptResults(
     if (taken.kind === 'ok') {
       accept(st, taken.job, taken.lease, runner, result, now);
       out.accepted.push(jobId);
-    } else if (taken.kind === 'unknown') unknown.push({ jobId, result });
+    } else if (taken.kind === 'unknown') unknown.push({ jobId, result, ticket });
     else out.rejected.push(jobId);
   }
   if (unknown.length > 0) {
     const stored = await st.o.store.runtime.storedJobs(unknown.map((u) => u.jobId));
     const memory = leaseMemory(st);
     let late = 0;
-    for (const { jobId, result } of unknown) {
+    for (const { jobId, result, ticket } of unknown) {
       if (stored.has(jobId) || st.recent.has(jobId) || st.buffer.pendingCheck(jobId)) {
         out.duplicates.push(jobId);
         continue;
       }
-      const leased = memory.get(jobId, now);
+      const leased = memory.get(jobId, now) ?? (await ticketLease(st, jobId, ticket, now));
       if (st.stopped || leased === undefined || leased.region !== runner.region) {
         out.rejected.push(jobId);
         continue;
@@ -117,6 +139,37 @@ export async function acceptResults(
   st.counts.duplicates += out.duplicates.length;
   st.counts.rejected += out.rejected.length;
   return out;
+}
+
+/** The job of a result this collector never leased, from its ticket, within the late window. */
+async function ticketLease(
+  st: EngineState,
+  jobId: string,
+  ticket: string | undefined,
+  now: number,
+): Promise<LeasedJob | undefined> {
+  if (ticket === undefined) return undefined;
+  const key = await ticketKey(st);
+  const job = key === null ? null : readTicket(key, jobId, ticket);
+  if (job === null || now > job.deadline + LATE_RESULT_WINDOW) return undefined;
+  const live = st.byHistory.get(job.historyId);
+  const queued = newJob({
+    jobId: job.jobId,
+    monitorId: job.monitorId,
+    historyId: job.historyId,
+    round: job.round,
+    periodic: job.periodic,
+    region: job.region,
+    roundRegions: [job.region],
+    due: job.due,
+    createdAt: job.due,
+    deadline: job.deadline,
+    timeout: live?.spec.timeout ?? 0,
+    // Not run again: only the check row is built from it (its secrets redact the result).
+    spec: live?.jobSpec ?? ({} as QueuedJob['spec']),
+    secrets: live?.secrets ?? {},
+  });
+  return { job: queued, lease: job.lease, region: job.region };
 }
 
 function accept(

@@ -14,7 +14,7 @@ describe('vigil runner (process)', { timeout: 120_000 }, () => {
   it('prints its options with --help', async () => {
     const result = await runCli(['runner', '--help'], { env: clean });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('usage: vigil runner --collector URL --region NAME --key KEY');
+    expect(result.stdout).toContain('usage: vigil runner --collector URL[,URL...] --region NAME --key KEY');
     expect(result.stdout).toContain('VIGIL_REGION_KEY');
   });
 
