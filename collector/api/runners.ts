@@ -148,12 +148,14 @@ const regionViewSchema = {
 
 export const runnerRoutes: RoutePlugin = async (app, ctx) => {
   const { service, engine, registry } = ctx.runtime;
+  // Sessions made at another collector of the cluster are found in the store (fleet/service.ts).
+  service.useStoredSessions(() => ctx.store.runtime.loadRunners());
   const sessions = new WeakMap<FastifyRequest, RunnerSession>();
   const session = (request: FastifyRequest): RunnerSession => sessions.get(request)!;
   // Session routes: the token is checked before the body is read.
   const authenticated = {
     onRequest: withAccess('runner', async (request: FastifyRequest) => {
-      sessions.set(request, service.authenticate(request.headers.authorization));
+      sessions.set(request, await service.authenticateAny(request.headers.authorization));
     }),
   };
   // Register: the region key is checked once the body names the region, before the handler.

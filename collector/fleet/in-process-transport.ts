@@ -10,16 +10,16 @@ export function createInProcessTransport(service: RunnerService): RunnerTranspor
       return service.register(request, { trusted: true });
     },
     async claim(token, request, signal) {
-      return service.claim(service.authenticate(token), request, signal);
+      return service.claim(await service.authenticateAny(token), request, signal);
     },
     async results(token, request) {
-      return service.results(service.authenticate(token), request);
+      return service.results(await service.authenticateAny(token), request);
     },
     async heartbeat(token, request) {
-      return service.heartbeat(service.authenticate(token), request);
+      return service.heartbeat(await service.authenticateAny(token), request);
     },
     async deregister(token) {
-      service.deregister(service.authenticate(token));
+      service.deregister(await service.authenticateAny(token));
     },
   };
 }

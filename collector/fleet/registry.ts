@@ -132,6 +132,56 @@ export class RunnerRegistry {
   }
 
   /**
+   * Sessions another collector of the cluster made or renewed, from the store (several collectors
+   * on one database: a session made at one is valid at all). A session this registry does not know
+   * is added; one it knows under an older token takes the stored token and end when they are newer
+   * (a renewal elsewhere; its previous token stays taken for RENEW_GRACE). Expired or revoked ones
+   * are left out. Returns how many sessions were added or updated.
+   */
+  adopt(records: readonly RunnerRecord[]): number {
+    const now = this.#clock();
+    let changed = 0;
+    for (const r of records) {
+      if (r.deregisteredAt !== null || r.embedded || this.#refusal(r, now) !== null) continue;
+      const known = this.#byId.get(r.id);
+      if (known === undefined) {
+        const session: RunnerSession = {
+          ...r,
+          reportedInFlight: 0,
+          reportedFree: r.concurrency,
+          leased: 0,
+          checks: new MinuteRate(),
+          online: now - r.lastSeen < this.offlineAfter,
+          persistedSeen: r.lastSeen,
+          dirty: false,
+          previous: null,
+        };
+        this.#byId.set(r.id, session);
+        this.#byToken.set(r.tokenHash, session);
+        changed += 1;
+      } else if (
+        known.deregisteredAt === null &&
+        known.tokenHash !== r.tokenHash &&
+        (r.expiresAt ?? 0) > (known.expiresAt ?? 0)
+      ) {
+        if (known.previous !== null) this.#byToken.delete(known.previous.tokenHash);
+        known.previous = { tokenHash: known.tokenHash, until: now + RENEW_GRACE };
+        known.tokenHash = r.tokenHash;
+        known.expiresAt = r.expiresAt;
+        known.keyFingerprint = r.keyFingerprint;
+        this.#byToken.set(r.tokenHash, known);
+        changed += 1;
+      }
+    }
+    return changed;
+  }
+
+  /** Whether a token's session is known here (no side effect). */
+  knows(token: string): boolean {
+    return this.#byToken.has(hashSessionToken(token));
+  }
+
+  /**
    * A new session. `keyFingerprint`: of the region key presented (null only for the embedded
    * runner, which is trusted and whose session has no end).
    */

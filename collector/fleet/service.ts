@@ -15,6 +15,7 @@ import {
   type ResultsResponse,
 } from '../../runner/protocol.ts';
 import { VigilError } from '../http/errors.ts';
+import type { RunnerRecord } from '../store/runtime-types.ts';
 import type { RegionKeys } from './keys.ts';
 import type { RunnerRegistry, RunnerSession } from './registry.ts';
 
@@ -39,16 +40,63 @@ export interface RunnerServiceOptions {
   engine: JobBroker;
   keys: RegionKeys;
   log: Logger;
+  /**
+   * The sessions in the store (`RuntimeStore.loadRunners`): a token this collector does not know
+   * may be one another collector of the cluster made; looked up there at most once a second.
+   */
+  storedSessions?: () => Promise<RunnerRecord[]>;
+  clock?: () => number;
 }
+
+/** Unknown tokens reload the stored sessions at most this often. */
+export const SESSION_RELOAD_EVERY = 1_000;
 
 /** How a register call proves it may join the region. */
 export type RegisterAuth = { authorization: string | undefined } | { trusted: true };
 
 export class RunnerService {
-  readonly #o: RunnerServiceOptions;
+  #o: RunnerServiceOptions;
+  #reloading: Promise<void> | null = null;
+  #reloadedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: RunnerServiceOptions) {
     this.#o = options;
+  }
+
+  /** Sets where sessions of other collectors are looked up (the HTTP routes do, with the store). */
+  useStoredSessions(storedSessions: () => Promise<RunnerRecord[]>): void {
+    this.#o = { ...this.#o, storedSessions };
+  }
+
+  /**
+   * `authenticate`, after looking the token up in the store when this collector does not know it
+   * (a session made or renewed at another collector of the cluster). Every route and the
+   * in-process transport use this one.
+   */
+  async authenticateAny(authorization: string | undefined): Promise<RunnerSession> {
+    const token = tokenOf(authorization);
+    if (token !== null && this.#o.storedSessions !== undefined && !this.#o.registry.knows(token)) {
+      await this.#reload();
+    }
+    return this.authenticate(authorization);
+  }
+
+  /** One reload at a time, at most once per SESSION_RELOAD_EVERY; a failed one only logs. */
+  #reload(): Promise<void> {
+    const now = (this.#o.clock ?? Date.now)();
+    if (this.#reloading !== null) return this.#reloading;
+    if (now - this.#reloadedAt < SESSION_RELOAD_EVERY) return Promise.resolve();
+    this.#reloadedAt = now;
+    this.#reloading = this.#o.storedSessions!()
+      .then((records) => {
+        const adopted = this.#o.registry.adopt(records);
+        if (adopted > 0) this.#o.log.info({ adopted }, 'runner sessions made at other collectors adopted');
+      })
+      .catch((error: unknown) => this.#o.log.warn({ err: error }, 'cannot read stored runner sessions'))
+      .finally(() => {
+        this.#reloading = null;
+      });
+    return this.#reloading;
   }
 
   register(request: RegisterRequest, auth: RegisterAuth): RegisterResponse {
@@ -80,8 +128,8 @@ export class RunnerService {
    */
   authenticate(authorization: string | undefined): RunnerSession {
     const { registry, log } = this.#o;
-    const match = authorization === undefined ? null : /^(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization);
-    const session = match ? registry.byToken(match[1]!) : undefined;
+    const token = tokenOf(authorization);
+    const session = token === null ? undefined : registry.byToken(token);
     if (!session) {
       throw new VigilError(
         'VIGIL_ERR_RUNNER_UNKNOWN',
@@ -135,4 +183,9 @@ export class RunnerService {
     this.#o.registry.deregister(session);
     this.#o.log.info({ runner: session.id, region: session.region }, 'runner deregistered');
   }
+}
+
+function tokenOf(authorization: string | undefined): string | null {
+  const match = authorization === undefined ? null : /^(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization);
+  return match ? match[1]! : null;
 }
