@@ -5,7 +5,8 @@ import type { RoutePlugin } from './route.ts';
 // build migrates to (503 VIGIL_ERR_UNAVAILABLE otherwise) and its writes reach the disk (503 with
 // the storage code, e.g. VIGIL_ERR_STORAGE_FULL, and `reason: storage_full` while the last write
 // failed; back to 200 once a write, or the probe write made here, succeeds), for load balancers
-// and orchestrators.
+// and orchestrators. It also says which database it is (`database`) and which shards this
+// collector schedules (`shards`, ARCHITECTURE.md "Cluster").
 const readiness = {
   type: 'object',
   required: ['status', 'store'],
@@ -18,6 +19,17 @@ const readiness = {
     /** Since when writes fail (ISO time). */
     since: { type: 'string' },
     schemaVersion: { type: 'integer' },
+    /** The database behind the store, and whether its writes succeed now. */
+    database: {
+      type: 'object',
+      required: ['engine', 'writable'],
+      properties: {
+        engine: { type: 'string', enum: ['sqlite', 'postgres'] },
+        writable: { type: 'boolean' },
+      },
+    },
+    /** Shards (0..63) whose monitors this collector schedules now (ARCHITECTURE.md "Cluster"). */
+    shards: { type: 'array', items: { type: 'integer' } },
     expectedSchemaVersion: { type: 'integer' },
     // Present on 503 (the error shape every route shares).
     code: { type: 'string' },
@@ -57,6 +69,8 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
       503: { ...readiness, description: 'Not ready: `reason` says why; the error fields are set too.' },
     },
   };
+  const engine = ctx.store.cluster.engine;
+  const shards = () => [...ctx.runtime.cluster.ownedShards()].sort((a, b) => a - b);
   app.get('/readyz', { schema: readyzSchema }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     try {
@@ -66,6 +80,8 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
         store: 'ok',
         schemaVersion: ready.schemaVersion,
         expectedSchemaVersion: ready.expectedVersion,
+        database: { engine, writable: ctx.store.storage.condition().writable },
+        shards: shards(),
       };
       if (!ready.ok) {
         const message = `store schema is at version ${ready.schemaVersion}, this build expects ${ready.expectedVersion}`;
@@ -88,12 +104,13 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
           ...body,
           status: 'not_ready',
           store: 'not_writable',
+          database: { engine, writable: false },
           reason: error.reason,
           detail: error.message,
           since: new Date(storage.since).toISOString(),
         });
       }
-      return body;
+      return { ...body, database: { engine, writable: true } };
     } catch (error) {
       request.log.error({ err: error }, 'readiness check failed');
       return reply.code(503).send({
@@ -103,6 +120,8 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
         status: 'not_ready',
         store: 'unreachable',
         reason: 'store_unreachable',
+        database: { engine, writable: false },
+        shards: shards(),
       });
     }
   });

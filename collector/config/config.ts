@@ -18,6 +18,10 @@ export interface CollectorConfig {
    * store is there and `db` only places the spill file. VIGIL_DATABASE_URL / `database_url`.
    */
   databaseUrl: string | null;
+  /** Where other collectors reach this one (VIGIL_ADVERTISE_URL); null: `http://<host>:<port>`. */
+  advertiseUrl: string | null;
+  /** Bearer secret of the /internal/v1/ routes between collectors; null: they refuse every call. */
+  clusterSecret: string | null;
   /** null: generated at first start, stored hashed, printed once. */
   adminToken: string | null;
   logLevel: LogLevel;
@@ -78,6 +82,8 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   port: 8080,
   db: './vigil.db',
   databaseUrl: null,
+  advertiseUrl: null,
+  clusterSecret: null,
   adminToken: null,
   logLevel: 'info',
   syncBodyLimit: 10 * 1024 * 1024,
@@ -124,6 +130,8 @@ const SOURCES: Record<Key, { file: string; env: string }> = {
   port: { file: 'port', env: 'VIGIL_PORT' },
   db: { file: 'db', env: 'VIGIL_DB' },
   databaseUrl: { file: 'database_url', env: 'VIGIL_DATABASE_URL' },
+  advertiseUrl: { file: 'advertise_url', env: 'VIGIL_ADVERTISE_URL' },
+  clusterSecret: { file: 'cluster_secret', env: 'VIGIL_CLUSTER_SECRET' },
   adminToken: { file: 'admin_token', env: 'VIGIL_ADMIN_TOKEN' },
   logLevel: { file: 'log_level', env: 'VIGIL_LOG_LEVEL' },
   syncBodyLimit: { file: 'sync_body_limit', env: 'VIGIL_SYNC_BODY_LIMIT' },
@@ -227,6 +235,17 @@ function setValue(config: CollectorConfig, key: Key, raw: unknown, where: string
       config.databaseUrl = url;
       return;
     }
+    case 'advertiseUrl': {
+      const url = text(raw, where);
+      if (!/^https?:\/\/./i.test(url)) throw new ConfigError(`${where}: expected an http:// or https:// URL`);
+      config.advertiseUrl = url.replace(/\/+$/, '');
+      return;
+    }
+    case 'clusterSecret':
+      config.clusterSecret = text(raw, where);
+      if (config.clusterSecret.length < MIN_ADMIN_TOKEN_LENGTH)
+        throw new ConfigError(`${where}: at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+      return;
     case 'adminToken': {
       const token = text(raw, where);
       if (token.length < MIN_ADMIN_TOKEN_LENGTH) {

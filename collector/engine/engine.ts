@@ -133,6 +133,16 @@ export class Engine {
     return run;
   }
 
+  /**
+   * The shards this collector schedules changed (collector/cluster/): monitors of lost shards
+   * leave the schedule with their state flushed, those of gained ones start from their stored
+   * state, as at start. Resolves once the flush is done.
+   */
+  shardsChanged(): Promise<void> {
+    this.#st.shardsMoved = true;
+    return this.reconcile();
+  }
+
   // ------------------------------------------------------------------ the loop
 
   #arm(): void {

@@ -20,9 +20,13 @@ export function restoreMonitors(
   states: readonly StoredState[],
 ): number {
   const stored = new Map(states.map((s) => [s.historyId, s]));
-  for (const m of monitors) addMonitor(st, m, stored.get(m.record.historyId) ?? null);
-  // States of lineages no longer current (deleted while nobody reconciled) go.
-  for (const s of states) if (!st.byHistory.has(s.historyId)) st.buffer.dropState(s.historyId);
+  for (const m of monitors) {
+    if (st.owns(m.record.historyId)) addMonitor(st, m, stored.get(m.record.historyId) ?? null);
+  }
+  // States of lineages no longer current (deleted while nobody reconciled) go; those of monitors
+  // another collector schedules stay.
+  const current = new Set(monitors.map((m) => m.record.historyId));
+  for (const s of states) if (!current.has(s.historyId)) st.buffer.dropState(s.historyId);
   return stored.size;
 }
 
@@ -63,6 +67,18 @@ function upsertScheduler(st: EngineState, live: Live): void {
   });
 }
 
+/**
+ * A monitor whose shard went to another collector: off the schedule and the queue, its state kept
+ * (the caller flushes it before the lease is given up), nothing resolved.
+ */
+function releaseMonitor(st: EngineState, live: Live): void {
+  st.scheduler.remove(live.id);
+  st.detector.forget(live.id);
+  st.counts.missed.cancelled += st.queue.cancelMonitor(live.historyId).length;
+  if (st.byId.get(live.id) === live) st.byId.delete(live.id);
+  st.byHistory.delete(live.historyId);
+}
+
 function removeMonitor(st: EngineState, live: Live): void {
   stepMonitor(st, live, { type: 'removed' });
   st.scheduler.remove(live.id);
@@ -81,7 +97,12 @@ function removeMonitor(st: EngineState, live: Live): void {
 export async function reconcileMonitors(st: EngineState): Promise<void> {
   if (!st.started || st.stopped) return;
   // Versions first (no specs): only new and changed lineages are loaded in full.
-  const versions = await st.o.store.runtime.loadMonitorVersions();
+  const all = await st.o.store.runtime.loadMonitorVersions();
+  // Shards that moved since the last pass: monitors gained start from their stored state (as at
+  // start), those lost leave the schedule with theirs kept and flushed.
+  const moved = st.shardsMoved;
+  st.shardsMoved = false;
+  const versions = all.filter((v) => st.owns(v.historyId));
   const wanted = versions
     .filter((v) => {
       const live = st.byHistory.get(v.historyId);
@@ -94,9 +115,22 @@ export async function reconcileMonitors(st: EngineState): Promise<void> {
     })
     .map((v) => v.historyId);
   const monitors = wanted.length > 0 ? await st.o.store.runtime.loadMonitors(wanted) : [];
+  const gained = monitors.filter((m) => !st.byHistory.has(m.record.historyId));
+  const stored =
+    moved && gained.length > 0
+      ? new Map((await st.o.store.runtime.loadStates()).map((s) => [s.historyId, s]))
+      : new Map<number, StoredState>();
   if (st.stopped) return;
-  const current = new Set(versions.map((v) => v.historyId));
-  for (const live of [...st.byHistory.values()]) if (!current.has(live.historyId)) removeMonitor(st, live);
+  const current = new Set(all.map((v) => v.historyId));
+  const owned = new Set(versions.map((v) => v.historyId));
+  let released = 0;
+  for (const live of [...st.byHistory.values()]) {
+    if (!current.has(live.historyId)) removeMonitor(st, live);
+    else if (!owned.has(live.historyId)) {
+      releaseMonitor(st, live);
+      released += 1;
+    }
+  }
   const changed: Array<{ live: Live; m: RuntimeMonitorRecord }> = [];
   for (const m of monitors) {
     const live = st.byHistory.get(m.record.historyId);
@@ -123,7 +157,11 @@ export async function reconcileMonitors(st: EngineState): Promise<void> {
     if (renamed) st.o.log.info({ monitor: live.id }, 'monitor renamed: state and history kept');
     stepMonitor(st, live, { type: 'tick' });
   }
-  for (const m of monitors) if (!st.byHistory.has(m.record.historyId)) addMonitor(st, m, null);
+  for (const m of monitors) {
+    if (!st.byHistory.has(m.record.historyId)) addMonitor(st, m, stored.get(m.record.historyId) ?? null);
+  }
+  // The state of released monitors is in the store before their lease is given up.
+  if (released > 0) await st.buffer.flush();
 }
 
 /** The part of a spec a runner needs to run the check (the wire form of a job). */

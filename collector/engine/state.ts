@@ -30,6 +30,8 @@ export class EngineState {
   regionView: RegionView = { live: [], impaired: [] };
   started = false;
   stopped = false;
+  /** Shards moved since the last reconcile: monitors gained load their stored state. */
+  shardsMoved = false;
   readonly jobPrefix = `${randomBytes(4).toString('hex')}-`;
   jobSeq = 0;
   readonly recent = new RecentIds(RECENT_TTL);
@@ -48,6 +50,11 @@ export class EngineState {
   };
   readonly loop = { ticks: 0, maxTickMs: 0 };
   readonly loopDelay: ELDHistogram | null;
+
+  /** Whether this collector schedules the lineage (EngineOptions.owns). */
+  owns(historyId: number): boolean {
+    return this.o.owns === undefined || this.o.owns(historyId);
+  }
 
   constructor(options: EngineOptions) {
     this.o = options;

@@ -44,6 +44,11 @@ export interface EngineOptions {
   leaseSlack?: number;
   /** Measure event-loop delay (real processes; off under fake clocks). */
   loopDelay?: boolean;
+  /**
+   * Whether this collector schedules the lineage (its shard is leased here, collector/cluster/);
+   * by default every monitor is its own.
+   */
+  owns?: (historyId: number) => boolean;
 }
 
 export interface Live {

@@ -17,6 +17,9 @@
 //                                                           possible), spill_unreadable, unwritable
 //   vigil_write_buffer_rows                                 rows waiting for the next flush
 //   vigil_flush_consecutive_failures                        failed flushes in a row (0 = writing)
+//   vigil_cluster_shards_held                               shards this collector schedules (of 64)
+//   vigil_cluster_members                                   live collectors sharing the store
+//   vigil_cluster_lease_renew_lag_seconds                   time since the last successful lease round
 //   process_* / nodejs_*                                    prom-client's default metrics, less the
 //                                                           three gauges named like counters
 import { Counter, collectDefaultMetrics, Histogram, type Metric, Registry } from 'prom-client';
@@ -33,6 +36,7 @@ export interface MetricsRuntime {
     };
   };
   registry?: { list(): Array<{ region: string; name: string; online: boolean }> };
+  cluster?: { stats(): { shardsHeld: number; members: number; renewLagSeconds: number | null } };
 }
 
 type Value = { labels: Record<string, string | number>; value: number; metricName?: string };
@@ -225,6 +229,34 @@ export function createMetrics(status: StatusContext, runtime: MetricsRuntime | u
         return f === undefined ? [] : [{ labels: {}, value: f.consecutiveFailures }];
       },
     ),
+  );
+  const cluster = () => runtime?.cluster?.stats();
+  const clusterGauge = (
+    name: string,
+    help: string,
+    value: (c: NonNullable<ReturnType<typeof cluster>>) => number | null,
+  ) =>
+    registry.registerMetric(
+      computed(name, help, 'gauge', async () => {
+        const c = cluster();
+        const v = c === undefined ? null : value(c);
+        return v === null ? [] : [{ labels: {}, value: v }];
+      }),
+    );
+  clusterGauge(
+    'vigil_cluster_shards_held',
+    'Shards (of 64) whose monitors this collector schedules now.',
+    (c) => c.shardsHeld,
+  );
+  clusterGauge(
+    'vigil_cluster_members',
+    'Live collectors sharing the store (this one included).',
+    (c) => c.members,
+  );
+  clusterGauge(
+    'vigil_cluster_lease_renew_lag_seconds',
+    'Seconds since this collector last renewed its shard leases (renewed every 5 s; scheduling stops at 13 s).',
+    (c) => c.renewLagSeconds,
   );
   registry.registerMetric(
     computed(

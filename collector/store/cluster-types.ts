@@ -36,6 +36,8 @@ export interface ShardLease {
 }
 
 export interface ClusterStore {
+  /** The database engine behind the store (for /readyz). */
+  readonly engine: 'sqlite' | 'postgres';
   /**
    * Whether several collector processes may share this store (PostgreSQL). When false (the
    * embedded SQLite file), the one collector holds every shard whatever the lease rows say.

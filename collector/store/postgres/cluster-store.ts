@@ -53,6 +53,7 @@ const ACQUIRE = `
   RETURNING shard`;
 
 export class PgClusterStore implements ClusterStore {
+  readonly engine = 'postgres';
   readonly shared = true;
   readonly #db: PgDatabase;
 

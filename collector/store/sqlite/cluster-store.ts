@@ -40,6 +40,7 @@ async function acquireIn(tx: WriteTx, shard: number, owner: string, now: number,
 }
 
 export class SqliteClusterStore implements ClusterStore {
+  readonly engine = 'sqlite';
   readonly shared = false;
   readonly #db: SqliteDatabase;
 
