@@ -44,6 +44,8 @@ export const NOT_COPIED: Readonly<Record<string, string>> = {
   schema_migrations: "each engine's own migration record",
   cluster_members: 'live collectors; the stopped source collector is no member of the target',
   shard_leases: "leases of live collectors; the target's collectors take them at start",
+  check_jobs:
+    'keys of jobs stored in the last day, against two collectors storing one result twice; the copied checks come from one stopped collector and are found by job id in checks',
 };
 
 /**

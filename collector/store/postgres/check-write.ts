@@ -10,8 +10,10 @@
 //
 // Job ids are unique per job: a unique index of the partitioned table would have to contain
 // started_at, so the statement itself leaves out job ids stored already (an index probe per day
-// partition) and duplicates within the batch. Writes are serialized in this process
-// (./database.ts); across collectors a job belongs to one lease (the cluster's part).
+// partition) and duplicates within the batch, and stores only the checks whose row it could
+// insert into `check_jobs` (job_id primary key, ./schema-check-jobs.ts): two collectors flushing
+// the same job at once (a runner's retry after a failover) store it once, the second waiting on
+// the key for the first's transaction, then storing nothing and counting nothing.
 import { BUCKET_BOUNDS } from '../../rollups/histogram.ts';
 import { HOUR_MS, TIMEOUT_REASONS } from '../../rollups/hourly.ts';
 import type { CheckRecord, FlushBatch } from '../runtime-types.ts';
@@ -42,6 +44,9 @@ export const ROLLUP_UPSERT = `ON CONFLICT (hour, history_id, region) DO UPDATE S
 const ROLLUP_COLUMNS = `hour, history_id, region, checks, failures, unconfirmed, missed, rt_count, rt_sum,
   rt_min, rt_max, ${BUCKET_COLUMNS.join(', ')}, updated_at`;
 
+/** How long a stored job's key is kept in check_jobs (./schema-check-jobs.ts). */
+export const JOB_KEYS_KEPT_MS = 24 * HOUR_MS;
+
 const n = CHECK_COLUMNS.length;
 const NAMES = CHECK_COLUMNS.map(([name]) => name).join(', ');
 
@@ -56,8 +61,22 @@ fresh AS (
   WHERE NOT EXISTS (SELECT 1 FROM checks c WHERE c.job_id = i.job_id)
   ORDER BY job_id, ord
 ),
+claimed AS (
+  -- In job id order, so two flushes sharing jobs take their keys in one order (no deadlock).
+  INSERT INTO check_jobs (job_id, started_at) SELECT job_id, started_at FROM fresh ORDER BY job_id
+  ON CONFLICT (job_id) DO NOTHING
+  RETURNING job_id
+),
+pruned AS (
+  DELETE FROM check_jobs WHERE job_id IN (
+    SELECT job_id FROM check_jobs
+    WHERE started_at < (SELECT max(started_at) FROM input) - ${JOB_KEYS_KEPT_MS}
+    ORDER BY started_at LIMIT (SELECT 2 * count(*) FROM input)
+    FOR UPDATE SKIP LOCKED)
+),
 ins AS (
-  INSERT INTO checks (${NAMES}) SELECT ${NAMES} FROM fresh ORDER BY ord
+  INSERT INTO checks (${NAMES}) SELECT ${NAMES} FROM fresh
+  WHERE job_id IN (SELECT job_id FROM claimed) ORDER BY ord
   RETURNING job_id, history_id, region, started_at, received_at, ok, reason, mark, total_ms
 ),
 timed AS MATERIALIZED (

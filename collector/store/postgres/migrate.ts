@@ -9,6 +9,7 @@ import { CLUSTER_SQL } from './cluster-store.ts';
 import { quoteIdent } from './database.ts';
 import { classified } from './failures.ts';
 import { DELIVERY_SQL, MONITORS_SQL, RUNTIME_SQL } from './schema-base.ts';
+import { CHECK_JOBS_SQL } from './schema-check-jobs.ts';
 import { OUTBOX_CLAIMS_SQL } from './schema-outbox-claims.ts';
 import { STATUS_SQL } from './schema-status.ts';
 
@@ -25,6 +26,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 4, name: 'incident-delivery', up: DELIVERY_SQL },
   { version: 5, name: 'cluster', up: CLUSTER_SQL },
   { version: 6, name: 'outbox-claims', up: OUTBOX_CLAIMS_SQL },
+  { version: 7, name: 'check-jobs', up: CHECK_JOBS_SQL },
 ];
 
 /** Applies pending migrations on `client` (its search_path is the schema); returns versions applied. */

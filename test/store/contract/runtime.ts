@@ -30,6 +30,14 @@ export function runtimeCases(ctx: ContractContext): void {
       expect(await ctx.store.checks.get(h + 1, 'j2')).toBeUndefined();
     });
 
+    it('stores a job once even when it comes again with another start time (a retry through another collector)', async () => {
+      const h = (await ctx.seed(1)).get('m1')!;
+      await ctx.store.runtime.flush(batch({ checks: [checkRecord('again', h, T0, false)] }));
+      await ctx.store.runtime.flush(batch({ checks: [checkRecord('again', h, T0 + 1_500, false)] }));
+      const page = await ctx.store.checks.page(h, { limit: 10 });
+      expect(page.checks.map((c) => [c.id, c.startedAt])).toEqual([['again', T0]]);
+    });
+
     it('pages from a time on, before a time, and with logs; the last page has no cursor', async () => {
       const h = (await ctx.seed(1)).get('m1')!;
       const log = snapshot('open').alert.firstFailure!.log!;
