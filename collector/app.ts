@@ -62,6 +62,9 @@ async function vigilPlugin(app: FastifyInstance, options: AppOptions): Promise<v
     store,
     clock: now,
     log: app.log.child({ component: 'incidents' }),
+    // Outbox claims are held under the cluster member id, so a dead member's claims are released
+    // when its heartbeat goes stale (ARCHITECTURE.md "Incident delivery in a cluster").
+    owner: runtime.cluster.id,
     ...(options.runtime?.timers === undefined ? {} : { timers: options.runtime.timers }),
     ...options.incidents,
   });
