@@ -5,6 +5,7 @@ import { checkRoutes } from './api/checks.ts';
 import { engineRoutes } from './api/engine.ts';
 import { healthRoutes } from './api/health.ts';
 import { incidentRoutes } from './api/incidents.ts';
+import { internalRoutes } from './api/internal.ts';
 import { monitorRoutes } from './api/monitors.ts';
 import type { RoutePlugin } from './api/route.ts';
 import { runnerRoutes } from './api/runners.ts';
@@ -22,6 +23,7 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   syncRoutes,
   monitorRoutes,
   runnerRoutes,
+  internalRoutes,
   checkRoutes,
   incidentRoutes,
   engineRoutes,

@@ -48,7 +48,7 @@ const claimSchema = {
 
 // A job's spec is the probe engine's input (probe/spec.ts): the runner validates what it
 // runs; here the envelope is declared and the spec and secrets pass through whole.
-const claimResponseSchema = {
+export const claimResponseSchema = {
   type: 'object',
   required: ['jobs'],
   properties: {
@@ -77,7 +77,7 @@ const claimResponseSchema = {
   },
 } as const;
 
-const resultsSchema = {
+export const resultsSchema = {
   type: 'object',
   required: ['results'],
   additionalProperties: false,

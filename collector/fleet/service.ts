@@ -63,6 +63,16 @@ export class RunnerService {
     this.#o = options;
   }
 
+  /** Replaces the engine as the service sees it (fleet/peers.ts: claims across the cluster). */
+  useBroker(broker: JobBroker): void {
+    this.#o = { ...this.#o, engine: broker };
+  }
+
+  /** Reads the stored sessions (made at other collectors) now, unless done within the last second. */
+  reloadSessions(): Promise<void> {
+    return this.#o.storedSessions === undefined ? Promise.resolve() : this.#reload();
+  }
+
   /** Sets where sessions of other collectors are looked up (the HTTP routes do, with the store). */
   useStoredSessions(storedSessions: () => Promise<RunnerRecord[]>): void {
     this.#o = { ...this.#o, storedSessions };

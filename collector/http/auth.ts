@@ -66,9 +66,10 @@ export function bearerMatches(header: string | undefined, expected: Buffer): boo
  * Who may call a route, as its auth hook declares it: the admin token; the read (status) token
  * or the admin token when the status is private; a runner session; a region key. Routes with
  * none of these are the always-public ones (/healthz, /readyz); test/api/route-access.test.ts
- * holds the table.
+ * holds the table. `internal`: another collector of the cluster (VIGIL_CLUSTER_SECRET), on the
+ * /internal/v1/ routes, which the OpenAPI document does not list.
  */
-export type Access = 'admin' | 'read' | 'runner' | 'region';
+export type Access = 'admin' | 'read' | 'runner' | 'region' | 'internal';
 const ACCESS = Symbol.for('vigil.access');
 
 /** Marks `hook` as the check of `access`, so the route table says who may call each route. */

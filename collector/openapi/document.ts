@@ -79,6 +79,9 @@ export function securityOf(access: Access | undefined, statusPublic: boolean): R
       return [{ runnerSession: [] }];
     case 'region':
       return [{ regionKey: [] }];
+    case 'internal':
+      // Collector-to-collector routes are hidden from the document.
+      return [];
     case 'read':
       return [...(statusPublic ? [{}] : []), { readToken: [] }, { readBasic: [] }];
   }

@@ -5,6 +5,7 @@
 //           token or the admin token: the status, page, badges, /metrics and every JSON read
 //   admin   the admin token (sync, engine figures, a check's response log)
 //   runner  a runner session token; region: a region key (register)
+//   internal  another collector of the cluster (VIGIL_CLUSTER_SECRET); without one, always 401
 // The declared class is read from the route's auth hooks (collector/http/auth.ts withAccess), and
 // each class is then exercised over `inject`.
 import type { RouteOptions } from 'fastify';
@@ -30,6 +31,8 @@ const TABLE: Record<string, Class> = {
   'POST /v1/runners/results': 'runner',
   'POST /v1/runners/heartbeat': 'runner',
   'POST /v1/runners/deregister': 'runner',
+  'POST /internal/v1/claims': 'internal',
+  'POST /internal/v1/results': 'internal',
   'GET /v1/engine/stats': 'admin',
   'GET /v1/status': 'read',
   'GET /': 'read',
@@ -100,10 +103,23 @@ describe('the route table', () => {
     expect(new Set(routes.map(keyOf))).toEqual(new Set(Object.keys(TABLE)));
   });
 
-  it('gives every route that changes state an auth hook (admin, runner session or region key)', () => {
+  it('gives every route that changes state an auth hook (admin, runner session, region key, cluster secret)', () => {
     for (const route of priv.app.vigilRoutes) {
       if (route.method === 'GET' || route.method === 'HEAD') continue;
-      expect(['admin', 'runner', 'region'], keyOf(route)).toContain(declared(route));
+      expect(['admin', 'runner', 'region', 'internal'], keyOf(route)).toContain(declared(route));
+    }
+  });
+
+  it('refuses the internal routes on a lone collector, whatever the token', async () => {
+    for (const route of priv.app.vigilRoutes.filter((r) => r.url.startsWith('/internal/'))) {
+      for (const auth of [undefined, 'Bearer x', `Bearer ${REGION_KEY}`]) {
+        const answer = await call(priv, route, auth);
+        expect([route.url, answer.statusCode, answer.json().code]).toEqual([
+          route.url,
+          401,
+          'VIGIL_ERR_UNAUTHORIZED',
+        ]);
+      }
     }
   });
 });

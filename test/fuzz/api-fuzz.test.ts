@@ -160,6 +160,7 @@ function authorization(route: RouteOptions, rng: Rng): string | undefined {
       read: rng.chance(0.5) ? `Bearer ${READ_TOKEN}` : `Bearer ${TOKEN}`,
       runner: `Bearer ${rng.pick(sessions)}`,
       region: `Bearer ${REGION_KEY}`,
+      internal: `Bearer ${oddText(rng)}`, // no cluster secret on one SQLite collector: always 401
     }[access];
   }
   return rng.pick<() => string | undefined>([
