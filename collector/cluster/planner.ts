@@ -2,14 +2,14 @@
 // the lease rows (ARCHITECTURE.md "Cluster"). Fair share = ceil(shards / live members): a member
 // over it releases the excess (a newcomer gets work), one under it takes free or expired shards,
 // starting at a place of its own in the ring so members starting together rarely race for the
-// same ones. Leases of a member that died are taken once they expire, never before.
+// same ones. Leases of a member that died are taken once they expire, never before. A member's own
+// lease counts as held even past its expiry while nobody took it (it was cut off from the store,
+// and kept scheduling: collector/cluster/membership.ts); a released one (expiry 0) does not.
 import { type ClusterMember, SHARD_COUNT, type ShardLease } from '../store/cluster-types.ts';
 
 /** Lease time-to-live and renewal period (ms). */
 export const LEASE_TTL_MS = 15_000;
 export const RENEW_EVERY_MS = 5_000;
-/** A shard whose lease was not renewed this long before it expires stops being scheduled. */
-export const FENCE_MS = 2_000;
 
 export interface PlanInput {
   now: number;
@@ -18,6 +18,11 @@ export interface PlanInput {
   members: readonly Pick<ClusterMember, 'id'>[];
   leases: readonly ShardLease[];
   shardCount?: number;
+  /**
+   * Take no free or expired shard this time (the first round after the store failed to answer:
+   * other members' heartbeats may look stale only because the database was away).
+   */
+  takeNothing?: boolean;
 }
 
 export interface ShardPlan {
@@ -51,38 +56,13 @@ export function planShards(input: PlanInput): ShardPlan {
   for (let k = 0; k < count; k++) {
     const shard = (start + k) % count;
     const lease = byShard.get(shard);
-    if (lease === undefined || lease.expiresAt <= now) free.push(shard);
-    else if (lease.owner === me) held.push(shard);
+    if (lease !== undefined && lease.owner === me && lease.expiresAt > 0) held.push(shard);
+    else if (lease === undefined || lease.expiresAt <= now) free.push(shard);
   }
   // Keep the first of the ring from my start; give up the rest.
   const keep = held.slice(0, share);
   const release = held.slice(share);
-  const acquire = free.slice(0, Math.max(0, share - keep.length));
+  const acquire = input.takeNothing ? [] : free.slice(0, Math.max(0, share - keep.length));
   const asc = (a: number, b: number) => a - b;
   return { share, renew: keep.sort(asc), release: release.sort(asc), acquire: acquire.sort(asc) };
-}
-
-/**
- * The shards a member may schedule at `now`: those whose lease (as this member last renewed it,
- * by its own clock) still has more than `fenceMs` to run. The margin covers clock skew between
- * members and the time a renewal takes.
- */
-export function schedulable(
-  held: ReadonlyMap<number, number>,
-  now: number,
-  fenceMs: number = FENCE_MS,
-): Set<number> {
-  const out = new Set<number>();
-  for (const [shard, expiresAt] of held) if (expiresAt - fenceMs > now) out.add(shard);
-  return out;
-}
-
-/** When the next held lease crosses its fence (null: none held). */
-export function nextFence(held: ReadonlyMap<number, number>, now: number, fenceMs: number = FENCE_MS) {
-  let next: number | null = null;
-  for (const expiresAt of held.values()) {
-    const at = expiresAt - fenceMs;
-    if (at > now && (next === null || at < next)) next = at;
-  }
-  return next;
 }

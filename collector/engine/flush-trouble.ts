@@ -65,6 +65,14 @@ export class FlushTrouble {
     this.#summary(now, pending, null);
   }
 
+  /** One line per flush whose lease fence left rows out (collector/cluster/). */
+  fenced(historyIds: readonly number[], rows: number): void {
+    this.#log.warn(
+      { monitors: historyIds.length, rows, historyIds: historyIds.slice(0, 20) },
+      'engine: state and incident writes fenced: another collector holds these monitors now (checks stored)',
+    );
+  }
+
   recovered(): void {
     if (this.#since === null && this.#shed === 0) return;
     const now = this.#clock();

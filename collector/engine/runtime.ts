@@ -12,6 +12,7 @@ import { createInProcessTransport } from '../fleet/in-process-transport.ts';
 import { RegionKeys } from '../fleet/keys.ts';
 import { RunnerRegistry } from '../fleet/registry.ts';
 import { RunnerService } from '../fleet/service.ts';
+import { shardOf } from '../store/cluster-types.ts';
 import type { Store } from '../store/types.ts';
 import { Engine, type EngineOptions } from './engine.ts';
 
@@ -39,7 +40,7 @@ export interface RuntimeOptions
   offlineAfter?: number;
   forgetAfter?: number;
   /** Lease timing and the member id (tests); see collector/cluster/. */
-  cluster?: Partial<Pick<MembershipOptions, 'renewEveryMs' | 'ttlMs' | 'fenceMs'>> & { memberId?: string };
+  cluster?: Partial<Pick<MembershipOptions, 'renewEveryMs' | 'ttlMs'>> & { memberId?: string };
 }
 
 export interface Runtime {
@@ -113,6 +114,12 @@ export function createRuntime(
     loopDelay: options.timers === undefined,
     spillOf: config.db === ':memory:' ? null : config.db,
     owns: (historyId) => cluster.owns(historyId),
+    // Flushes write state and incidents only for leases still held; what another collector took
+    // meanwhile leaves this one's schedule at once (collector/cluster/membership.ts).
+    fence: () => cluster.fence(),
+    onFenced: (historyIds) => {
+      void cluster.lost(historyIds.map(shardOf));
+    },
     ...tuning,
   });
   const service = new RunnerService({ registry, engine, keys, log });

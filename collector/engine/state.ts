@@ -77,6 +77,8 @@ export class EngineState {
       ...(options.bufferRows === undefined ? {} : { maxBuffered: options.bufferRows }),
       random: options.rng,
       log: options.log,
+      ...(options.fence === undefined ? {} : { fence: options.fence }),
+      ...(options.onFenced === undefined ? {} : { onFenced: options.onFenced }),
     });
     this.loopDelay = options.loopDelay ? monitorEventLoopDelay({ resolution: 10 }) : null;
   }

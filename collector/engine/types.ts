@@ -9,7 +9,7 @@ import type { MissedReason } from '../domain/rounds.ts';
 import type { RunnerRegistry } from '../fleet/registry.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
-import type { RegionResult } from '../store/runtime-types.ts';
+import type { FlushFence, RegionResult } from '../store/runtime-types.ts';
 import type { MonitorRecord, Store } from '../store/types.ts';
 import type { ImpairmentOptions } from '../verdict/impairment.ts';
 import type { Incident, MonitorState, StateName } from '../verdict/types.ts';
@@ -49,6 +49,9 @@ export interface EngineOptions {
    * by default every monitor is its own.
    */
   owns?: (historyId: number) => boolean;
+  /** The lease fence every flush carries, and who hears the lineages it left out (write-buffer.ts). */
+  fence?: () => FlushFence | null;
+  onFenced?: (historyIds: number[]) => void;
 }
 
 export interface Live {

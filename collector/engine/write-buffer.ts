@@ -6,16 +6,15 @@
 // While flushes fail (the disk full, storage errors) retries back off exponentially with jitter
 // (common/retry.ts, `backoff`, capped at 10 s) and the buffer stays bounded: beyond `maxBuffered`
 // check rows (and as many missed-job rows) the OLDEST are dropped, with their response logs,
-// counted in `stats.dropped` and logged a few lines per outage (flush-trouble.ts). Oldest first
-// because the newest results are the ones the status, the verdict's last results and an
-// operator looking at a recovering collector need; state rows, incident events, marks and runner
-// records are small and never dropped. What is still here at close is handed back for the spill.
+// counted in `stats.dropped` and logged a few lines per outage (flush-trouble.ts). Oldest first:
+// the status, the verdict and an operator watching recovery need the newest; state rows, incident
+// events, marks and runner records are small and never dropped. What is left at close is spilled.
 //
-// A flush that fails on its data instead (StoreValueError: a check row holding a value the store
-// cannot bind, a bug or a runner's result the API let through) would fail every retry for good. So it is
-// written again without its check rows, then each check alone; a check that fails alone is
-// dropped with an error line and counted (`unwritable`), and everything else is stored.
-
+// A flush that fails on its data instead (StoreValueError: a value the store cannot bind) would fail
+// every retry for good: it is written again without its check rows, then each check alone; a
+// check that fails alone is dropped, logged and counted (`unwritable`).
+// Collectors sharing a store: every flush carries the lease fence, and the store leaves out what
+// another member owns now (ARCHITECTURE.md "Cluster"): counted, logged once, told to `onFenced`.
 import { type Logger, silentLogger } from '../../common/log.ts';
 import { type BackoffOptions, backoffDelay } from '../../common/retry.ts';
 import type { TimerHandle, Timers } from '../../common/timers.ts';
@@ -26,6 +25,7 @@ import {
   type EngineIncidentEvent,
   emptyFlushBatch,
   type FlushBatch,
+  type FlushFence,
   type RunnerRecord,
   type RuntimeStore,
   type StoredState,
@@ -48,6 +48,9 @@ export interface WriteBufferOptions {
   log?: Logger;
   /** Every failed flush's error (tests). */
   onError?(error: unknown): void;
+  /** The lease fence each flush carries (collector/cluster/), and who hears what it left out. */
+  fence?: () => FlushFence | null;
+  onFenced?(historyIds: number[]): void;
 }
 
 export const DEFAULT_MAX_BUFFERED = 50_000;
@@ -63,6 +66,8 @@ export interface FlushStats {
   consecutiveFailures: number;
   /** Rows dropped since start, by reason (vigil_check_rows_dropped_total). */
   dropped: Record<DropReason, number>;
+  /** State, event and missed rows the store's lease fence left out since start. */
+  fenced: number;
 }
 
 export class WriteBuffer {
@@ -97,6 +102,7 @@ export class WriteBuffer {
     pending: 0,
     consecutiveFailures: 0,
     dropped: { buffer_full: 0, shutdown: 0, spill_unreadable: 0, unwritable: 0 },
+    fenced: 0,
   };
 
   constructor(options: WriteBufferOptions) {
@@ -316,7 +322,7 @@ export class WriteBuffer {
       batch.missed.length;
     const start = performance.now();
     try {
-      await this.#o.store.flush(batch);
+      this.#fenced(await this.#o.store.flush(this.#fenceOf(batch)));
     } catch (first) {
       const onData = first instanceof StoreValueError && batch.checks.length > 0;
       const error = onData ? await this.#setAside(batch) : first;
@@ -342,7 +348,7 @@ export class WriteBuffer {
     const checks = batch.checks;
     const logs = batch.logs;
     try {
-      await this.#o.store.flush({ ...batch, checks: [], logs: [] });
+      this.#fenced(await this.#o.store.flush(this.#fenceOf({ ...batch, checks: [], logs: [] })));
     } catch (error) {
       return error;
     }
@@ -367,6 +373,18 @@ export class WriteBuffer {
       }
     }
     return null;
+  }
+
+  /** With the fence as it is now (never kept in the buffer: a spill holds no fence). */
+  #fenceOf(batch: FlushBatch): FlushBatch {
+    return { ...batch, fence: this.#o.fence?.() ?? null };
+  }
+
+  #fenced(outcome: Awaited<ReturnType<WriteBufferOptions['store']['flush']>>): void {
+    if (!outcome || outcome.fencedHistories.length === 0) return;
+    this.stats.fenced += outcome.fencedRows;
+    this.#trouble.fenced(outcome.fencedHistories, outcome.fencedRows);
+    this.#o.onFenced?.(outcome.fencedHistories);
   }
 
   #flushed(rows: number, start: number): void {

@@ -15,6 +15,9 @@
 //   vigil_check_rows_dropped_total{reason}                  rows the write buffer dropped: buffer_full
 //                                                           (storage failing), shutdown (no spill
 //                                                           possible), spill_unreadable, unwritable
+//   vigil_fenced_writes_total                               state, incident event and missed rows a
+//                                                           flush left out: another collector holds
+//                                                           their monitors' shard lease now
 //   vigil_write_buffer_rows                                 rows waiting for the next flush
 //   vigil_flush_consecutive_failures                        failed flushes in a row (0 = writing)
 //   vigil_cluster_shards_held                               shards this collector schedules (of 64)
@@ -32,7 +35,12 @@ export interface MetricsRuntime {
   engine?: {
     stats(): {
       lateness: Record<string, { count: number; sum: number; buckets: Array<[number, number]> }>;
-      flush?: { pending: number; consecutiveFailures: number; dropped: Record<string, number> };
+      flush?: {
+        pending: number;
+        consecutiveFailures: number;
+        dropped: Record<string, number>;
+        fenced?: number;
+      };
     };
   };
   registry?: { list(): Array<{ region: string; name: string; online: boolean }> };
@@ -210,6 +218,17 @@ export function createMetrics(status: StatusContext, runtime: MetricsRuntime | u
   );
   registry.registerMetric(
     computed(
+      'vigil_fenced_writes_total',
+      'Verdict state, incident event and missed-job rows a flush left out because another collector holds the lease of their monitor now (checks are stored).',
+      'counter',
+      async () => {
+        const fenced = flush()?.fenced;
+        return fenced === undefined ? [] : [{ labels: {}, value: fenced }];
+      },
+    ),
+  );
+  registry.registerMetric(
+    computed(
       'vigil_write_buffer_rows',
       'Rows waiting in the write buffer for the next flush.',
       'gauge',
@@ -255,7 +274,7 @@ export function createMetrics(status: StatusContext, runtime: MetricsRuntime | u
   );
   clusterGauge(
     'vigil_cluster_lease_renew_lag_seconds',
-    'Seconds since this collector last renewed its shard leases (renewed every 5 s; scheduling stops at 13 s).',
+    'Seconds since this collector last renewed its shard leases (renewed every 5 s; while the store does not answer it grows and the shards held stay scheduled).',
     (c) => c.renewLagSeconds,
   );
   registry.registerMetric(

@@ -198,6 +198,29 @@ export interface FlushBatch {
    * `missed` column (region null = a whole round missed before a region was chosen). Never checks.
    */
   missed: Array<{ historyId: number; region: string | null; at: number }>;
+  /**
+   * Collectors sharing the store (ARCHITECTURE.md "Cluster"): write the verdict state, incident
+   * events (and through them the incident sink's alerts and outbox) and missed-job counts of a
+   * monitor only while `member` holds its shard's lease at the epoch given here, checked inside the
+   * transaction. Checks, logs and marks are facts and are written whatever the lease. Absent or
+   * null: no check (one collector holds every shard; SQLite ignores it).
+   */
+  fence?: FlushFence | null;
+}
+
+/** The member writing a flush and the lease epoch it holds for each of its shards. */
+export interface FlushFence {
+  member: string;
+  /** Shard -> epoch of the lease as this member took or renewed it. */
+  epochs: ReadonlyMap<number, number>;
+}
+
+/** What a flush left out because of its fence. */
+export interface FlushOutcome {
+  /** Lineages whose state, events or misses were not written (another member holds their shard). */
+  fencedHistories: number[];
+  /** Rows not written: states, removed states, incident events and missed-job rows. */
+  fencedRows: number;
 }
 
 /** A batch with nothing in it (fresh arrays each call). */
@@ -224,7 +247,9 @@ export interface RuntimeStore {
   recentChecks(since: number): Promise<RecentCheck[]>;
   /** Which of these job ids are stored already (idempotent results after a restart). */
   storedJobs(jobIds: readonly string[]): Promise<Set<string>>;
-  flush(batch: FlushBatch): Promise<void>;
+  /** Writes the batch in one transaction; what its fence left out, when anything (shared stores). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a store that never fences returns nothing.
+  flush(batch: FlushBatch): Promise<FlushOutcome | undefined | void>;
   /** Installs the hook run inside every flush that writes incident events (one hook). */
   setIncidentSink(sink: IncidentEventSink | null): void;
   /** Runners not deregistered (sessions survive a restart while their key and lifetime hold). */

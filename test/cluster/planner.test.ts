@@ -1,7 +1,8 @@
-// The shard planner as tables: fair share, rebalance on join, takeover only after expiry, and the
-// self-fencing threshold, all pure in `now` (no clock, no sleeping).
+// The shard planner as tables: fair share, rebalance on join, takeover only after expiry, own
+// leases kept past their expiry while nobody took them, and the round after a store failure that
+// takes nothing new, all pure in `now` (no clock, no sleeping).
 import { describe, expect, it } from 'vitest';
-import { FENCE_MS, nextFence, planShards, schedulable } from '../../collector/cluster/planner.ts';
+import { planShards } from '../../collector/cluster/planner.ts';
 import type { ShardLease } from '../../collector/store/cluster-types.ts';
 
 const NOW = 1_000_000;
@@ -90,10 +91,19 @@ describe('planShards', () => {
       acquire: range(32, 64),
     },
     {
-      name: 'my own expired lease is taken again (CAS allows mine), not renewed',
+      name: 'my own expired lease nobody took is renewed (I kept scheduling it while cut off)',
       me: 'a',
       members: ['a'],
       leases: held('a', [5], NOW - 1),
+      share: 64,
+      renew: [5],
+      acquire: range(0, 64).filter((s) => s !== 5),
+    },
+    {
+      name: 'my own released lease (expiry 0) is free like any other',
+      me: 'a',
+      members: ['a'],
+      leases: held('a', [5], 0),
       share: 64,
       renew: [],
       acquire: range(0, 64),
@@ -117,7 +127,8 @@ describe('planShards', () => {
       if (c.acquire !== undefined) expect(plan.acquire).toEqual(c.acquire);
       if (c.acquireCount !== undefined) expect(plan.acquire).toHaveLength(c.acquireCount);
       // Whatever the case: never more than the share kept and taken, never a shard held by another.
-      const mine = new Set(c.leases.filter((l) => l.owner === c.me && l.expiresAt > NOW).map((l) => l.shard));
+      // Mine: my leases not released (expired ones too, while nobody took them).
+      const mine = new Set(c.leases.filter((l) => l.owner === c.me && l.expiresAt > 0).map((l) => l.shard));
       expect(plan.renew.length + plan.acquire.length).toBeLessThanOrEqual(plan.share);
       expect([...plan.renew, ...plan.release].every((s) => mine.has(s))).toBe(true);
       expect(plan.renew.length + plan.release.length).toBe(mine.size);
@@ -150,26 +161,14 @@ describe('planShards', () => {
   });
 });
 
-describe('self-fencing', () => {
-  const cases: Array<{ name: string; expiresAt: number; now: number; schedulable: boolean }> = [
-    { name: 'fresh lease', expiresAt: NOW + 15_000, now: NOW, schedulable: true },
-    { name: 'just before the fence', expiresAt: NOW + FENCE_MS + 1, now: NOW, schedulable: true },
-    { name: 'at the fence (expiresAt - 2 s)', expiresAt: NOW + FENCE_MS, now: NOW, schedulable: false },
-    { name: 'expired', expiresAt: NOW - 1, now: NOW, schedulable: false },
-  ];
-  for (const c of cases) {
-    it(c.name, () => {
-      expect(schedulable(new Map([[7, c.expiresAt]]), c.now).has(7)).toBe(c.schedulable);
-    });
-  }
-
-  it('nextFence is the earliest fence still ahead', () => {
-    const leases = new Map([
-      [1, NOW + 15_000],
-      [2, NOW + 9_000],
-      [3, NOW + 1_000],
-    ]);
-    expect(nextFence(leases, NOW)).toBe(NOW + 9_000 - FENCE_MS);
-    expect(nextFence(new Map(), NOW)).toBeNull();
+describe('the round after a store failure', () => {
+  it('renews its own leases, expired or not, and takes nothing else (heartbeats look stale)', () => {
+    const leases = [...held('a', range(0, 32), NOW - 40_000), ...held('b', range(32, 64), NOW - 40_000)];
+    const plan = planShards({ now: NOW, me: 'a', members: members('a'), leases, takeNothing: true });
+    expect(plan.renew).toEqual(range(0, 32));
+    expect(plan.acquire).toEqual([]);
+    expect(plan.release).toEqual([]);
+    // The same view in an ordinary round takes b's expired shards.
+    expect(planShards({ now: NOW, me: 'a', members: members('a'), leases }).acquire).toEqual(range(32, 64));
   });
 });

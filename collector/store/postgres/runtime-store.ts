@@ -1,10 +1,17 @@
 // The engine's side of the runtime tables in PostgreSQL: loads at start, and `flush`, which
 // writes one batch (runners, checks with their rollups, logs, marks, states, misses, incidents and
-// their events) in a single transaction and runs the incident sink inside it.
+// their events) in a single transaction and runs the incident sink inside it. A batch with a fence
+// (several collectors, ARCHITECTURE.md "Cluster") first reads its shards' leases FOR SHARE in that
+// transaction (a member taking one waits for this commit) and leaves out the state, events and
+// misses of monitors whose lease the writer no longer holds at its epoch; checks always go in.
+
 import type { Secrets } from '../../../schema/types.ts';
 import { HOUR_MS } from '../../rollups/hourly.ts';
+import { shardOf } from '../cluster-types.ts';
 import type {
   FlushBatch,
+  FlushFence,
+  FlushOutcome,
   IncidentEventSink,
   RecentCheck,
   RunnerRecord,
@@ -152,20 +159,24 @@ export class PgRuntimeStore implements RuntimeStore {
     return rows.map(toRunner);
   }
 
-  async flush(batch: FlushBatch): Promise<void> {
+  async flush(batch: FlushBatch): Promise<FlushOutcome | undefined> {
     try {
-      await this.#flushOnce(batch);
+      return await this.#flushOnce(batch);
     } catch (error) {
       if (!isMissingPartition(error)) throw error;
       // A day was dropped behind this store's back: learn the days again and write once more.
       this.#partitions.forget();
-      await this.#flushOnce(batch);
+      return await this.#flushOnce(batch);
     }
   }
 
-  async #flushOnce(batch: FlushBatch): Promise<void> {
+  async #flushOnce(batch: FlushBatch): Promise<FlushOutcome | undefined> {
     if (batch.checks.length > 0) await this.#partitions.ensure(batch.checks.map((c) => c.startedAt));
-    await this.#db.write((tx) => this.#write(tx, batch));
+    return await this.#db.write(async (tx) => {
+      const fenced = batch.fence ? await fenceBatch(tx, batch, batch.fence) : null;
+      await this.#write(tx, fenced?.batch ?? batch);
+      return fenced?.outcome;
+    });
   }
 
   async #write(tx: PgTx, batch: FlushBatch): Promise<void> {
@@ -218,4 +229,52 @@ export class PgRuntimeStore implements RuntimeStore {
       if (this.#sink !== null) await this.#sink(stored, storeTxOf(tx));
     }
   }
+}
+
+/**
+ * The part of `batch` its writer may still write: the leases of the shards it touches are read
+ * (and share-locked until COMMIT) here; monitors of shards not held by `fence.member` at the
+ * fence's epoch lose their state, state removal, events and misses. Undefined outcome: all held.
+ */
+async function fenceBatch(
+  tx: PgTx,
+  batch: FlushBatch,
+  fence: FlushFence,
+): Promise<{ batch: FlushBatch; outcome: FlushOutcome | undefined }> {
+  const histories = new Set<number>();
+  for (const s of batch.states) histories.add(s.historyId);
+  for (const id of batch.dropStates) histories.add(id);
+  for (const e of batch.events) if (e.source === 'monitor') histories.add(e.historyId);
+  for (const m of batch.missed) histories.add(m.historyId);
+  if (histories.size === 0) return { batch, outcome: undefined };
+  const shards = [...new Set([...histories].map(shardOf))].sort((a, b) => a - b);
+  const rows = await tx.all<{ shard: number; owner: string; epoch: number }>(
+    'SELECT shard, owner, epoch FROM shard_leases WHERE shard = ANY($1::int[]) ORDER BY shard FOR SHARE',
+    [shards],
+  );
+  const held = new Set(
+    rows
+      .filter((r) => r.owner === fence.member && Number(r.epoch) === fence.epochs.get(r.shard))
+      .map((r) => r.shard),
+  );
+  const keeps = (historyId: number) => held.has(shardOf(historyId));
+  const fenced = [...histories].filter((h) => !keeps(h));
+  if (fenced.length === 0) return { batch, outcome: undefined };
+  const kept: FlushBatch = {
+    ...batch,
+    states: batch.states.filter((s) => keeps(s.historyId)),
+    dropStates: batch.dropStates.filter(keeps),
+    events: batch.events.filter((e) => e.source !== 'monitor' || keeps(e.historyId)),
+    missed: batch.missed.filter((m) => keeps(m.historyId)),
+  };
+  const fencedRows =
+    batch.states.length -
+    kept.states.length +
+    batch.dropStates.length -
+    kept.dropStates.length +
+    batch.events.length -
+    kept.events.length +
+    batch.missed.length -
+    kept.missed.length;
+  return { batch: kept, outcome: { fencedHistories: fenced.sort((a, b) => a - b), fencedRows } };
 }

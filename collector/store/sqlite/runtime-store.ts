@@ -134,6 +134,7 @@ export class SqliteRuntimeStore implements RuntimeStore {
     return rows.map(toRunner);
   }
 
+  // `batch.fence` is not checked: one collector holds every shard of a SQLite file.
   flush(batch: FlushBatch): Promise<void> {
     return this.#db.write((tx) => this.#write(tx, batch));
   }
