@@ -7,6 +7,7 @@ import type { Store } from '../../collector/store/types.ts';
 import { alertCases } from './contract/alerts.ts';
 import { clusterCases } from './contract/cluster.ts';
 import { contractContext } from './contract/context.ts';
+import { fenceCases } from './contract/fence.ts';
 import { monitorCases } from './contract/monitors.ts';
 import { outboxClaimCases } from './contract/outbox-claims.ts';
 import { runtimeCases } from './contract/runtime.ts';
@@ -37,5 +38,6 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     outboxClaimCases(ctx);
     statusCases(ctx);
     clusterCases(ctx);
+    fenceCases(ctx);
   });
 }
