@@ -1,7 +1,7 @@
 // Claims across the collectors of one cluster (ARCHITECTURE.md "Runners and several collectors").
 // Each collector queues the jobs of the shards it holds, in its own memory; a runner talks to one
-// collector. So a claim at X takes X's own due jobs of the runner's region first and, when slots
-// are left, asks the live peers (`POST /internal/v1/claims`, bearer VIGIL_CLUSTER_SECRET) for
+// collector. So a claim at X takes X's own due jobs of the runner's region and, for the slots
+// left, asks the live peers (every other claim the peers first) (`POST /internal/v1/claims`, bearer VIGIL_CLUSTER_SECRET) for
 // theirs: the peer leases them to the same runner (its session is found in the store). X
 // remembers which peer leased each job, and a result for it is forwarded to that peer
 // (`POST /internal/v1/results`), where it is a vote as if the runner had posted it there. When the
@@ -63,6 +63,7 @@ export class PeerBroker implements JobBroker {
   readonly #owners = new Map<string, Remembered>();
   #members: ClusterMember[] = [];
   #membersAt = Number.NEGATIVE_INFINITY;
+  #turn = 0;
   readonly counts = { peerJobs: 0, forwarded: 0, storedLate: 0 };
 
   constructor(options: PeerOptions) {
@@ -82,8 +83,12 @@ export class PeerBroker implements JobBroker {
     const { engine, clock } = this.#o;
     const end = clock() + wait;
     for (;;) {
-      const jobs = await engine.claim(session, max, 0, signal);
-      if (jobs.length < max && !signal?.aborted && !engine.draining) {
+      // Every other claim asks the peers first, so a runner kept busy by this collector's own
+      // queue still takes the peers' due jobs (and they still see it).
+      const peersFirst = this.#turn++ % 2 === 1;
+      const jobs = peersFirst && !engine.draining ? await this.#fromPeers(session, max) : [];
+      if (jobs.length < max) jobs.push(...(await engine.claim(session, max - jobs.length, 0, signal)));
+      if (!peersFirst && jobs.length < max && !signal?.aborted && !engine.draining) {
         jobs.push(...(await this.#fromPeers(session, max - jobs.length)));
       }
       const left = end - clock();
