@@ -52,8 +52,8 @@ async function storedJobCounts(schema: string): Promise<Map<string, number>> {
   }
 }
 
-/** Lineages 1..16, so both collectors hold some of their shards. */
-const MONITORS = 16;
+/** Lineages 1..64: one monitor per shard, so both collectors schedule some. */
+const MONITORS = 64;
 
 if (await requirePostgres('runner failover between collectors')) {
   describe('a runner with two collectors on one database', () => {
@@ -85,8 +85,20 @@ if (await requirePostgres('runner failover between collectors')) {
       };
       const a = await start();
       cleanups.push(() => a.stop('SIGKILL'));
+      const b = await start();
+      cleanups.push(() => b.stop('SIGKILL'));
+      const shards = async (url: string) =>
+        ((await (await fetch(`${url}/readyz`)).json()) as { shards?: number[] }).shards ?? [];
+      await waitFor(
+        'the shards split between A and B',
+        async () => {
+          const [sa, sb] = [await shards(a.url), await shards(b.url)];
+          return sa.length > 0 && sb.length > 0 && sa.length + sb.length === 64 ? true : undefined;
+        },
+        90_000,
+      );
       const ids = Array.from({ length: MONITORS }, (_, n) =>
-        idDueSoon(`failover-${n}`, 30_000, 15_000, 17_000),
+        idDueSoon(`failover-${n}`, 30_000, 20_000, 22_000),
       );
       await applyMonitors(
         a,
@@ -94,12 +106,11 @@ if (await requirePostgres('runner failover between collectors')) {
           .map((id) => `  - id: ${id}\n    url: ${url}\n`)
           .join('')}`,
       );
-      const b = await start();
-      cleanups.push(() => b.stop('SIGKILL'));
 
       const runner = await startRunnerProcess({
         collector: `${a.url},${b.url}`,
         region: 'a',
+        concurrency: MONITORS,
         env: { VIGIL_LOG_LEVEL: 'debug' },
       });
       cleanups.push(() => runner.stop('SIGKILL'));
