@@ -115,20 +115,28 @@ export class RunnerRegistry {
         });
         continue;
       }
-      const session: RunnerSession = {
-        ...r,
-        reportedInFlight: 0,
-        reportedFree: r.concurrency,
-        leased: 0,
-        checks: new MinuteRate(),
-        online: now - r.lastSeen < this.offlineAfter,
-        persistedSeen: r.lastSeen,
-        dirty: false,
-        previous: null,
-      };
-      this.#byId.set(r.id, session);
-      this.#byToken.set(r.tokenHash, session);
+      this.#add(this.#stored(r, now));
     }
+  }
+
+  /** A live session as a stored record describes it: online if seen within offlineAfter. */
+  #stored(r: RunnerRecord, now: number): RunnerSession {
+    return {
+      ...r,
+      reportedInFlight: 0,
+      reportedFree: r.concurrency,
+      leased: 0,
+      checks: new MinuteRate(),
+      online: now - r.lastSeen < this.offlineAfter,
+      persistedSeen: r.lastSeen,
+      dirty: false,
+      previous: null,
+    };
+  }
+
+  #add(session: RunnerSession): void {
+    this.#byId.set(session.id, session);
+    this.#byToken.set(session.tokenHash, session);
   }
 
   /**
@@ -145,19 +153,7 @@ export class RunnerRegistry {
       if (r.deregisteredAt !== null || r.embedded || this.#refusal(r, now) !== null) continue;
       const known = this.#byId.get(r.id);
       if (known === undefined) {
-        const session: RunnerSession = {
-          ...r,
-          reportedInFlight: 0,
-          reportedFree: r.concurrency,
-          leased: 0,
-          checks: new MinuteRate(),
-          online: now - r.lastSeen < this.offlineAfter,
-          persistedSeen: r.lastSeen,
-          dirty: false,
-          previous: null,
-        };
-        this.#byId.set(r.id, session);
-        this.#byToken.set(r.tokenHash, session);
+        this.#add(this.#stored(r, now));
         changed += 1;
       } else if (
         known.deregisteredAt === null &&
