@@ -53,6 +53,8 @@ export interface ClusterOptions {
    * another one; a claim at any collector gets the region's due jobs of all (fleet/peers.ts).
    */
   runnersPerRegion?: number;
+  /** How many collectors start with the cluster (default all); `startCollector(i)` starts the rest. */
+  started?: number;
   /** Extra environment of every collector. */
   env?: Record<string, string>;
   /** Collectors reach PostgreSQL through a TCP proxy the test can cut (`cluster.proxy`). */
@@ -131,7 +133,8 @@ export class Cluster {
       this.slots.push({ index, port, url: `http://127.0.0.1:${port}`, dir, current: null });
     }
     await this.startCollector(0);
-    await Promise.all(this.slots.slice(1).map((slot) => this.startCollector(slot.index)));
+    const started = this.slots.slice(1, this.#options.started ?? this.slots.length);
+    await Promise.all(started.map((slot) => this.startCollector(slot.index)));
   }
 
   urls(): string[] {
@@ -343,11 +346,11 @@ export function monitorDocs(ids: string[], url: (path: string) => string): Array
 
 // ---- audits of the stored history ------------------------------------------------------------
 
-/** Periodic rounds of one monitor stored by more than one collector process (job prefix). */
+/** Periodic rounds (scheduled or down-round) of one monitor, by due time, stored by more than one collector process (job prefix). */
 export function doubleScheduled(checks: StoredCheck[]): string[] {
   const byDue = new Map<string, Set<string>>();
   for (const c of checks) {
-    if (c.purpose !== 'periodic' || c.dueAt === null) continue;
+    if ((c.purpose !== 'scheduled' && c.purpose !== 'down-round') || c.dueAt === null) continue;
     const set = byDue.get(c.dueAt) ?? new Set<string>();
     set.add(jobPrefix(c.id));
     byDue.set(c.dueAt, set);
