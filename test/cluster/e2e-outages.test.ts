@@ -1,6 +1,7 @@
-// Three collector processes on one PostgreSQL schema, runner processes in regions `a` and `b`
-// given every collector, six monitors of which three go down once and come back: each outage makes
-// one incident and one GitHub issue, created once and closed once (the GitHub stand-in's request
+// Three collector processes on one PostgreSQL schema (two of them started after the monitors were
+// applied at the first), runner processes in regions `a` and `b` given every collector, six
+// monitors of which three go down once and come back: each outage makes one incident and one
+// GitHub issue, created once and closed once (the GitHub stand-in's request
 // log), nothing for the monitors that stayed up, and every round of every monitor made by one
 // collector only (the job-id prefix of each stored check names the process that scheduled it).
 // The shards each collector reports in /readyz are disjoint and cover all 64.
@@ -26,12 +27,15 @@ afterAll(async () => {
 if (await requirePostgres('cluster end to end: outages')) {
   describe('three collectors on one database', () => {
     it('deliver one issue per outage, created and closed once, each round made by one collector', async () => {
-      cluster = await Cluster.start({ collectors: 3 });
+      // The monitors exist before two of the collectors start: those load them all, and must
+      // schedule only the ones of the shards they take over (rebalance on join).
+      cluster = await Cluster.start({ collectors: 3, started: 1 });
       const c = cluster;
-      await c.startRunners();
       const ids = spreadIds('outage', 6, INTERVAL);
       const flipping = ids.slice(0, 3);
       await c.sync(monitorDocs(ids, (path) => c.target.url(path)));
+      await Promise.all([c.startCollector(1), c.startCollector(2)]);
+      await c.startRunners();
       const t0 = Date.now();
       for (const id of flipping) c.target.set(`/${id}`, 'error');
       await waitFor(
