@@ -63,6 +63,7 @@ export class PeerBroker implements JobBroker {
   readonly #owners = new Map<string, Remembered>();
   #members: ClusterMember[] = [];
   #membersAt = Number.NEGATIVE_INFINITY;
+  #membersFailing = false;
   #turn = 0;
   readonly counts = { peerJobs: 0, forwarded: 0, storedLate: 0 };
 
@@ -142,12 +143,17 @@ export class PeerBroker implements JobBroker {
       this.#membersAt = now;
       try {
         this.#members = (await this.#o.members(now)).filter((m) => m.id !== this.#o.selfId);
+        this.#membersFailing = false;
       } catch (error) {
-        this.#o.log.warn(
-          { err: error },
-          'cannot read the cluster members; claiming from this collector only',
-        );
-        this.#members = [];
+        // The store is away (ARCHITECTURE.md "Cluster": monitoring goes on through a database
+        // outage): keep asking the peers last known, whose queues still fill in their memory.
+        if (!this.#membersFailing) {
+          this.#o.log.warn(
+            { err: error, peers: this.#members.length },
+            'cannot read the cluster members; claiming from the peers last known',
+          );
+        }
+        this.#membersFailing = true;
       }
     }
     const jobs: Job[] = [];
