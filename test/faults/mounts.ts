@@ -2,7 +2,7 @@
 // read-only), unmounted in cleanup. Mounting needs root: CI runs these as root, so anywhere else
 // the tests fail loudly instead of skipping.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,11 +38,18 @@ export async function mountTmpfs(sizeBytes: number): Promise<Tmpfs> {
   return {
     dir,
     async fill() {
+      // The collector writes on its own (flushes, its cluster heartbeat every 5 s), so the free
+      // space can shrink between statfs and fallocate: allocate all but 1 MiB, then take the rest
+      // with small writes until the disk refuses one.
       const s = await statfs(dir);
-      const bytes = s.bavail * s.bsize;
-      execFileSync('fallocate', ['-l', String(bytes), filler], { stdio: 'pipe' });
-      // Whatever fallocate left (rounding), a write takes.
-      await writeFile(join(dir, 'filler-tail'), Buffer.alloc(64 * 1024)).catch(() => undefined);
+      const bytes = Math.max(0, s.bavail * s.bsize - 1024 * 1024);
+      if (bytes > 0) execFileSync('fallocate', ['-l', String(bytes), filler], { stdio: 'pipe' });
+      for (let i = 0; i < 64; i++) {
+        const ok = await appendFile(join(dir, 'filler-tail'), Buffer.alloc(64 * 1024))
+          .then(() => true)
+          .catch(() => false);
+        if (!ok) break;
+      }
     },
     async free() {
       await rm(filler, { force: true });
