@@ -20,8 +20,13 @@ export function restoreMonitors(
   states: readonly StoredState[],
 ): number {
   const stored = new Map(states.map((s) => [s.historyId, s]));
+  // Sharing the store, a collector starts with shards a dead one held (taken once expired): their
+  // missed rounds run at once, as on a later takeover. Alone, a restart keeps the slots.
+  const shared = st.o.store.cluster.shared;
   for (const m of monitors) {
-    if (st.owns(m.record.historyId)) addMonitor(st, m, stored.get(m.record.historyId) ?? null);
+    if (!st.owns(m.record.historyId)) continue;
+    const state = stored.get(m.record.historyId);
+    addMonitor(st, m, state ?? null, shared && state !== undefined);
   }
   // States of lineages no longer current (deleted while nobody reconciled) go; those of monitors
   // another collector schedules stay.
@@ -30,7 +35,16 @@ export function restoreMonitors(
   return stored.size;
 }
 
-function addMonitor(st: EngineState, m: RuntimeMonitorRecord, stored: StoredState | null): void {
+/**
+ * `catchUp`: gained through a shard move, so a round its previous collector missed runs at once
+ * rather than at the next slot (ARCHITECTURE.md "Cluster").
+ */
+function addMonitor(
+  st: EngineState,
+  m: RuntimeMonitorRecord,
+  stored: StoredState | null,
+  catchUp = false,
+): void {
   const { record } = m;
   const now = st.o.clock();
   let state = stored?.verdict ?? initialState(now);
@@ -52,11 +66,11 @@ function addMonitor(st: EngineState, m: RuntimeMonitorRecord, stored: StoredStat
   };
   st.byId.set(live.id, live);
   st.byHistory.set(live.historyId, live);
-  upsertScheduler(st, live);
+  upsertScheduler(st, live, catchUp);
   stepMonitor(st, live, { type: 'tick' });
 }
 
-function upsertScheduler(st: EngineState, live: Live): void {
+function upsertScheduler(st: EngineState, live: Live, catchUp = false): void {
   st.scheduler.upsert({
     id: live.id,
     interval: live.spec.interval,
@@ -64,6 +78,7 @@ function upsertScheduler(st: EngineState, live: Live): void {
     regions: live.spec.regions,
     paused: live.spec.paused,
     lastRoundAt: live.lastRoundAt,
+    catchUp,
   });
 }
 
@@ -158,7 +173,10 @@ export async function reconcileMonitors(st: EngineState): Promise<void> {
     stepMonitor(st, live, { type: 'tick' });
   }
   for (const m of monitors) {
-    if (!st.byHistory.has(m.record.historyId)) addMonitor(st, m, stored.get(m.record.historyId) ?? null);
+    if (st.byHistory.has(m.record.historyId)) continue;
+    // A stored state means another collector ran it (a lineage new to the store starts fresh).
+    const state = stored.get(m.record.historyId);
+    addMonitor(st, m, state ?? null, state !== undefined);
   }
   // The state of released monitors is in the store before their lease is given up.
   if (released > 0) await st.buffer.flush();

@@ -33,6 +33,8 @@ export interface Entry {
   /** Due time of the last periodic round started (slots are never reused). */
   lastDue: number | null;
   oneShots: Set<string>;
+  /** SchedulerMonitor.catchUp, until its first periodic round (or miss) is out. */
+  catchUp: boolean;
 }
 
 export const periodicKey = (id: string) => `p\u0000${id}`;
@@ -51,9 +53,12 @@ export function sameCadence(a: Cadence, b: Cadence): boolean {
 
 /**
  * The monitor's next slot for a round every `every` ms at or after `now`, never one that already
- * ran; `first` (a new or unpaused monitor) also allows the first slot of the spread minute.
+ * ran; `first` (a new or unpaused monitor) also allows the first slot of the spread minute; a
+ * monitor taken over (`catchUp`) that missed a slot gets `now`.
  */
 export function nextRoundAt(entry: Entry, every: number, now: number, first: boolean): number {
+  // Taken over with a slot missed meanwhile (or none known): the missed round runs now.
+  if (entry.catchUp && (entry.lastDue === null || now - entry.lastDue >= every)) return now;
   const offset = Math.floor(entry.frac * every);
   // Never reuse a slot that already ran.
   const from = entry.lastDue === null ? now : Math.max(now, entry.lastDue + 1);

@@ -10,7 +10,8 @@
 // flight: the next slot is taken only after the wiring `report`s every job of the round (result
 // or miss) or the round's deadline passes (`expired`); slots that pass meanwhile are skipped.
 // A new (or unpaused) monitor gets its first round within a minute, spread by the same hash,
-// unless `lastRoundAt` says when it last ran (restart), in which case it keeps its slots.
+// unless `lastRoundAt` says when it last ran (restart), in which case it keeps its slots. One taken
+// over from another collector (`catchUp`) runs at once when a slot passed since then.
 // The next slot and the items of one-shot dispatches are pure functions in entry.ts.
 //
 // Regions: a scheduled round goes to one random region of the monitor that has a live runner,
@@ -107,6 +108,7 @@ export class Scheduler {
         inflight: null,
         lastDue: m.lastRoundAt ?? null,
         oneShots: new Set(),
+        catchUp: m.catchUp === true,
       };
       this.#monitors.set(m.id, entry);
       this.#schedule(entry, now, m.lastRoundAt == null);
@@ -115,6 +117,7 @@ export class Scheduler {
     const wasPaused = existing.m.paused;
     existing.m = { ...m };
     if (m.paused) {
+      existing.catchUp = false;
       this.#clearPending(existing);
       existing.cadence = { kind: 'hold' };
       return;
@@ -261,6 +264,7 @@ export class Scheduler {
     const c = entry.cadence;
     if (c.kind === 'hold') return;
     entry.lastDue = at;
+    entry.catchUp = false;
     const regions =
       c.fanout <= 1
         ? this.#pickScheduled(entry)

@@ -13,6 +13,12 @@ export interface SchedulerMonitor {
   paused: boolean;
   /** When its last round ran (restart): keeps its slots instead of a first round within a minute. */
   lastRoundAt?: number | null;
+  /**
+   * Taken over from another collector (its shard moved): when a slot passed since `lastRoundAt`,
+   * or that is unknown, its next round runs at once instead of at its next slot; later rounds keep
+   * the slots (ARCHITECTURE.md "Cluster").
+   */
+  catchUp?: boolean;
 }
 
 export type SchedulerItem =
