@@ -66,18 +66,24 @@ function addMonitor(
   };
   st.byId.set(live.id, live);
   st.byHistory.set(live.historyId, live);
-  upsertScheduler(st, live, catchUp);
+  // A round started but never answered (its collector died meanwhile) is no check: taking over,
+  // the last answered one says whether a slot was missed.
+  let last = live.lastRoundAt;
+  if (catchUp && last !== null && live.lastResults.size > 0) {
+    last = Math.min(last, Math.max(...[...live.lastResults.values()].map((r) => r.at)));
+  }
+  upsertScheduler(st, live, catchUp, last);
   stepMonitor(st, live, { type: 'tick' });
 }
 
-function upsertScheduler(st: EngineState, live: Live, catchUp = false): void {
+function upsertScheduler(st: EngineState, live: Live, catchUp = false, last = live.lastRoundAt): void {
   st.scheduler.upsert({
     id: live.id,
     interval: live.spec.interval,
     timeout: live.spec.timeout,
     regions: live.spec.regions,
     paused: live.spec.paused,
-    lastRoundAt: live.lastRoundAt,
+    lastRoundAt: last,
     catchUp,
   });
 }

@@ -58,8 +58,11 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
     }
   }
 
-  /** Every monitor last ran two intervals before START (its collector then stopped). */
-  async function seedStates(store: Store): Promise<void> {
+  /**
+   * Every monitor last ran two intervals before START (its collector then stopped); or it started
+   * a round at `started` that nobody answered, the last answer being from two intervals before.
+   */
+  async function seedStates(store: Store, started: number | null = null): Promise<void> {
     const versions = await store.runtime.loadMonitorVersions();
     await store.runtime.flush({
       checks: [],
@@ -69,8 +72,25 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
         historyId: v.historyId,
         monitorId: v.id,
         verdict: initialState(START - 2 * INTERVAL),
-        lastRoundAt: START - 2 * INTERVAL,
-        lastResults: [],
+        lastRoundAt: started ?? START - 2 * INTERVAL,
+        lastResults:
+          started === null
+            ? []
+            : [
+                {
+                  region: 'a',
+                  jobId: `j-${v.id}`,
+                  runner: 'r1',
+                  purpose: 'scheduled' as const,
+                  ok: true,
+                  reason: null,
+                  message: '200 OK',
+                  status: 200,
+                  totalMs: 3,
+                  at: START - 2 * INTERVAL,
+                  mark: null,
+                },
+              ],
         updatedAt: START - 2 * INTERVAL,
       })),
       dropStates: [],
@@ -80,12 +100,12 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
     });
   }
 
-  async function syncAll(store: Store): Promise<void> {
+  async function syncAll(store: Store, started: number | null = null): Promise<void> {
     await store.monitors.sync(() => ({
       result: null,
       writes: writes({ creates: IDS.map((id) => create(makeSpec(id, { interval: INTERVAL }))) }),
     }));
-    await seedStates(store);
+    await seedStates(store, started);
   }
 
   const noRunner = (n: Node) => n.runtime.engine.stats().missed.no_runner;
@@ -135,6 +155,21 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
     expect(a.runtime.cluster.ownedShards().size).toBe(SHARD_COUNT);
     // a goes silent; c starts once its leases expired and takes every shard at its first round.
     a.alive = false;
+    const c = await node(schema, 'member-c');
+    await c.clock.advance(30_000);
+    await c.runtime.start();
+    cleanup.push(() => c.runtime.stop());
+    expect(c.runtime.cluster.ownedShards().size).toBe(SHARD_COUNT);
+    await advance([c], 1000);
+    expect(noRunner(c)).toBeGreaterThanOrEqual(IDS.length);
+  });
+
+  it('a round started but never answered does not count as run at the takeover', async () => {
+    const schema = freshSchema();
+    cleanup.push(() => dropSchema(schema));
+    const a = await node(schema, 'member-a');
+    // a started every monitor's round at START + 20 s and died before any answer came.
+    await syncAll(a.store, START + 20_000);
     const c = await node(schema, 'member-c');
     await c.clock.advance(30_000);
     await c.runtime.start();
