@@ -16,7 +16,7 @@ import type {
 } from '../alert-types.ts';
 import { insertRows, jsonb } from './bulk.ts';
 import { type CheckRow, type LogRow, toCheck } from './check-rows.ts';
-import type { PgTx } from './database.ts';
+import type { PgTx, SqlValue } from './database.ts';
 import { INCIDENT_COLUMNS, INCIDENT_UPSERT } from './runtime-rows.ts';
 
 export interface OutboxRow {
@@ -81,6 +81,24 @@ export function toDelivery(row: DeliveryRow): DeliveryRecord {
 // The alert reads lock the alert's row (FOR UPDATE) until the transaction ends: two collectors
 // changing one alert (one's flush, another's timing tick) take turns and the second reads what the
 // first committed, so an operation is queued once, and a lane's outbox ids commit in id order.
+/** The one INSERT of an alert row; insertAlert and saveAlert differ only in their conflict clause. */
+const INSERT_ALERT = `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+
+function alertParams(alert: Alert): SqlValue[] {
+  return [
+    alert.id,
+    alert.kind,
+    alert.monitorId,
+    alert.subject,
+    alert.status,
+    alert.start,
+    alert.closedAt,
+    alert.updatedAt,
+    jsonb(alert),
+  ];
+}
+
 export class PgAlertTx implements AlertTx {
   readonly #tx: PgTx;
 
@@ -112,41 +130,16 @@ export class PgAlertTx implements AlertTx {
   }
 
   async insertAlert(alert: Alert): Promise<boolean> {
-    const inserted = await this.#tx.run(
-      `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-      [
-        alert.id,
-        alert.kind,
-        alert.monitorId,
-        alert.subject,
-        alert.status,
-        alert.start,
-        alert.closedAt,
-        alert.updatedAt,
-        jsonb(alert),
-      ],
-    );
+    const inserted = await this.#tx.run(`${INSERT_ALERT} ON CONFLICT (id) DO NOTHING`, alertParams(alert));
     return inserted > 0;
   }
 
   async saveAlert(alert: Alert): Promise<void> {
     await this.#tx.run(
-      `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `${INSERT_ALERT}
        ON CONFLICT (id) DO UPDATE SET monitor_id = excluded.monitor_id, status = excluded.status,
          closed_at = excluded.closed_at, updated_at = excluded.updated_at, data = excluded.data`,
-      [
-        alert.id,
-        alert.kind,
-        alert.monitorId,
-        alert.subject,
-        alert.status,
-        alert.start,
-        alert.closedAt,
-        alert.updatedAt,
-        jsonb(alert),
-      ],
+      alertParams(alert),
     );
     await insertRows(
       this.#tx,

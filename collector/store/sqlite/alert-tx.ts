@@ -16,6 +16,7 @@ import type {
 } from '../alert-types.ts';
 import { allForKeys } from './batches.ts';
 import { type CheckRow, parseLog, toCheck } from './check-rows.ts';
+import type { SqlValue } from './connection.ts';
 import { insertRows, type WriteTx } from './database.ts';
 import { INCIDENT_COLUMNS, INCIDENT_UPSERT } from './runtime-rows.ts';
 
@@ -102,6 +103,24 @@ function toMonitor(row: MonitorRow): AlertMonitor {
 
 export const parseAlert = (row: AlertRow): Alert => JSON.parse(row.data) as Alert;
 
+/** The one INSERT of an alert row; insertAlert and saveAlert differ only in their conflict clause. */
+const INSERT_ALERT = `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function alertParams(alert: Alert): SqlValue[] {
+  return [
+    alert.id,
+    alert.kind,
+    alert.monitorId,
+    alert.subject,
+    alert.status,
+    alert.start,
+    alert.closedAt,
+    alert.updatedAt,
+    JSON.stringify(alert),
+  ];
+}
+
 export class SqliteAlertTx implements AlertTx {
   readonly #tx: WriteTx;
 
@@ -132,41 +151,16 @@ export class SqliteAlertTx implements AlertTx {
   }
 
   async insertAlert(alert: Alert): Promise<boolean> {
-    const { changes } = await this.#tx.run(
-      `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      [
-        alert.id,
-        alert.kind,
-        alert.monitorId,
-        alert.subject,
-        alert.status,
-        alert.start,
-        alert.closedAt,
-        alert.updatedAt,
-        JSON.stringify(alert),
-      ],
-    );
+    const { changes } = await this.#tx.run(`${INSERT_ALERT} ON CONFLICT (id) DO NOTHING`, alertParams(alert));
     return changes > 0;
   }
 
   async saveAlert(alert: Alert): Promise<void> {
     await this.#tx.run(
-      `INSERT INTO alerts (id, kind, monitor_id, subject, status, start_at, closed_at, updated_at, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `${INSERT_ALERT}
        ON CONFLICT (id) DO UPDATE SET monitor_id = excluded.monitor_id, status = excluded.status,
          closed_at = excluded.closed_at, updated_at = excluded.updated_at, data = excluded.data`,
-      [
-        alert.id,
-        alert.kind,
-        alert.monitorId,
-        alert.subject,
-        alert.status,
-        alert.start,
-        alert.closedAt,
-        alert.updatedAt,
-        JSON.stringify(alert),
-      ],
+      alertParams(alert),
     );
     await insertRows(
       this.#tx,
