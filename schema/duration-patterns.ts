@@ -55,6 +55,20 @@ export function durationRangePattern(ranges: readonly PatternRange[], mode: 'len
 
 /** Carried spellings whose first written unit is UNITS[index], value in [lo, hi]. */
 function leading(index: number, lo: number, hi: number): string | null {
+  return unitsFrom(index, lo, hi, false);
+}
+
+/** The optional units from UNITS[index] on, each below its carry, value in [lo, hi]. */
+function tail(index: number, lo: number, hi: number): string | null {
+  if (index === UNITS.length) return lo === 0 ? '' : null;
+  return unitsFrom(index, lo, hi, true);
+}
+
+/**
+ * UNITS[index] written with a count, then the tail below its carry, value in [lo, hi]. In the
+ * tail (`optional`) a count of 0 may also be left out; the first written unit is always there.
+ */
+function unitsFrom(index: number, lo: number, hi: number, optional: boolean): string | null {
   const unit = UNITS[index] as Unit;
   const restMax = unit.ms - 1;
   const qlo = Math.floor(lo / unit.ms);
@@ -63,7 +77,8 @@ function leading(index: number, lo: number, hi: number): string | null {
   for (const [from, to, restLo, restHi] of splits(qlo, qhi, lo % unit.ms, hi % unit.ms, restMax)) {
     const rest = tail(index + 1, restLo, restHi);
     if (rest === null) continue;
-    options.push(`0*${numberRange(from, to)}${unit.suffix}${rest}`);
+    const count = `0*${numberRange(from, to)}${unit.suffix}`;
+    options.push(optional && from === 0 ? `(?:${count})?${rest}` : `${count}${rest}`);
   }
   return options.length === 0 ? null : alternatives(options);
 }
@@ -92,25 +107,6 @@ function splits(
   if (from <= to) out.push([from, to, 0, restMax]);
   if (!lastTakesAll) out.push([qhi, qhi, 0, rhi]);
   return out;
-}
-
-/** The optional units from UNITS[index] on, each below its carry, value in [lo, hi]. */
-function tail(index: number, lo: number, hi: number): string | null {
-  if (index === UNITS.length) return lo === 0 ? '' : null;
-  const unit = UNITS[index] as Unit;
-  const restMax = unit.ms - 1;
-  const qlo = Math.floor(lo / unit.ms);
-  const qhi = Math.floor(hi / unit.ms);
-  const options: string[] = [];
-  for (const [from, to, restLo, restHi] of splits(qlo, qhi, lo % unit.ms, hi % unit.ms, restMax)) {
-    const rest = tail(index + 1, restLo, restHi);
-    if (rest === null) continue;
-    const count = `0*${numberRange(from, to)}${unit.suffix}`;
-    // A count of 0 may also be left out.
-    options.push(from === 0 ? `(?:${count})?${rest}` : `${count}${rest}`);
-  }
-  if (options.length === 0) return null;
-  return options.length === 1 ? (options[0] as string) : `(?:${options.join('|')})`;
 }
 
 /** Spellings with some unit after the first at or above its carry (`1m90s`, `0h0m1000ms`). */
