@@ -4,22 +4,13 @@
 // no timer of it runs again, as after kill -9), the other schedules all its monitors once the
 // leases expired, within 30 s.
 import { afterEach, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../collector/config/config.ts';
-import { createRuntime, type Runtime } from '../../collector/engine/runtime.ts';
 import { SHARD_COUNT } from '../../collector/store/cluster-types.ts';
-import { openStore } from '../../collector/store/open.ts';
-import type { Store } from '../../collector/store/types.ts';
-import { silentLogger } from '../../common/log.ts';
 import { makeSpec } from '../collector/fixtures.ts';
-import { FakeClock } from '../engine/fake-clock.ts';
 import { create, writes } from '../store/fixtures.ts';
-import { dropSchema, freshSchema, requirePostgres, schemaUrl } from '../store/postgres-support.ts';
+import { dropSchema, freshSchema, requirePostgres } from '../store/postgres-support.ts';
+import { advance, type Node, node } from './runtime-nodes.ts';
 
-const START = Date.UTC(2026, 0, 5, 12);
 const IDS = Array.from({ length: SHARD_COUNT }, (_, i) => `m${i + 1}`);
-
-/** A few real turns: store round trips started by timers finish. */
-const io = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 if (await requirePostgres('cluster engines on PostgreSQL')) {
   let cleanup: Array<() => Promise<unknown>> = [];
@@ -28,42 +19,13 @@ if (await requirePostgres('cluster engines on PostgreSQL')) {
     cleanup = [];
   });
 
-  interface Node {
-    clock: FakeClock;
-    store: Store;
-    runtime: Runtime;
-    alive: boolean;
-  }
-
-  async function node(schema: string, memberId: string): Promise<Node> {
-    const store = await openStore({ location: schemaUrl(schema) });
-    cleanup.push(() => store.close());
-    const clock = new FakeClock(START);
-    const runtime = createRuntime({ ...DEFAULT_CONFIG, db: ':memory:' }, store, silentLogger, {
-      clock: clock.now,
-      timers: clock,
-      rng: () => 0.5,
-      cluster: { memberId },
-    });
-    return { clock, store, runtime, alive: true };
-  }
-
-  /** Moves every live node's clock by `ms` in 1 s steps, letting their I/O finish on the way. */
-  async function advance(nodes: Node[], ms: number): Promise<void> {
-    for (let t = 0; t < ms; t += 1000) {
-      // A silent node's clock stays behind: nothing of it runs.
-      for (const n of nodes) if (n.alive) await n.clock.advance(1000);
-      await io();
-    }
-  }
-
   const scheduledBy = (nodes: Node[], id: string) =>
     nodes.filter((n) => n.alive && n.runtime.engine.status(id) !== undefined).length;
 
   it('every monitor is scheduled by exactly one collector; a silent one is taken over after the TTL', async () => {
     const schema = freshSchema();
     cleanup.push(() => dropSchema(schema));
-    const a = await node(schema, 'member-a');
+    const a = await node(schema, 'member-a', cleanup);
     await a.store.monitors.sync(() => ({
       result: null,
       writes: writes({ creates: IDS.map((id) => create(makeSpec(id))) }),
@@ -74,7 +36,7 @@ if (await requirePostgres('cluster engines on PostgreSQL')) {
     expect(a.runtime.cluster.ownedShards().size).toBe(SHARD_COUNT);
     expect(a.runtime.engine.stats().monitors).toBe(IDS.length);
 
-    const b = await node(schema, 'member-b');
+    const b = await node(schema, 'member-b', cleanup);
     await b.runtime.start();
     cleanup.push(() => b.runtime.stop());
     const nodes = [a, b];

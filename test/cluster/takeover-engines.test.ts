@@ -5,24 +5,17 @@
 // registered: every round started is counted as missed `no_runner`, which is how the rounds are
 // seen here.
 import { afterEach, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../collector/config/config.ts';
-import { createRuntime, type Runtime } from '../../collector/engine/runtime.ts';
 import { SHARD_COUNT } from '../../collector/store/cluster-types.ts';
-import { openStore } from '../../collector/store/open.ts';
 import type { Store } from '../../collector/store/types.ts';
 import { initialState } from '../../collector/verdict/machine.ts';
-import { silentLogger } from '../../common/log.ts';
 import { makeSpec } from '../collector/fixtures.ts';
-import { FakeClock } from '../engine/fake-clock.ts';
 import { create, writes } from '../store/fixtures.ts';
-import { dropSchema, freshSchema, requirePostgres, schemaUrl } from '../store/postgres-support.ts';
+import { dropSchema, freshSchema, requirePostgres } from '../store/postgres-support.ts';
+import { advance, type Node, node, START } from './runtime-nodes.ts';
 
-const START = Date.UTC(2026, 0, 5, 12);
 // Long enough that rounds at their slots hardly ever fall in the second watched after takeover.
 const INTERVAL = 300_000;
 const IDS = Array.from({ length: SHARD_COUNT }, (_, i) => `m${i + 1}`);
-
-const io = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 if (await requirePostgres('cluster takeover on PostgreSQL')) {
   let cleanup: Array<() => Promise<unknown>> = [];
@@ -30,33 +23,6 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
     cleanup = [];
   });
-
-  interface Node {
-    clock: FakeClock;
-    store: Store;
-    runtime: Runtime;
-    alive: boolean;
-  }
-
-  async function node(schema: string, memberId: string): Promise<Node> {
-    const store = await openStore({ location: schemaUrl(schema) });
-    cleanup.push(() => store.close());
-    const clock = new FakeClock(START);
-    const runtime = createRuntime({ ...DEFAULT_CONFIG, db: ':memory:' }, store, silentLogger, {
-      clock: clock.now,
-      timers: clock,
-      rng: () => 0.5,
-      cluster: { memberId },
-    });
-    return { clock, store, runtime, alive: true };
-  }
-
-  async function advance(nodes: Node[], ms: number): Promise<void> {
-    for (let t = 0; t < ms; t += 1000) {
-      for (const n of nodes) if (n.alive) await n.clock.advance(1000);
-      await io();
-    }
-  }
 
   /**
    * Every monitor last ran two intervals before START (its collector then stopped); or it started
@@ -113,11 +79,11 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
   it('the collector taking shards over runs their missed rounds at once', async () => {
     const schema = freshSchema();
     cleanup.push(() => dropSchema(schema));
-    const a = await node(schema, 'member-a');
+    const a = await node(schema, 'member-a', cleanup);
     await syncAll(a.store);
     await a.runtime.start();
     cleanup.push(() => a.runtime.stop());
-    const b = await node(schema, 'member-b');
+    const b = await node(schema, 'member-b', cleanup);
     await b.runtime.start();
     cleanup.push(() => b.runtime.stop());
     const nodes = [a, b];
@@ -148,14 +114,14 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
   it('a collector starting with the expired shards of a dead one runs their missed rounds at once', async () => {
     const schema = freshSchema();
     cleanup.push(() => dropSchema(schema));
-    const a = await node(schema, 'member-a');
+    const a = await node(schema, 'member-a', cleanup);
     await syncAll(a.store);
     await a.runtime.start();
     cleanup.push(() => a.runtime.stop());
     expect(a.runtime.cluster.ownedShards().size).toBe(SHARD_COUNT);
     // a goes silent; c starts once its leases expired and takes every shard at its first round.
     a.alive = false;
-    const c = await node(schema, 'member-c');
+    const c = await node(schema, 'member-c', cleanup);
     await c.clock.advance(30_000);
     await c.runtime.start();
     cleanup.push(() => c.runtime.stop());
@@ -167,10 +133,10 @@ if (await requirePostgres('cluster takeover on PostgreSQL')) {
   it('a round started but never answered does not count as run at the takeover', async () => {
     const schema = freshSchema();
     cleanup.push(() => dropSchema(schema));
-    const a = await node(schema, 'member-a');
+    const a = await node(schema, 'member-a', cleanup);
     // a started every monitor's round at START + 20 s and died before any answer came.
     await syncAll(a.store, START + 20_000);
-    const c = await node(schema, 'member-c');
+    const c = await node(schema, 'member-c', cleanup);
     await c.clock.advance(30_000);
     await c.runtime.start();
     cleanup.push(() => c.runtime.stop());
